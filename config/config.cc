@@ -1,0 +1,82 @@
+#include "config/config.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace mailflow {
+
+namespace {
+
+bool ParsePaths(ConfigMap map, HostPaths* paths, std::string* err) {
+  return map.GetString("postfix_config_directory",
+                       &paths->postfix_config_directory, err) &&
+         map.GetString("proc", &paths->proc, err) &&
+         map.GetString("etc", &paths->etc, err) && map.Finish(err);
+}
+
+bool ParseScrape(ConfigMap map, ScrapeSettings* s, std::string* err) {
+  if (!map.GetDuration("default_timeout", &s->default_timeout, err) ||
+      !map.GetDuration("timeout_offset", &s->timeout_offset, err)) {
+    return false;
+  }
+  if (s->default_timeout.count() <= 0) {
+    *err = map.Where("default_timeout") +
+           ": \"default_timeout\" must be positive";
+    return false;
+  }
+  return map.Finish(err);
+}
+
+bool ParseCollectors(ConfigMap map, Config* config, std::string* err) {
+  for (const std::string& name : map.Keys()) {
+    ConfigMap section;
+    if (!map.GetMap(name, &section, err)) return false;
+    CollectorSection cs;
+    bool enabled = false;
+    if (section.Has("enabled")) {
+      if (!section.GetBool("enabled", &enabled, err)) return false;
+      cs.enabled = enabled;
+    }
+    cs.options = section;
+    config->collectors[name] = std::move(cs);
+  }
+  return map.Finish(err);
+}
+
+}  // namespace
+
+bool ParseConfig(const std::string& text, const std::string& source,
+                 Config* out, std::string* err) {
+  ConfigMap root;
+  if (!ConfigMap::Parse(text, source, &root, err)) return false;
+  Config config;
+  config.source = source;
+  ConfigMap paths, scrape, collectors;
+  if (!root.GetMap("paths", &paths, err) ||
+      !ParsePaths(paths, &config.paths, err) ||
+      !root.GetMap("scrape", &scrape, err) ||
+      !ParseScrape(scrape, &config.scrape, err) ||
+      !root.GetMap("collectors", &collectors, err) ||
+      !ParseCollectors(collectors, &config, err) || !root.Finish(err)) {
+    return false;
+  }
+  *out = std::move(config);
+  return true;
+}
+
+bool LoadConfigFile(const std::string& path, Config* out, std::string* err) {
+  std::ifstream in(path);
+  if (!in) {
+    *err = path + ": cannot read: " + std::strerror(errno);
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path, out, err);
+}
+
+Config DefaultConfig() { return Config(); }
+
+}  // namespace mailflow

@@ -1,0 +1,55 @@
+// Config: the exporter's configuration, from YAML or the embedded defaults.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "config/config_map.h"
+
+namespace mailflow {
+
+/// Where the exporter looks on the host. Tests point these at fixture trees.
+struct HostPaths {
+  std::string postfix_config_directory = "/etc/postfix";
+  std::string proc = "/proc";
+  /// The host's /etc, compared with the chroot jail's copies.
+  std::string etc = "/etc";
+};
+
+struct ScrapeSettings {
+  /// Used when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds.
+  std::chrono::milliseconds default_timeout{10000};
+  /// Subtracted from the scrape timeout to leave time for serialization.
+  std::chrono::milliseconds timeout_offset{500};
+};
+
+/// The `collectors.NAME` section: `enabled` plus the collector's own keys,
+/// which the collector's factory reads (and rejects when unknown).
+struct CollectorSection {
+  std::optional<bool> enabled;
+  ConfigMap options;
+};
+
+/// The whole configuration. Value type.
+struct Config {
+  std::string source = "<embedded default>";
+  HostPaths paths;
+  ScrapeSettings scrape;
+  std::map<std::string, CollectorSection> collectors;
+};
+
+/// Parses a config document. `source` names it in errors
+/// ("FILE:LINE:COLUMN: message"). Collector names are not checked here (the
+/// registry knows them); see CollectorSet::Build.
+bool ParseConfig(const std::string& text, const std::string& source,
+                 Config* out, std::string* err);
+
+/// Reads and parses a file. An unreadable file is an error naming it.
+bool LoadConfigFile(const std::string& path, Config* out, std::string* err);
+
+/// The configuration used when no file is given.
+Config DefaultConfig();
+
+}  // namespace mailflow

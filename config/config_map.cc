@@ -1,0 +1,270 @@
+#include "config/config_map.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace mailflow {
+
+struct ConfigMap::Impl {
+  std::string source;
+  YAML::Node node;  // a mapping, or null
+  std::set<std::string> read;
+};
+
+namespace {
+
+std::string At(const std::string& source, const YAML::Mark& mark) {
+  // yaml-cpp marks are 0-based.
+  return source + ":" + std::to_string(mark.line + 1) + ":" +
+         std::to_string(mark.column + 1);
+}
+
+bool Fail(std::string* err, const std::string& where, const std::string& msg) {
+  *err = where + ": " + msg;
+  return false;
+}
+
+// Opens `node` as a mapping: rejects non-maps and duplicate keys.
+bool OpenMap(const YAML::Node& node, const std::string& source,
+             const std::string& what, std::string* err) {
+  if (!node || node.IsNull()) return true;
+  if (!node.IsMap()) {
+    return Fail(err, At(source, node.Mark()), what + " must be a mapping");
+  }
+  std::set<std::string> seen;
+  for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) {
+      return Fail(err, At(source, kv.first.Mark()), "keys must be strings");
+    }
+    const std::string key = kv.first.Scalar();
+    if (!seen.insert(key).second) {
+      return Fail(err, At(source, kv.first.Mark()),
+                  "duplicate key \"" + key + "\"");
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseDuration(std::string_view text, std::chrono::milliseconds* out) {
+  if (text.empty()) return false;
+  int64_t total_ms = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    int64_t n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      n = n * 10 + (text[i] - '0');
+      if (n > 1000000000) return false;
+      ++i;
+    }
+    if (i == start) return false;
+    size_t unit_start = i;
+    while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
+    std::string_view unit = text.substr(unit_start, i - unit_start);
+    int64_t mult;
+    if (unit == "ms") {
+      mult = 1;
+    } else if (unit == "s") {
+      mult = 1000;
+    } else if (unit == "m") {
+      mult = 60 * 1000;
+    } else if (unit == "h") {
+      mult = 3600 * 1000;
+    } else if (unit == "d") {
+      mult = 86400 * 1000;
+    } else {
+      return false;
+    }
+    total_ms += n * mult;
+  }
+  *out = std::chrono::milliseconds(total_ms);
+  return true;
+}
+
+ConfigMap::ConfigMap() : impl_(std::make_shared<Impl>()) {}
+ConfigMap::~ConfigMap() = default;
+ConfigMap::ConfigMap(const ConfigMap&) = default;
+ConfigMap& ConfigMap::operator=(const ConfigMap&) = default;
+
+bool ConfigMap::Parse(const std::string& text, const std::string& source,
+                      ConfigMap* out, std::string* err) {
+  ConfigMap m;
+  m.impl_->source = source;
+  try {
+    m.impl_->node = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Fail(err, At(source, e.mark), e.msg);
+  }
+  if (!OpenMap(m.impl_->node, source, "the configuration", err)) return false;
+  *out = std::move(m);
+  return true;
+}
+
+bool ConfigMap::empty() const {
+  return !impl_->node || impl_->node.IsNull() || impl_->node.size() == 0;
+}
+
+bool ConfigMap::Has(std::string_view key) const {
+  if (empty()) return false;
+  return static_cast<bool>(impl_->node[std::string(key)]);
+}
+
+std::string ConfigMap::Where(std::string_view key) const {
+  if (!impl_->node) return impl_->source;
+  if (!key.empty() && Has(key)) {
+    for (const auto& kv : impl_->node) {
+      if (kv.first.Scalar() == key) return At(impl_->source, kv.first.Mark());
+    }
+  }
+  return At(impl_->source, impl_->node.Mark());
+}
+
+std::vector<std::string> ConfigMap::Keys() const {
+  std::vector<std::string> keys;
+  if (empty()) return keys;
+  for (const auto& kv : impl_->node) keys.push_back(kv.first.Scalar());
+  return keys;
+}
+
+#define MAILFLOW_LOOKUP(key)                                   \
+  if (empty()) return true;                                    \
+  YAML::Node value = impl_->node[std::string(key)];            \
+  if (!value) return true;                                     \
+  impl_->read.insert(std::string(key));                        \
+  const std::string where = At(impl_->source, value.Mark());   \
+  const std::string name = "\"" + std::string(key) + "\""
+
+bool ConfigMap::GetBool(std::string_view key, bool* out, std::string* err) {
+  MAILFLOW_LOOKUP(key);
+  const std::string s = value.IsScalar() ? value.Scalar() : "";
+  if (s == "true") {
+    *out = true;
+  } else if (s == "false") {
+    *out = false;
+  } else {
+    return Fail(err, where, name + " must be true or false");
+  }
+  return true;
+}
+
+bool ConfigMap::GetString(std::string_view key, std::string* out,
+                          std::string* err) {
+  MAILFLOW_LOOKUP(key);
+  if (!value.IsScalar()) return Fail(err, where, name + " must be a string");
+  *out = value.Scalar();
+  return true;
+}
+
+namespace {
+bool ToInt(const YAML::Node& value, int64_t min, int64_t max, int64_t* out) {
+  if (!value.IsScalar()) return false;
+  const std::string& s = value.Scalar();
+  if (s.empty() || s.size() > 18) return false;
+  int64_t n = 0;
+  size_t i = (s[0] == '-') ? 1 : 0;
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    n = n * 10 + (s[i] - '0');
+  }
+  if (s[0] == '-') n = -n;
+  if (n < min || n > max) return false;
+  *out = n;
+  return true;
+}
+std::string Range(int64_t min, int64_t max) {
+  return "an integer from " + std::to_string(min) + " to " +
+         std::to_string(max);
+}
+}  // namespace
+
+bool ConfigMap::GetInt(std::string_view key, int64_t min, int64_t max,
+                       int64_t* out, std::string* err) {
+  MAILFLOW_LOOKUP(key);
+  if (!ToInt(value, min, max, out)) {
+    return Fail(err, where, name + " must be " + Range(min, max));
+  }
+  return true;
+}
+
+bool ConfigMap::GetDuration(std::string_view key,
+                            std::chrono::milliseconds* out, std::string* err) {
+  MAILFLOW_LOOKUP(key);
+  if (!value.IsScalar() || !ParseDuration(value.Scalar(), out)) {
+    return Fail(err, where,
+                name + " must be a duration such as 500ms, 10s or 5m");
+  }
+  return true;
+}
+
+bool ConfigMap::GetStringList(std::string_view key,
+                              std::vector<std::string>* out,
+                              std::string* err) {
+  MAILFLOW_LOOKUP(key);
+  if (!value.IsSequence()) return Fail(err, where, name + " must be a list");
+  std::vector<std::string> list;
+  for (const auto& item : value) {
+    if (!item.IsScalar()) {
+      return Fail(err, At(impl_->source, item.Mark()),
+                  "items of " + name + " must be strings");
+    }
+    list.push_back(item.Scalar());
+  }
+  *out = std::move(list);
+  return true;
+}
+
+bool ConfigMap::GetIntList(std::string_view key, int64_t min, int64_t max,
+                           std::vector<int64_t>* out, std::string* err) {
+  MAILFLOW_LOOKUP(key);
+  if (!value.IsSequence()) return Fail(err, where, name + " must be a list");
+  std::vector<int64_t> list;
+  for (const auto& item : value) {
+    int64_t n;
+    if (!ToInt(item, min, max, &n)) {
+      return Fail(err, At(impl_->source, item.Mark()),
+                  "items of " + name + " must be " + Range(min, max));
+    }
+    list.push_back(n);
+  }
+  *out = std::move(list);
+  return true;
+}
+
+bool ConfigMap::GetMap(std::string_view key, ConfigMap* out,
+                       std::string* err) {
+  ConfigMap m;
+  m.impl_->source = impl_->source;
+  if (!empty()) {
+    YAML::Node value = impl_->node[std::string(key)];
+    if (value) {
+      impl_->read.insert(std::string(key));
+      if (!OpenMap(value, impl_->source, "\"" + std::string(key) + "\"",
+                   err)) {
+        return false;
+      }
+      m.impl_->node = value;
+    }
+  }
+  *out = std::move(m);
+  return true;
+}
+
+#undef MAILFLOW_LOOKUP
+
+bool ConfigMap::Finish(std::string* err) const {
+  if (empty()) return true;
+  for (const auto& kv : impl_->node) {
+    const std::string key = kv.first.Scalar();
+    if (!impl_->read.count(key)) {
+      return Fail(err, At(impl_->source, kv.first.Mark()),
+                  "unknown key \"" + key + "\"");
+    }
+  }
+  return true;
+}
+
+}  // namespace mailflow

@@ -1,0 +1,63 @@
+// ConfigMap: a strict, typed view of one YAML mapping of the config file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailflow {
+
+/// A YAML mapping whose keys are read one by one with type checks; every key
+/// that was not read is an error (Finish). Errors read
+/// "FILE:LINE:COLUMN: message" (1-based). Duplicate keys are rejected when
+/// the map is opened. An empty ConfigMap (no node) reads as all-defaults.
+/// Getters leave `*out` untouched when the key is absent and return true.
+/// Copyable (shares the immutable YAML tree); not thread-safe.
+class ConfigMap {
+ public:
+  ConfigMap();
+  ~ConfigMap();
+  ConfigMap(const ConfigMap&);
+  ConfigMap& operator=(const ConfigMap&);
+
+  /// Parses `text` (from `source`, used in messages). An empty document or a
+  /// `null` document is an empty map.
+  static bool Parse(const std::string& text, const std::string& source,
+                    ConfigMap* out, std::string* err);
+
+  bool empty() const;
+  bool Has(std::string_view key) const;
+  /// "FILE:LINE:COL" of this mapping, or of `key` when given and present.
+  std::string Where(std::string_view key = {}) const;
+
+  bool GetBool(std::string_view key, bool* out, std::string* err);
+  bool GetString(std::string_view key, std::string* out, std::string* err);
+  bool GetInt(std::string_view key, int64_t min, int64_t max, int64_t* out,
+              std::string* err);
+  /// Prometheus-style duration: "500ms", "10s", "5m", "1h", "1d", or "1m30s".
+  bool GetDuration(std::string_view key, std::chrono::milliseconds* out,
+                   std::string* err);
+  bool GetStringList(std::string_view key, std::vector<std::string>* out,
+                     std::string* err);
+  bool GetIntList(std::string_view key, int64_t min, int64_t max,
+                  std::vector<int64_t>* out, std::string* err);
+  /// A nested mapping. Absent -> an empty map.
+  bool GetMap(std::string_view key, ConfigMap* out, std::string* err);
+  /// The keys of this mapping in file order (for maps keyed by name).
+  std::vector<std::string> Keys() const;
+
+  /// Fails on the first key that no getter read.
+  bool Finish(std::string* err) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Parses a Prometheus duration string. Returns false on malformed input.
+bool ParseDuration(std::string_view text, std::chrono::milliseconds* out);
+
+}  // namespace mailflow

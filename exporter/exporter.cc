@@ -1,0 +1,161 @@
+#include "exporter/exporter.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+#include "collectors/common/log.h"
+#include "collectors/common/metrics.h"
+#include "exporter/process_metrics.h"
+
+#ifndef MAILFLOW_VERSION
+#define MAILFLOW_VERSION "0.0.0"
+#endif
+#ifndef MAILFLOW_REVISION
+#define MAILFLOW_REVISION "unknown"
+#endif
+
+namespace mailflow {
+
+const char* ExporterVersion() { return MAILFLOW_VERSION; }
+const char* ExporterRevision() { return MAILFLOW_REVISION; }
+
+namespace {
+
+double NowSeconds() {
+  return std::chrono::duration<double>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Deterministic output: families by name, samples by label values.
+// Families without samples are dropped (a bare HELP/TYPE says nothing).
+void SortFamilies(std::vector<prometheus::MetricFamily>* families) {
+  std::erase_if(*families, [](const auto& f) { return f.metric.empty(); });
+  std::stable_sort(families->begin(), families->end(),
+                   [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (auto& f : *families) {
+    std::stable_sort(f.metric.begin(), f.metric.end(),
+                     [](const auto& a, const auto& b) { return a.label < b.label; });
+  }
+}
+
+}  // namespace
+
+Exporter::Exporter(const CollectorRegistry& registry, ExporterOptions options)
+    : registry_(registry), options_(std::move(options)) {}
+
+bool Exporter::Load(Config* config, std::shared_ptr<CollectorSet>* set,
+                    std::string* err) const {
+  if (options_.config_file.empty()) {
+    *config = DefaultConfig();
+  } else if (!LoadConfigFile(options_.config_file, config, err)) {
+    return false;
+  }
+  auto built = CollectorSet::Build(registry_, *config, options_.selection, err);
+  if (!built) return false;
+  *set = std::move(built);
+  return true;
+}
+
+bool Exporter::Init(std::string* err) {
+  Config config;
+  std::shared_ptr<CollectorSet> set;
+  if (!Load(&config, &set, err)) return false;
+  set->Start();
+  std::lock_guard<std::mutex> lock(mu_);
+  config_ = std::move(config);
+  set_ = std::move(set);
+  last_reload_ok_ = true;
+  last_reload_success_time_ = NowSeconds();
+  return true;
+}
+
+bool Exporter::Reload(std::string* err) {
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  Config config;
+  std::shared_ptr<CollectorSet> set;
+  if (!Load(&config, &set, err)) {
+    last_reload_ok_ = false;
+    Log(LogLevel::kError, "config",
+        "reload failed, keeping the running configuration: " + *err);
+    return false;
+  }
+  set->Start();
+  std::shared_ptr<CollectorSet> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_ = std::move(config);
+    old = std::move(set_);
+    set_ = std::move(set);
+  }
+  last_reload_ok_ = true;
+  last_reload_success_time_ = NowSeconds();
+  Log(LogLevel::kInfo, "config", "configuration reloaded from " +
+                                     config_source());
+  return true;  // `old` is destroyed here, or by the last scrape using it
+}
+
+std::shared_ptr<CollectorSet> Exporter::current_set(Config* config) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (config) *config = config_;
+  return set_;
+}
+
+Deadline Exporter::ScrapeDeadline(const char* timeout_header) const {
+  Config config;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config.scrape = config_.scrape;
+  }
+  double timeout =
+      std::chrono::duration<double>(config.scrape.default_timeout).count();
+  if (timeout_header) {
+    char* end = nullptr;
+    double v = std::strtod(timeout_header, &end);
+    if (end != timeout_header && *end == '\0' && v > 0 && v < 86400) {
+      timeout = v;
+    }
+  }
+  const double offset =
+      std::chrono::duration<double>(config.scrape.timeout_offset).count();
+  // Never less than half the timeout, so a large offset cannot zero it.
+  const double budget = std::max(timeout - offset, timeout / 2);
+  return Deadline::After(std::chrono::duration_cast<Deadline::Clock::duration>(
+      std::chrono::duration<double>(budget)));
+}
+
+std::string Exporter::Scrape(Deadline deadline) {
+  std::shared_ptr<CollectorSet> set = current_set(nullptr);
+  std::vector<prometheus::MetricFamily> families;
+  if (set) set->Collect(deadline, &families);
+  FamilyBuilder(&families, "mailflow_exporter_build_info",
+                "A metric with a constant '1' value labeled by version and "
+                "revision of mailflow_exporter.",
+                prometheus::MetricType::Gauge)
+      .Add({{"revision", ExporterRevision()}, {"version", ExporterVersion()}},
+           1);
+  AddGauge(&families, "mailflow_config_last_reload_successful",
+           "Whether the last configuration reload attempt was successful.",
+           last_reload_ok_ ? 1 : 0);
+  AddGauge(&families, "mailflow_config_last_reload_success_timestamp_seconds",
+           "Timestamp of the last successful configuration reload.",
+           last_reload_success_time_.load());
+  AppendProcessMetrics(&families);
+  SortFamilies(&families);
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+std::vector<std::string> Exporter::collector_names() const {
+  auto set = current_set(nullptr);
+  return set ? set->names() : std::vector<std::string>();
+}
+
+std::string Exporter::config_source() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return config_.source;
+}
+
+}  // namespace mailflow

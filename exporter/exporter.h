@@ -1,0 +1,68 @@
+// Exporter: configuration, the live collector set, reload, and scrapes.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "collectors/common/deadline.h"
+#include "collectors/registry.h"
+#include "config/config.h"
+#include "exporter/collector_set.h"
+
+namespace mailflow {
+
+struct ExporterOptions {
+  /// Empty: the embedded default configuration.
+  std::string config_file;
+  CollectorSelection selection;
+};
+
+/// Thread-safe: Scrape() runs on HTTP threads while Reload() swaps the
+/// collector set; a scrape keeps the set it started with alive.
+class Exporter {
+ public:
+  Exporter(const CollectorRegistry& registry, ExporterOptions options);
+
+  /// Loads the configuration and starts the collectors.
+  bool Init(std::string* err);
+
+  /// Re-reads the config file. On error keeps the running configuration,
+  /// records mailflow_config_last_reload_successful 0 and returns false.
+  bool Reload(std::string* err);
+
+  /// The deadline for a scrape, from the X-Prometheus-Scrape-Timeout-Seconds
+  /// header value (nullptr or malformed: the configured default) minus the
+  /// configured offset.
+  Deadline ScrapeDeadline(const char* timeout_header) const;
+
+  /// Runs all collectors and returns the text exposition format body.
+  std::string Scrape(Deadline deadline);
+
+  std::vector<std::string> collector_names() const;
+  std::string config_source() const;
+
+ private:
+  bool Load(Config* config, std::shared_ptr<CollectorSet>* set,
+            std::string* err) const;
+  std::shared_ptr<CollectorSet> current_set(Config* config) const;
+
+  const CollectorRegistry& registry_;
+  const ExporterOptions options_;
+
+  mutable std::mutex mu_;  // guards config_ and set_
+  Config config_;
+  std::shared_ptr<CollectorSet> set_;
+
+  std::mutex reload_mu_;  // serializes reloads
+  std::atomic<bool> last_reload_ok_{true};
+  std::atomic<double> last_reload_success_time_{0};
+};
+
+/// The version string baked in at build time.
+const char* ExporterVersion();
+const char* ExporterRevision();
+
+}  // namespace mailflow

@@ -1,0 +1,255 @@
+#include "exporter/http_server.h"
+
+#include <CivetServer.h>
+#include <zlib.h>
+
+#include <cstring>
+
+#include "collectors/common/log.h"
+#include "exporter/exporter.h"
+
+namespace mailflow {
+
+namespace {
+
+bool IsIPv4(const std::string& s) {
+  int parts = 0, digits = 0, value = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++parts;
+      digits = value = 0;
+    } else if (c >= '0' && c <= '9') {
+      value = value * 10 + (c - '0');
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return parts == 3 && digits > 0;
+}
+
+bool AcceptsGzip(mg_connection* conn) {
+  const char* ae = mg_get_header(conn, "Accept-Encoding");
+  return ae && std::strstr(ae, "gzip") != nullptr;
+}
+
+bool Gzip(const std::string& in, std::string* out) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    return false;
+  }
+  out->resize(deflateBound(&zs, in.size()));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out->data());
+  zs.avail_out = static_cast<uInt>(out->size());
+  int rc = deflate(&zs, Z_FINISH);
+  out->resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END;
+}
+
+void Reply(mg_connection* conn, int code, const char* content_type,
+           const std::string& body, bool head = false,
+           const char* extra_headers = "") {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "%s\r\n",
+            code, mg_get_response_code_text(conn, code), content_type,
+            body.size(), extra_headers);
+  if (!head) mg_write(conn, body.data(), body.size());
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool TranslateListenAddress(const std::string& address, std::string* out,
+                            std::string* err) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    *err = "listen address \"" + address + "\" must be HOST:PORT or :PORT";
+    return false;
+  }
+  std::string host = address.substr(0, colon);
+  std::string port = address.substr(colon + 1);
+  bool port_ok = !port.empty() && port.size() <= 5 &&
+                 port.find_first_not_of("0123456789") == std::string::npos &&
+                 std::stoi(port) <= 65535;
+  if (!port_ok) {
+    *err = "listen address \"" + address + "\": bad port \"" + port + "\"";
+    return false;
+  }
+  if (host.empty() || host == "0.0.0.0") {
+    host = "0.0.0.0";
+  } else if (host == "localhost") {
+    host = "127.0.0.1";
+  } else if (host.front() == '[') {
+    *err = "listen address \"" + address +
+           "\": IPv6 is not supported by this build of civetweb";
+    return false;
+  } else if (!IsIPv4(host)) {
+    *err = "listen address \"" + address +
+           "\": host must be an IPv4 address, localhost or empty";
+    return false;
+  }
+  *out = host + ":" + port;
+  return true;
+}
+
+class HttpServer::Router : public CivetHandler {
+ public:
+  Router(Exporter* exporter, const HttpOptions& options)
+      : exporter_(exporter), options_(options) {}
+
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    return Handle(conn, false);
+  }
+  bool handleHead(CivetServer*, mg_connection* conn) override {
+    return Handle(conn, true);
+  }
+  bool handlePost(CivetServer*, mg_connection* conn) override {
+    const mg_request_info* req = mg_get_request_info(conn);
+    std::string path = req->local_uri ? req->local_uri : "";
+    if (path == "/-/reload") {
+      std::string err;
+      if (exporter_->Reload(&err)) {
+        Reply(conn, 200, "text/plain; charset=utf-8", "OK\n");
+      } else {
+        Reply(conn, 500, "text/plain; charset=utf-8",
+              "failed to reload config: " + err + "\n");
+      }
+      return true;
+    }
+    if (path == options_.telemetry_path || path == "/" ||
+        path == "/-/healthy" || path == "/-/ready") {
+      Reply(conn, 405, "text/plain; charset=utf-8", "Method Not Allowed\n",
+            false, "Allow: GET, HEAD\r\n");
+      return true;
+    }
+    Reply(conn, 404, "text/plain; charset=utf-8", "404 page not found\n");
+    return true;
+  }
+
+ private:
+  bool Handle(mg_connection* conn, bool head) {
+    const mg_request_info* req = mg_get_request_info(conn);
+    std::string path = req->local_uri ? req->local_uri : "";
+    if (path == options_.telemetry_path) {
+      Metrics(conn, head);
+    } else if (path == "/") {
+      Reply(conn, 200, "text/html; charset=utf-8", LandingPage(), head);
+    } else if (path == "/-/healthy") {
+      Reply(conn, 200, "text/plain; charset=utf-8", "Healthy\n", head);
+    } else if (path == "/-/ready") {
+      Reply(conn, 200, "text/plain; charset=utf-8", "Ready\n", head);
+    } else if (path == "/-/reload") {
+      Reply(conn, 405, "text/plain; charset=utf-8",
+            "This endpoint requires a POST request.\n", head,
+            "Allow: POST\r\n");
+    } else {
+      Reply(conn, 404, "text/plain; charset=utf-8", "404 page not found\n",
+            head);
+    }
+    return true;
+  }
+
+  void Metrics(mg_connection* conn, bool head) {
+    Deadline deadline = exporter_->ScrapeDeadline(
+        mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
+    std::string body = exporter_->Scrape(deadline);
+    const char* type = "text/plain; version=0.0.4; charset=utf-8";
+    std::string gz;
+    if (AcceptsGzip(conn) && Gzip(body, &gz)) {
+      Reply(conn, 200, type, gz, head,
+            "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+    } else {
+      Reply(conn, 200, type, body, head, "Vary: Accept-Encoding\r\n");
+    }
+  }
+
+  std::string LandingPage() const {
+    std::string collectors;
+    for (const auto& name : exporter_->collector_names()) {
+      collectors += "<li>" + HtmlEscape(name) + "</li>";
+    }
+    const std::string metrics = HtmlEscape(options_.telemetry_path);
+    return "<!DOCTYPE html>\n<html><head><title>mailflow_exporter</title>"
+           "</head><body><h1>mailflow_exporter</h1>"
+           "<p>Tells whether mail can flow through this Postfix server, and "
+           "why not.</p><p>Version " +
+           HtmlEscape(ExporterVersion()) + " (revision " +
+           HtmlEscape(ExporterRevision()) + ")</p><ul><li><a href=\"" +
+           metrics + "\">" + metrics +
+           "</a></li><li><a href=\"/-/healthy\">/-/healthy</a></li>"
+           "<li><a href=\"/-/ready\">/-/ready</a></li></ul>"
+           "<h2>Enabled collectors</h2><ul>" +
+           collectors + "</ul><p>Configuration: " +
+           HtmlEscape(exporter_->config_source()) +
+           "</p></body></html>\n";
+  }
+
+  Exporter* exporter_;
+  const HttpOptions& options_;
+};
+
+HttpServer::HttpServer(Exporter* exporter, HttpOptions options)
+    : exporter_(exporter), options_(std::move(options)) {}
+
+HttpServer::~HttpServer() {
+  server_.reset();  // stops civetweb threads before the router goes away
+}
+
+bool HttpServer::Start(std::string* err) {
+  std::string ports;
+  for (const auto& address : options_.listen_addresses) {
+    std::string civet;
+    if (!TranslateListenAddress(address, &civet, err)) return false;
+    if (!ports.empty()) ports += ",";
+    ports += civet;
+    civet_addresses_.push_back(civet);
+  }
+  std::vector<std::string> opts = {
+      "listening_ports", ports,
+      "num_threads", std::to_string(options_.num_threads),
+      "request_timeout_ms", std::to_string(options_.request_timeout_ms),
+      "max_request_size", std::to_string(options_.max_request_size),
+      "enable_keep_alive", "yes",
+  };
+  router_ = std::make_unique<Router>(exporter_, options_);
+  try {
+    server_ = std::make_unique<CivetServer>(opts);
+  } catch (const CivetException& e) {
+    *err = "cannot listen on " + ports + ": " + e.what();
+    return false;
+  }
+  server_->addHandler("/", router_.get());
+  return true;
+}
+
+std::vector<std::string> HttpServer::bound_addresses() const {
+  std::vector<std::string> out;
+  if (!server_) return out;
+  std::vector<int> ports = server_->getListeningPorts();
+  for (size_t i = 0; i < ports.size() && i < civet_addresses_.size(); ++i) {
+    const std::string& a = civet_addresses_[i];
+    out.push_back(a.substr(0, a.rfind(':')) + ":" + std::to_string(ports[i]));
+  }
+  return out;
+}
+
+}  // namespace mailflow

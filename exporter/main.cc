@@ -1,0 +1,147 @@
+// mailflow_exporter: flags, wiring, signals.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "collectors/common/log.h"
+#include "collectors/registry.h"
+#include "exporter/exporter.h"
+#include "exporter/http_server.h"
+
+namespace mailflow {
+namespace {
+
+std::string VersionString() {
+  return std::string("mailflow_exporter, version ") + ExporterVersion() +
+         " (revision " + ExporterRevision() + ")";
+}
+
+int Main(int argc, char** argv) {
+  const CollectorRegistry& registry = BuiltinRegistry();
+  CLI::App app{
+      "mailflow_exporter: tells whether mail can flow through this Postfix "
+      "server and, when it is refused or slow, why.",
+      "mailflow_exporter"};
+  app.get_formatter()->column_width(44);
+  HttpOptions http;
+  ExporterOptions options;
+  bool config_check = false;
+  std::string log_level = "info";
+  std::vector<std::string> listen;
+  app.add_option("--web.listen-address", listen,
+                 "Address to listen on for the web interface and telemetry; "
+                 "repeatable. Default :10029.");
+  app.add_option("--web.telemetry-path", http.telemetry_path,
+                 "Path under which to expose metrics.")
+      ->capture_default_str();
+  app.add_option("--config.file", options.config_file,
+                 "YAML configuration file. Default: the embedded defaults.");
+  app.add_flag("--config.check", config_check,
+               "Validate the configuration and exit (0 valid, 1 invalid).");
+  app.add_option("--log.level", log_level,
+                 "Only log messages with the given severity or above: debug, "
+                 "info, warn, error.")
+      ->capture_default_str();
+  app.add_flag("--collector.disable-defaults",
+               options.selection.disable_defaults,
+               "Disable all collectors not explicitly enabled.");
+  for (const CollectorInfo& info : registry.all()) {
+    const std::string name = info.name;
+    app.add_flag_function(
+        "--collector." + name + ",!--no-collector." + name,
+        [&options, name](int64_t count) {
+          options.selection.flags[name] = count > 0;
+        },
+        "Enable the " + name + " collector (default: " +
+            (info.enabled_by_default ? "enabled" : "disabled") + "). " +
+            info.description);
+  }
+  app.set_version_flag("--version", VersionString());
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; any usage error exits 1.
+    return app.exit(e) == 0 ? 0 : 1;
+  }
+  if (!listen.empty()) http.listen_addresses = listen;
+  if (http.telemetry_path.empty() || http.telemetry_path[0] != '/') {
+    std::fprintf(stderr, "--web.telemetry-path must start with '/'\n");
+    return 1;
+  }
+  LogLevel level;
+  if (!ParseLogLevel(log_level, &level)) {
+    std::fprintf(stderr, "--log.level: unknown level \"%s\"\n",
+                 log_level.c_str());
+    return 1;
+  }
+  SetLogLevel(level);
+
+  // Signals are taken synchronously by the main thread: block them before
+  // any thread starts so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (config_check) {
+    Config config;
+    std::string err;
+    if (!options.config_file.empty() &&
+        !LoadConfigFile(options.config_file, &config, &err)) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+    if (!CollectorSet::Build(registry, config, options.selection, &err)) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+    std::printf("%s: configuration is valid\n",
+                options.config_file.empty() ? "<embedded default>"
+                                            : options.config_file.c_str());
+    return 0;
+  }
+
+  Exporter exporter(registry, options);
+  std::string err;
+  if (!exporter.Init(&err)) {
+    Log(LogLevel::kError, "config", err);
+    return 1;
+  }
+  HttpServer server(&exporter, http);
+  if (!server.Start(&err)) {
+    Log(LogLevel::kError, "web", err);
+    return 1;
+  }
+  std::string collectors;
+  for (const auto& n : exporter.collector_names()) {
+    collectors += (collectors.empty() ? "" : ",") + n;
+  }
+  Log(LogLevel::kInfo, "", VersionString());
+  Log(LogLevel::kInfo, "config",
+      "loaded " + exporter.config_source() + "; collectors: " + collectors);
+  for (const auto& a : server.bound_addresses()) {
+    Log(LogLevel::kInfo, "web", "listening on " + a);
+  }
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      exporter.Reload(&err);
+      continue;
+    }
+    Log(LogLevel::kInfo, "", std::string("received ") + strsignal(sig) +
+                                 ", shutting down");
+    return 0;
+  }
+}
+
+}  // namespace
+}  // namespace mailflow
+
+int main(int argc, char** argv) { return mailflow::Main(argc, argv); }

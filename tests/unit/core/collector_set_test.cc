@@ -1,0 +1,167 @@
+#include "exporter/collector_set.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+
+#include "collectors/common/metrics.h"
+
+namespace mailflow {
+namespace {
+
+// A collector whose behaviour the test picks.
+class FakeCollector : public Collector {
+ public:
+  enum class Mode { kOk, kFail, kThrow, kBlock };
+  FakeCollector(std::string name, Mode mode) : name_(name), mode_(mode) {}
+  std::string_view Name() const override { return name_; }
+  Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override {
+    AddGauge(out, "fake_" + name_, "Fake.", 1);
+    switch (mode_) {
+      case Mode::kOk:
+        return Status::OK();
+      case Mode::kFail:
+        return Status::Error("broken on purpose");
+      case Mode::kThrow:
+        throw std::runtime_error("thrown on purpose");
+      case Mode::kBlock: {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return released_; });
+        return Status::OK();
+      }
+    }
+    return Status::OK();
+  }
+  static void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::string name_;
+  Mode mode_;
+  static inline std::mutex mu_;
+  static inline std::condition_variable cv_;
+  static inline bool released_ = false;
+};
+
+CollectorRegistry FakeRegistry() {
+  CollectorRegistry r;
+  auto add = [&r](std::string name, FakeCollector::Mode mode, bool on) {
+    r.Add({name, on, "fake",
+           [name, mode](const Config&, ConfigMap options,
+                        std::string* err) -> std::unique_ptr<Collector> {
+             bool knob = false;
+             if (!options.GetBool("knob", &knob, err) || !options.Finish(err)) {
+               return nullptr;
+             }
+             return std::make_unique<FakeCollector>(name, mode);
+           }});
+  };
+  add("good", FakeCollector::Mode::kOk, true);
+  add("bad", FakeCollector::Mode::kFail, true);
+  add("throws", FakeCollector::Mode::kThrow, true);
+  add("slow", FakeCollector::Mode::kBlock, false);
+  return r;
+}
+
+double Sample(const std::vector<prometheus::MetricFamily>& fams,
+              const std::string& family, const std::string& collector) {
+  for (const auto& f : fams) {
+    if (f.name != family) continue;
+    for (const auto& m : f.metric) {
+      if (m.label.size() == 1 && m.label[0].value == collector) {
+        return m.gauge.value;
+      }
+    }
+  }
+  return -1;
+}
+
+bool HasFamily(const std::vector<prometheus::MetricFamily>& fams,
+               const std::string& name) {
+  for (const auto& f : fams) {
+    if (f.name == name) return true;
+  }
+  return false;
+}
+
+TEST(CollectorSetTest, FailuresAndExceptionsBecomeSuccessZero) {
+  auto registry = FakeRegistry();
+  std::string err;
+  auto set = CollectorSet::Build(registry, Config(), {}, &err);
+  ASSERT_TRUE(set) << err;
+  EXPECT_EQ(set->names(), (std::vector<std::string>{"good", "bad", "throws"}));
+  std::vector<prometheus::MetricFamily> out;
+  set->Collect(Deadline::After(std::chrono::seconds(5)), &out);
+  EXPECT_EQ(Sample(out, "mailflow_collector_success", "good"), 1);
+  EXPECT_EQ(Sample(out, "mailflow_collector_success", "bad"), 0);
+  EXPECT_EQ(Sample(out, "mailflow_collector_success", "throws"), 0);
+  // A failing collector's partial output is still exported.
+  EXPECT_TRUE(HasFamily(out, "fake_good"));
+  EXPECT_TRUE(HasFamily(out, "fake_bad"));
+  EXPECT_GE(Sample(out, "mailflow_collector_duration_seconds", "good"), 0);
+}
+
+TEST(CollectorSetTest, OverrunningCollectorDoesNotHoldTheScrape) {
+  auto registry = FakeRegistry();
+  std::string err;
+  CollectorSelection sel;
+  sel.flags["slow"] = true;
+  auto set = CollectorSet::Build(registry, Config(), sel, &err);
+  ASSERT_TRUE(set) << err;
+  std::vector<prometheus::MetricFamily> out;
+  // The slow collector blocks until released; Collect must still return.
+  set->Collect(Deadline::After(std::chrono::milliseconds(200)), &out);
+  EXPECT_EQ(Sample(out, "mailflow_collector_success", "slow"), 0);
+  EXPECT_EQ(Sample(out, "mailflow_collector_success", "good"), 1);
+  EXPECT_FALSE(HasFamily(out, "fake_slow"));
+  // While it still runs, the next scrape reports it failed too.
+  std::vector<prometheus::MetricFamily> again;
+  set->Collect(Deadline::After(std::chrono::milliseconds(100)), &again);
+  EXPECT_EQ(Sample(again, "mailflow_collector_success", "slow"), 0);
+  FakeCollector::Release();
+  set.reset();  // the worker keeps its entry alive until it finishes
+}
+
+TEST(CollectorSetTest, SelectionPrecedence) {
+  auto registry = FakeRegistry();
+  std::string err;
+  Config config;
+  ASSERT_TRUE(ParseConfig("collectors:\n  good:\n    enabled: false\n"
+                          "  bad:\n    knob: true\n",
+                          "c.yml", &config, &err))
+      << err;
+  auto set = CollectorSet::Build(registry, config, {}, &err);
+  ASSERT_TRUE(set) << err;
+  EXPECT_EQ(set->names(), (std::vector<std::string>{"bad", "throws"}));
+  CollectorSelection sel;
+  sel.flags["good"] = true;  // flags beat the file
+  sel.disable_defaults = true;
+  set = CollectorSet::Build(registry, config, sel, &err);
+  ASSERT_TRUE(set) << err;
+  EXPECT_EQ(set->names(), (std::vector<std::string>{"good"}));
+}
+
+TEST(CollectorSetTest, UnknownNamesAndOptionsAreErrors) {
+  auto registry = FakeRegistry();
+  std::string err;
+  Config config;
+  ASSERT_TRUE(ParseConfig("collectors:\n  nope: {}\n", "c.yml", &config, &err));
+  EXPECT_FALSE(CollectorSet::Build(registry, config, {}, &err));
+  EXPECT_EQ(err, "c.yml:2:9: unknown collector \"nope\"");
+  ASSERT_TRUE(
+      ParseConfig("collectors:\n  bad:\n    knb: 1\n", "c.yml", &config, &err));
+  EXPECT_FALSE(CollectorSet::Build(registry, config, {}, &err));
+  EXPECT_EQ(err, "c.yml:3:5: unknown key \"knb\"");
+  CollectorSelection sel;
+  sel.flags["nope"] = false;
+  EXPECT_FALSE(CollectorSet::Build(registry, Config(), sel, &err));
+  EXPECT_EQ(err, "unknown collector \"nope\" in --collector flags");
+}
+
+}  // namespace
+}  // namespace mailflow
