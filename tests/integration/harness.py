@@ -1,0 +1,340 @@
+"""Shared harness for mailflow_exporter's integration tests (stdlib only).
+
+Real components only: the real exporter binary, private Postfix instances,
+Prometheus, DNS servers, network namespaces. Everything listens on 127.0.0.1
+or inside namespaces the test creates, every wait is bounded, and every
+resource is registered for cleanup (also when a test fails or is killed).
+"""
+import atexit
+import contextlib
+import gzip
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SOURCE_DIR = os.environ.get(
+    "MAILFLOW_SOURCE_DIR",
+    os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD_DIR = os.environ.get("MAILFLOW_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+EXPORTER = os.environ.get(
+    "MAILFLOW_EXPORTER", os.path.join(BUILD_DIR, "exporter", "mailflow_exporter"))
+
+_cleanups = []
+
+
+def on_exit(fn):
+    """Registers fn to run at interpreter exit (LIFO), even after failures."""
+    _cleanups.append(fn)
+    return fn
+
+
+@atexit.register
+def _run_cleanups():
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn()
+        except Exception as e:  # cleanup must go on
+            print("cleanup failed:", e)
+
+
+def _term(signum, frame):
+    _run_cleanups()
+    os._exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _term)
+
+
+def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
+    """Polls pred() until truthy; returns its value or raises TimeoutError."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise TimeoutError("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tmpdir(prefix="mailflow-test-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    on_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    return d
+
+
+def run(cmd, check=True, **kw):
+    """Runs a command (argv list, never a shell string) and returns stdout."""
+    kw.setdefault("timeout", 120)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, **kw)
+    if check and p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s%s" % (
+            " ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p.stdout
+
+
+def http(url, data=None, headers=None, timeout=30):
+    """Returns (status, headers, body bytes); never raises on HTTP errors."""
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+# --- Prometheus text format ---------------------------------------------
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text):
+    """Returns a list of (name, {label: value}, float value)."""
+    out = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if not m:
+            raise ValueError("unparsable sample line: %r" % line)
+        labels = dict(_LABEL.findall(m.group(3) or ""))
+        out.append((m.group(1), labels, float(m.group(4))))
+    return out
+
+
+class Metrics:
+    """A parsed /metrics body with lookups."""
+
+    def __init__(self, text):
+        self.text = text
+        self.samples = parse_metrics(text)
+
+    def find(self, name, **labels):
+        return [(l, v) for n, l, v in self.samples
+                if n == name and all(l.get(k) == str(x) for k, x in labels.items())]
+
+    def get(self, name, **labels):
+        """The single value of name{labels}; None when absent."""
+        found = self.find(name, **labels)
+        if len(found) > 1:
+            raise AssertionError("%s%r matches %d samples" % (name, labels, len(found)))
+        return found[0][1] if found else None
+
+    def has(self, name):
+        return any(n == name for n, _, _ in self.samples)
+
+
+# --- the exporter under test ---------------------------------------------
+
+class Exporter:
+    """Runs the real exporter binary on 127.0.0.1:<free port>."""
+
+    def __init__(self, args=(), config=None, workdir=None, env=None):
+        self.workdir = workdir or tmpdir("mailflow-exporter-")
+        self.config_path = None
+        if config is not None:
+            self.config_path = os.path.join(self.workdir, "mailflow.yml")
+            with open(self.config_path, "w") as f:
+                f.write(config)
+        self.args = list(args)
+        self.env = env
+        self.proc = None
+        self.log_path = os.path.join(self.workdir, "exporter.log")
+        self.address = None
+
+    def start(self):
+        cmd = [EXPORTER, "--web.listen-address=127.0.0.1:0", "--log.level=debug"]
+        if self.config_path:
+            cmd.append("--config.file=" + self.config_path)
+        cmd += self.args
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     env=self.env)
+        on_exit(self.stop)
+
+        def bound():
+            if self.proc.poll() is not None:
+                raise RuntimeError("exporter exited %d: %s" % (self.proc.returncode, self.log()))
+            m = re.search(r"listening on ([0-9.]+:[0-9]+)", self.log())
+            return m and m.group(1)
+        self.address = wait_for(bound, 10, what="exporter to listen")
+        return self
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def url(self, path="/metrics"):
+        return "http://%s%s" % (self.address, path)
+
+    def scrape_text(self, timeout_header=None):
+        headers = {}
+        if timeout_header is not None:
+            headers["X-Prometheus-Scrape-Timeout-Seconds"] = str(timeout_header)
+        status, _, body = http(self.url(), headers=headers)
+        if status != 200:
+            raise AssertionError("scrape returned %d: %r" % (status, body[:500]))
+        return body.decode()
+
+    def scrape(self, timeout_header=None):
+        return Metrics(self.scrape_text(timeout_header))
+
+    def reload(self, via="http"):
+        if via == "http":
+            return http(self.url("/-/reload"), data=b"")
+        self.proc.send_signal(signal.SIGHUP)
+        return None
+
+    def rewrite_config(self, text):
+        with open(self.config_path, "w") as f:
+            f.write(text)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# --- a private Postfix instance ------------------------------------------
+
+def _port_listening(port, host="127.0.0.1"):
+    with contextlib.closing(socket.socket()) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+class PostfixInstance:
+    """A private Postfix instance in a temp dir: own main.cf/master.cf (from
+    Debian's master.cf), queue and data directory, no chroot, smtpd on
+    127.0.0.1:<port>, logging to DIR/postfix.log. Never touches /etc/postfix
+    or /var/spool/postfix. Stopped at exit.
+
+    relay_port: where mail is relayed ([127.0.0.1]:relay_port); by default a
+    port where nothing listens, so mail defers with "Connection refused".
+    """
+
+    def __init__(self, smtp_port=None, relay_port=None, main_cf_extra=""):
+        self.dir = tmpdir("mailflow-postfix-")
+        os.chmod(self.dir, 0o755)
+        self.etc = os.path.join(self.dir, "etc")
+        self.spool = os.path.join(self.dir, "spool")
+        self.data = os.path.join(self.dir, "data")
+        self.log_file = os.path.join(self.dir, "postfix.log")
+        for d in (self.etc, self.spool, self.data):
+            os.makedirs(d)
+        shutil.chown(self.data, "postfix", "postfix")
+        self.smtp_port = smtp_port or free_port()
+        self.relay_port = relay_port or free_port()
+        shutil.copy("/etc/postfix/master.cf", os.path.join(self.etc, "master.cf"))
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write(self._main_cf() + main_cf_extra)
+        self.postconf("-F", "*/*/chroot = n")
+        self.postconf("-M#", "smtp/inet")
+        self.set_smtp_service("127.0.0.1:%d" % self.smtp_port)
+        run(["postfix", "-c", self.etc, "check"])
+        self.running = False
+        on_exit(self.stop)
+
+    def _main_cf(self):
+        return """compatibility_level = 3.6
+queue_directory = {spool}
+data_directory = {data}
+syslog_name = postfix
+maillog_file = {log}
+maillog_file_prefixes = /tmp, /var, /dev/stdout
+myhostname = test.mailflow-ci.test
+mydomain = mailflow-ci.test
+myorigin = $myhostname
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+relayhost = [127.0.0.1]:{relay}
+smtp_dns_support_level = disabled
+smtp_connect_timeout = 2s
+queue_run_delay = 3600s
+minimal_backoff_time = 3600s
+maximal_backoff_time = 4000s
+maximal_queue_lifetime = 5d
+bounce_queue_lifetime = 5d
+""".format(spool=self.spool, data=self.data, log=self.log_file, relay=self.relay_port)
+
+    def postconf(self, *args):
+        return run(["postconf", "-c", self.etc] + list(args))
+
+    def set(self, **params):
+        """postconf -e name=value for each parameter."""
+        self.postconf("-e", *["%s=%s" % kv for kv in params.items()])
+
+    def set_smtp_service(self, name, line_rest="inet n - n - - smtpd"):
+        self.postconf("-M", "%s/inet=%s %s" % (name, name, line_rest))
+
+    def master_cf(self):
+        return os.path.join(self.etc, "master.cf")
+
+    def start(self):
+        run(["postfix", "-c", self.etc, "start"])
+        self.running = True
+        wait_for(lambda: _port_listening(self.smtp_port), 15, what="postfix smtpd")
+        return self
+
+    def stop(self):
+        if self.running:
+            run(["postfix", "-c", self.etc, "stop"], check=False)
+            self.running = False
+            # master exits asynchronously; wait for its pid file to go
+            pid = os.path.join(self.spool, "pid", "master.pid")
+            with contextlib.suppress(TimeoutError):
+                wait_for(lambda: not os.path.exists(pid) or not _pid_alive(pid), 15,
+                         what="postfix master to exit")
+
+    def reload(self):
+        run(["postfix", "-c", self.etc, "reload"])
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def master_pid(self):
+        with open(os.path.join(self.spool, "pid", "master.pid")) as f:
+            return int(f.read().strip())
+
+
+def _pid_alive(pidfile):
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        return False
+    return os.path.exists("/proc/%d" % pid)
