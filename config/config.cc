@@ -58,6 +58,7 @@ bool ParseConfig(const std::string& text, const std::string& source,
       !ParsePaths(paths, &config.paths, err) ||
       !root.GetMap("scrape", &scrape, err) ||
       !ParseScrape(scrape, &config.scrape, err) ||
+      !root.GetIntList("smtp_ports", 1, 65535, &config.smtp_ports, err) ||
       !root.GetMap("collectors", &collectors, err) ||
       !ParseCollectors(collectors, &config, err) || !root.Finish(err)) {
     return false;

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config_map.h"
 
@@ -36,6 +37,9 @@ struct CollectorSection {
 struct Config {
   std::string source = "<embedded default>";
   HostPaths paths;
+  /// The SMTP ports watched by listen, postfix and firewall, besides the
+  /// ports of the inet services enabled in master.cf (YAML `smtp_ports`).
+  std::vector<int64_t> smtp_ports = {25, 587, 465};
   ScrapeSettings scrape;
   std::map<std::string, CollectorSection> collectors;
 };

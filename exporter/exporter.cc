@@ -148,6 +148,24 @@ std::string Exporter::Scrape(Deadline deadline) {
   return prometheus::TextSerializer().Serialize(families);
 }
 
+ProbeResponse Exporter::Probe(const std::string& target,
+                             const std::string& module, Deadline deadline) {
+  const std::string name = module.empty() ? "smtp" : module;
+  std::shared_ptr<ProbeHandler> handler = ProbeRegistry::Global().Find(name);
+  if (!handler) {
+    ProbeResponse r;
+    r.http_status = 400;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "Unknown module \"" + name + "\"\n";
+    return r;
+  }
+  ProbeRequest request;
+  request.target = target;
+  request.module = name;
+  request.deadline = deadline;
+  return handler->Probe(request);
+}
+
 std::vector<std::string> Exporter::collector_names() const {
   auto set = current_set(nullptr);
   return set ? set->names() : std::vector<std::string>();

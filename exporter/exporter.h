@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collectors/common/deadline.h"
+#include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "config/config.h"
 #include "exporter/collector_set.h"
@@ -40,6 +41,12 @@ class Exporter {
 
   /// Runs all collectors and returns the text exposition format body.
   std::string Scrape(Deadline deadline);
+
+  /// Serves /probe: runs the handler a collector registered for `module`
+  /// ("smtp" when empty) against `target` within `deadline`. 400 for an
+  /// unknown module. Thread-safe.
+  ProbeResponse Probe(const std::string& target, const std::string& module,
+                      Deadline deadline);
 
   std::vector<std::string> collector_names() const;
   std::string config_source() const;

@@ -136,7 +136,7 @@ class HttpServer::Router : public CivetHandler {
       return true;
     }
     if (path == options_.telemetry_path || path == "/" ||
-        path == "/-/healthy" || path == "/-/ready") {
+        path == "/-/healthy" || path == "/-/ready" || path == "/probe") {
       Reply(conn, 405, "text/plain; charset=utf-8", "Method Not Allowed\n",
             false, "Allow: GET, HEAD\r\n");
       return true;
@@ -153,6 +153,8 @@ class HttpServer::Router : public CivetHandler {
       Metrics(conn, head);
     } else if (path == "/") {
       Reply(conn, 200, "text/html; charset=utf-8", LandingPage(), head);
+    } else if (path == "/probe") {
+      Probe(conn, head);
     } else if (path == "/-/healthy") {
       Reply(conn, 200, "text/plain; charset=utf-8", "Healthy\n", head);
     } else if (path == "/-/ready") {
@@ -180,6 +182,24 @@ class HttpServer::Router : public CivetHandler {
     } else {
       Reply(conn, 200, type, body, head, "Vary: Accept-Encoding\r\n");
     }
+  }
+
+  // GET /probe?target=HOST:PORT&module=NAME (blackbox-style).
+  void Probe(mg_connection* conn, bool head) {
+    const mg_request_info* req = mg_get_request_info(conn);
+    const char* q = req->query_string ? req->query_string : "";
+    const size_t qlen = std::strlen(q);
+    char target[512] = {}, module[128] = {};
+    if (mg_get_var(q, qlen, "target", target, sizeof(target)) == -2 ||
+        mg_get_var(q, qlen, "module", module, sizeof(module)) == -2) {
+      Reply(conn, 400, "text/plain; charset=utf-8", "Parameter too long\n",
+            head);
+      return;
+    }
+    Deadline deadline = exporter_->ScrapeDeadline(
+        mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
+    ProbeResponse r = exporter_->Probe(target, module, deadline);
+    Reply(conn, r.http_status, r.content_type.c_str(), r.body, head);
   }
 
   std::string LandingPage() const {

@@ -29,7 +29,8 @@ struct HttpOptions {
 bool TranslateListenAddress(const std::string& address, std::string* out,
                             std::string* err);
 
-/// Serves /, the telemetry path (exact match), /-/healthy, /-/ready and
+/// Serves /, the telemetry path (exact match), /-/healthy, /-/ready,
+/// /probe (handlers registered by collectors, see collectors/common/probe.h) and
 /// POST /-/reload; 404 for anything else. `exporter` must outlive the server.
 /// Thread-safe: civetweb calls handlers from its worker threads.
 class HttpServer {

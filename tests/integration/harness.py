@@ -145,7 +145,7 @@ class Metrics:
 class Exporter:
     """Runs the real exporter binary on 127.0.0.1:<free port>."""
 
-    def __init__(self, args=(), config=None, workdir=None, env=None):
+    def __init__(self, args=(), config=None, workdir=None, env=None, netns=None):
         self.workdir = workdir or tmpdir("mailflow-exporter-")
         self.config_path = None
         if config is not None:
@@ -154,6 +154,7 @@ class Exporter:
                 f.write(config)
         self.args = list(args)
         self.env = env
+        self.netns = netns  # run inside this network namespace
         self.proc = None
         self.log_path = os.path.join(self.workdir, "exporter.log")
         self.address = None
@@ -163,6 +164,8 @@ class Exporter:
         if self.config_path:
             cmd.append("--config.file=" + self.config_path)
         cmd += self.args
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
                                      env=self.env)
@@ -183,11 +186,27 @@ class Exporter:
     def url(self, path="/metrics"):
         return "http://%s%s" % (self.address, path)
 
+    def get(self, path="/metrics", headers=None, data=None):
+        """(status, body bytes) of a request, from inside the exporter's netns."""
+        if not self.netns:
+            status, _, body = http(self.url(path), data=data, headers=headers)
+            return status, body
+        cmd = ["ip", "netns", "exec", self.netns, "curl", "-s", "-o", "-",
+               "-w", "\n%{http_code}", "--max-time", "60"]
+        for k, v in (headers or {}).items():
+            cmd += ["-H", "%s: %s" % (k, v)]
+        if data is not None:
+            cmd += ["-X", "POST", "--data-binary", data.decode() or ""]
+        out = subprocess.run(cmd + [self.url(path)], stdout=subprocess.PIPE,
+                             timeout=90).stdout
+        body, _, code = out.rpartition(b"\n")
+        return int(code), body
+
     def scrape_text(self, timeout_header=None):
         headers = {}
         if timeout_header is not None:
             headers["X-Prometheus-Scrape-Timeout-Seconds"] = str(timeout_header)
-        status, _, body = http(self.url(), headers=headers)
+        status, body = self.get("/metrics", headers=headers)
         if status != 200:
             raise AssertionError("scrape returned %d: %r" % (status, body[:500]))
         return body.decode()
@@ -196,8 +215,9 @@ class Exporter:
         return Metrics(self.scrape_text(timeout_header))
 
     def reload(self, via="http"):
+        """via="http": POST /-/reload, returns (status, body); "signal": SIGHUP."""
         if via == "http":
-            return http(self.url("/-/reload"), data=b"")
+            return self.get("/-/reload", data=b"")
         self.proc.send_signal(signal.SIGHUP)
         return None
 
@@ -241,7 +261,7 @@ class PostfixInstance:
     port where nothing listens, so mail defers with "Connection refused".
     """
 
-    def __init__(self, smtp_port=None, relay_port=None, main_cf_extra=""):
+    def __init__(self, smtp_port=None, relay_port=None, main_cf_extra="", netns=None):
         self.dir = tmpdir("mailflow-postfix-")
         os.chmod(self.dir, 0o755)
         self.etc = os.path.join(self.dir, "etc")
@@ -251,6 +271,7 @@ class PostfixInstance:
         for d in (self.etc, self.spool, self.data):
             os.makedirs(d)
         shutil.chown(self.data, "postfix", "postfix")
+        self.netns = netns  # run the instance inside this network namespace
         self.smtp_port = smtp_port or free_port()
         self.relay_port = relay_port or free_port()
         shutil.copy("/etc/postfix/master.cf", os.path.join(self.etc, "master.cf"))
@@ -303,10 +324,23 @@ bounce_queue_lifetime = 5d
     def master_cf(self):
         return os.path.join(self.etc, "master.cf")
 
-    def start(self):
-        run(["postfix", "-c", self.etc, "start"])
+    def _ns(self, cmd):
+        return (["ip", "netns", "exec", self.netns] if self.netns else []) + cmd
+
+    def listening(self, port=None):
+        """Whether something listens on the port (in the instance's netns)."""
+        port = port or self.smtp_port
+        out = run(self._ns(["ss", "-Htln", "sport = :%d" % port]), check=False)
+        return bool(out.strip())
+
+    def start(self, wait_port=True):
+        run(self._ns(["postfix", "-c", self.etc, "start"]))
         self.running = True
-        wait_for(lambda: _port_listening(self.smtp_port), 15, what="postfix smtpd")
+        if wait_port:
+            wait_for(self.listening, 15, what="postfix smtpd")
+        else:
+            wait_for(lambda: _pid_alive(os.path.join(self.spool, "pid", "master.pid")),
+                     15, what="postfix master")
         return self
 
     def stop(self):
@@ -322,9 +356,9 @@ bounce_queue_lifetime = 5d
     def reload(self):
         run(["postfix", "-c", self.etc, "reload"])
 
-    def restart(self):
+    def restart(self, wait_port=True):
         self.stop()
-        self.start()
+        self.start(wait_port)
 
     def master_pid(self):
         with open(os.path.join(self.spool, "pid", "master.pid")) as f:

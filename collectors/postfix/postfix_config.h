@@ -1,0 +1,28 @@
+// PostfixConfig: main.cf and master.cf of one Postfix instance, parsed.
+#pragma once
+
+#include <string>
+
+#include "collectors/postfix/main_cf.h"
+#include "collectors/postfix/master_cf.h"
+
+namespace mailflow {
+
+struct PostfixConfig {
+  std::string config_directory;
+  postfix::MainCf main;
+  postfix::MasterCf master;
+};
+
+/// Reads and parses DIR/main.cf and DIR/master.cf. Fails, naming the file,
+/// when either cannot be read; problems inside the files (bad lines) do not
+/// fail the load: they are in main.problems() / master.problems().
+/// Thread-safe (no shared state).
+bool LoadPostfixConfig(const std::string& config_directory,
+                       PostfixConfig* out, std::string* err);
+
+/// Reads a whole file into `*out`. Fails with "PATH: cannot read: REASON".
+bool ReadWholeFile(const std::string& path, std::string* out,
+                   std::string* err, size_t max_bytes = 16 << 20);
+
+}  // namespace mailflow

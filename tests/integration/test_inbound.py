@@ -1,0 +1,223 @@
+"""Inbound health against a real Postfix: the `postfix` and `listen` collectors.
+
+A private Postfix instance runs inside a test network namespace (so
+inet_interfaces = all binds only there), the real exporter runs in the same
+namespace, and a peer namespace tries real SMTP connections. Each test breaks
+the instance the way operators do and asserts /metrics follows.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import unittest
+
+import harness
+from harness import Exporter, PostfixInstance, wait_for
+from netns import NetnsPair
+
+
+def connect_from_peer(pair, port):
+    """'connected' / 'refused' / other, for a TCP connect from namespace b."""
+    code = ("import socket,sys\n"
+            "s=socket.socket(); s.settimeout(3)\n"
+            "try:\n s.connect((sys.argv[1], int(sys.argv[2]))); print('connected')\n"
+            "except ConnectionRefusedError: print('refused')\n"
+            "except OSError as e: print('error', e)\n")
+    return pair.exec_b(["python3", "-c", code, pair.addr_a, str(port)]).strip()
+
+
+class InboundTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pair = NetnsPair("inb")
+        port = harness.free_port()
+        cls.pf = PostfixInstance(smtp_port=port, netns=cls.pair.a)
+        # A service without host: it binds to every inet_interfaces address.
+        cls.pf.postconf("-MX", "127.0.0.1:%d/inet" % port)
+        cls.pf.set_smtp_service(str(port))
+        cls.pf.start()
+        cls.port = port
+        cls.config = (
+            "paths:\n  postfix_config_directory: %s\n"
+            "smtp_ports: [%d]\n"
+            "collectors:\n  listen: {}\n  postfix: {}\n" % (cls.pf.etc, port))
+        cls.exporter = Exporter(
+            config=cls.config, netns=cls.pair.a,
+            args=["--collector.disable-defaults", "--collector.postfix",
+                  "--collector.listen"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.exporter.stop()
+        cls.pf.stop()
+
+    def scrape(self):
+        m = self.exporter.scrape()
+        self.assertEqual(m.get("mailflow_collector_success", collector="postfix"), 1,
+                         self.exporter.log())
+        self.assertEqual(m.get("mailflow_collector_success", collector="listen"), 1)
+        return m
+
+    def mismatches(self, m):
+        return {l["kind"]: v for l, v in m.find("mailflow_listen_config_mismatch",
+                                                port=self.port)}
+
+    def test_1_loopback_only(self):
+        m = self.scrape()
+        p = self.port
+        self.assertEqual(m.get("mailflow_postfix_up"), 1)
+        self.assertEqual(m.get("mailflow_postfix_inet_interfaces_loopback_only"), 1)
+        self.assertEqual(m.get("mailflow_postfix_service_enabled", port=p, service=str(p)), 1)
+        self.assertEqual(m.get("mailflow_listen_port_listening", port=p), 1)
+        self.assertEqual(m.get("mailflow_listen_port_external", port=p), 0)
+        self.assertEqual(
+            m.get("mailflow_listen_socket", port=p, address="127.0.0.1", owner="master"), 1)
+        self.assertEqual(set(self.mismatches(m).values()), {0})
+        # The incident itself: another host is refused.
+        self.assertEqual(connect_from_peer(self.pair, p), "refused")
+
+    def test_2_inet_interfaces_all_needs_restart(self):
+        p = self.port
+        self.pf.set(inet_interfaces="all")
+        self.pf.reload()  # does not rebind: "config says all, kernel 127.0.0.1"
+        m = wait_for(lambda: (lambda m: m if self.mismatches(m)["not_external"] == 1
+                              else None)(self.scrape()), 20, interval=0.5,
+                     what="not_external mismatch")
+        self.assertEqual(m.get("mailflow_postfix_inet_interfaces_loopback_only"), 0)
+        self.assertEqual(m.get("mailflow_listen_port_external", port=p), 0)
+        self.pf.restart()
+        m = self.scrape()
+        self.assertEqual(m.get("mailflow_listen_port_external", port=p), 1)
+        self.assertEqual(
+            m.get("mailflow_listen_socket", port=p, address="0.0.0.0", owner="master"), 1)
+        self.assertEqual(set(self.mismatches(m).values()), {0})
+        self.assertEqual(connect_from_peer(self.pair, p), "connected")
+
+    def test_3_chroot_jail_files(self):
+        p = self.port
+        self.pf.postconf("-F", "%d/inet/chroot = y" % p)
+        m = self.scrape()
+        self.assertEqual(m.get("mailflow_postfix_service_chroot", service=str(p), type="inet"), 1)
+        self.assertEqual(m.get("mailflow_postfix_chroot_file_problem",
+                               file="etc/resolv.conf", problem="missing"), 1)
+        jail = os.path.join(self.pf.spool, "etc")
+        os.makedirs(jail, exist_ok=True)
+        for f in ("resolv.conf", "hosts", "services", "nsswitch.conf", "host.conf", "localtime"):
+            if os.path.exists("/etc/" + f):
+                shutil.copyfile("/etc/" + f, os.path.join(jail, f))
+        m = self.scrape()
+        problems = m.find("mailflow_postfix_chroot_file_problem")
+        self.assertTrue(problems)
+        self.assertEqual({v for _, v in problems}, {0}, problems)
+        with open(os.path.join(jail, "resolv.conf"), "a") as f:
+            f.write("# edited on the host only\n")
+        m = self.scrape()
+        self.assertEqual(m.get("mailflow_postfix_chroot_file_problem",
+                               file="etc/resolv.conf", problem="stale"), 1)
+        self.pf.postconf("-F", "%d/inet/chroot = n" % p)
+        m = self.scrape()
+        self.assertFalse(m.has("mailflow_postfix_chroot_file_problem"))
+
+    def test_4_smtp_service_commented_out(self):
+        p = self.port
+        self.pf.postconf("-M#", "%d/inet" % p)
+        self.pf.reload()
+        wait_for(lambda: not self.pf.listening(), 20, what="listener to close")
+        m = self.scrape()
+        self.assertEqual(m.get("mailflow_postfix_service_enabled", port=p, service=str(p)), 0)
+        self.assertEqual(m.get("mailflow_listen_port_listening", port=p), 0)
+        self.assertEqual(connect_from_peer(self.pair, p), "refused")
+        # Re-enable for the next test.
+        self.pf.set_smtp_service(str(p))
+        self.pf.reload()
+        wait_for(self.pf.listening, 20, what="listener back")
+        m = self.scrape()
+        self.assertEqual(m.get("mailflow_postfix_service_enabled", port=p, service=str(p)), 1)
+
+    def test_5_master_stopped(self):
+        self.pf.stop()
+        try:
+            m = self.scrape()
+            self.assertEqual(m.get("mailflow_postfix_up"), 0)
+            self.assertEqual(m.get("mailflow_listen_port_listening", port=self.port), 0)
+            # Mismatches are only judged while the master runs.
+            self.assertEqual(set(self.mismatches(m).values()), {0})
+            self.assertIn("Postfix master is not running", self.exporter.log())
+        finally:
+            self.pf.start()
+        self.assertEqual(self.scrape().get("mailflow_postfix_up"), 1)
+
+
+class BadInputTest(unittest.TestCase):
+    """Unreadable and malformed configuration: clear errors, never an empty /metrics."""
+
+    def test_missing_config_directory(self):
+        with Exporter(config="paths:\n  postfix_config_directory: /nonexistent/pf\n",
+                      args=["--collector.disable-defaults", "--collector.postfix",
+                            "--collector.listen"]) as e:
+            m = e.scrape()
+            self.assertEqual(m.get("mailflow_collector_success", collector="postfix"), 0)
+            self.assertEqual(m.get("mailflow_collector_success", collector="listen"), 1)
+            self.assertTrue(m.has("mailflow_exporter_build_info"))
+            wait_for(lambda: "/nonexistent/pf/main.cf: cannot read: No such file or directory"
+                     in e.log(), 5, what="log line")
+
+    def test_garbage_and_recursion_in_main_cf(self):
+        d = harness.tmpdir()
+        shutil.copy("/etc/postfix/master.cf", d)
+        with open(os.path.join(d, "main.cf"), "w") as f:
+            f.write("this line has no equals sign\n"
+                    "a = $b\nb = $a\n"
+                    "inet_interfaces = $a\n"
+                    "\x00binary = junk\n")
+        with Exporter(config="paths:\n  postfix_config_directory: %s\n" % d,
+                      args=["--collector.disable-defaults", "--collector.postfix"]) as e:
+            m = e.scrape()
+            self.assertEqual(m.get("mailflow_collector_success", collector="postfix"), 1)
+            self.assertGreaterEqual(m.get("mailflow_postfix_config_problems", file="main.cf"), 2)
+            log = e.log()
+            self.assertIn("main.cf:1: ", log)
+            self.assertIn("unreasonable macro call nesting", log)
+
+    def test_config_check_and_reload(self):
+        d = harness.tmpdir()
+        good = os.path.join(d, "good.yml")
+        bad = os.path.join(d, "bad.yml")
+        with open(good, "w") as f:
+            f.write("collectors:\n  listen:\n    resolve_owners: false\n")
+        with open(bad, "w") as f:
+            f.write("collectors:\n  listen:\n    resolve_owner: false\n")
+        ok = subprocess.run([harness.EXPORTER, "--config.check", "--config.file=" + good],
+                            capture_output=True, text=True)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        ko = subprocess.run([harness.EXPORTER, "--config.check", "--config.file=" + bad],
+                            capture_output=True, text=True)
+        self.assertEqual(ko.returncode, 1)
+        self.assertEqual(ko.stderr.strip(), bad + ':3:5: unknown key "resolve_owner"')
+        unknown = subprocess.run([harness.EXPORTER, "--no-such-flag"], capture_output=True,
+                                 text=True)
+        self.assertEqual(unknown.returncode, 1)
+
+        def read(path):
+            with open(path) as f:
+                return f.read()
+        e = Exporter(config=read(good), args=["--collector.disable-defaults",
+                                              "--collector.listen"]).start()
+        try:
+            e.rewrite_config(read(bad))
+            status, body = e.reload()
+            self.assertEqual(status, 500)
+            self.assertIn('unknown key "resolve_owner"', body.decode())
+            m = e.scrape()
+            self.assertEqual(m.get("mailflow_config_last_reload_successful"), 0)
+            self.assertEqual(m.get("mailflow_collector_success", collector="listen"), 1)
+            e.rewrite_config(read(good))
+            e.reload(via="signal")
+            wait_for(lambda: e.scrape().get("mailflow_config_last_reload_successful") == 1,
+                     10, what="SIGHUP reload")
+        finally:
+            e.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
