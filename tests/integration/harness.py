@@ -89,13 +89,16 @@ def run(cmd, check=True, **kw):
 
 
 def http(url, data=None, headers=None, timeout=30):
-    """Returns (status, headers, body bytes); never raises on HTTP errors."""
+    """Returns (status, headers, body bytes); never raises on HTTP errors.
+    A connection failure is status 0."""
     req = urllib.request.Request(url, data=data, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
+    except (urllib.error.URLError, ConnectionError) as e:
+        return 0, {}, str(e).encode()
 
 
 # --- Prometheus text format ---------------------------------------------
@@ -372,3 +375,90 @@ def _pid_alive(pidfile):
     except (OSError, ValueError):
         return False
     return os.path.exists("/proc/%d" % pid)
+
+
+# --- Prometheus -----------------------------------------------------------
+
+RULES_DIR = os.path.join(SOURCE_DIR, "dashboards", "alerts")
+
+
+def fast_rules(dest_dir, rules_dir=RULES_DIR, for_duration="1s"):
+    """Copies the shipped alert rules (not their promtool tests) to dest_dir
+    with every `for:` shortened, so alerts fire within seconds. Expressions,
+    labels and annotations stay exactly as shipped. Returns the file paths."""
+    out = []
+    for name in sorted(os.listdir(rules_dir)):
+        if not name.endswith(".yml") or name.endswith("_test.yml"):
+            continue
+        with open(os.path.join(rules_dir, name)) as f:
+            text = re.sub(r"(?m)^(\s+for:\s*)\S+", r"\g<1>" + for_duration, f.read())
+        path = os.path.join(dest_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        out.append(path)
+    return out
+
+
+class Prometheus:
+    """A real Prometheus on 127.0.0.1 scraping the given targets every second
+    and evaluating rule files every second."""
+
+    def __init__(self, targets, rule_files=(), job="mailflow", alertmanager=None,
+                 extra_scrape_configs=""):
+        self.dir = tmpdir("mailflow-prom-")
+        self.port = free_port()
+        rules = "".join("  - %s\n" % r for r in rule_files)
+        am = ""
+        if alertmanager:
+            am = ("alerting:\n  alertmanagers:\n    - static_configs:\n"
+                  "        - targets: ['%s']\n" % alertmanager)
+        tg = ", ".join("'%s'" % t for t in targets)
+        with open(os.path.join(self.dir, "prometheus.yml"), "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                    "  evaluation_interval: 1s\n"
+                    + ("rule_files:\n" + rules if rules else "") + am +
+                    "scrape_configs:\n  - job_name: %s\n    static_configs:\n"
+                    "      - targets: [%s]\n" % (job, tg) + extra_scrape_configs)
+        self.proc = None
+
+    def start(self):
+        log = open(os.path.join(self.dir, "prometheus.log"), "w")
+        self.proc = subprocess.Popen(
+            ["prometheus", "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
+             "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port,
+             "--rules.alert.resend-delay=1s", "--log.level=warn"],
+            stdout=log, stderr=subprocess.STDOUT)
+        on_exit(self.stop)
+        wait_for(lambda: http(self.url("/-/ready"))[0] == 200, 60, interval=0.2,
+                 what="prometheus ready")
+        return self
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def api(self, path, **params):
+        import json
+        import urllib.parse
+        status, _, body = http(self.url(path + "?" + urllib.parse.urlencode(params)))
+        data = json.loads(body)
+        if data.get("status") != "success":
+            raise AssertionError("%s %r: %s" % (path, params, data))
+        return data["data"]
+
+    def query(self, expr):
+        return self.api("/api/v1/query", query=expr)["result"]
+
+    def firing(self):
+        """Alerts in state firing: list of label dicts."""
+        return [a["labels"] for a in self.api("/api/v1/alerts")["alerts"]
+                if a["state"] == "firing"]
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)

@@ -1,0 +1,103 @@
+"""End to end: real Postfix instances, the real exporter, a real Prometheus
+evaluating the shipped alert rules (with `for:` shortened), and every panel
+query of the shipped Grafana dashboard.
+
+Three instances: a healthy one, one whose master is stopped, one with the
+smtp (port 25) service commented out and a chrooted smtp client without its
+jail files. Each broken instance must raise exactly its alerts; the healthy
+one none.
+"""
+import json
+import os
+import time
+import unittest
+
+import harness
+from harness import Exporter, PostfixInstance, Prometheus, wait_for
+
+DASHBOARD = os.path.join(harness.SOURCE_DIR, "dashboards", "grafana", "mailflow.json")
+
+
+def exporter_for(pf, smtp_ports=None):
+    config = "paths:\n  postfix_config_directory: %s\n" % pf.etc
+    if smtp_ports is not None:
+        config += "smtp_ports: %s\n" % smtp_ports
+    return Exporter(config=config).start()
+
+
+def panel_exprs(dashboard):
+    for panel in dashboard["panels"]:
+        for t in panel.get("targets", []):
+            yield panel["title"], t["expr"]
+
+
+def grafana_to_promql(expr):
+    return (expr.replace("$job", "mailflow").replace("$instance", ".*")
+            .replace("$__rate_interval", "30s").replace("$__interval", "5s")
+            .replace("$__range", "1m"))
+
+
+class EndToEndTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.healthy = PostfixInstance().start()
+        cls.down = PostfixInstance()  # never started
+        cls.broken = PostfixInstance()
+        cls.broken.postconf("-F", "smtp/unix/chroot = y")
+        cls.broken.start()
+        cls.exporters = {
+            "healthy": exporter_for(cls.healthy, "[%d]" % cls.healthy.smtp_port),
+            "down": exporter_for(cls.down, "[%d]" % cls.down.smtp_port),
+            # Default smtp_ports (25, 587, 465): the commented-out smtp
+            # service of port 25 is in view.
+            "broken": exporter_for(cls.broken),
+        }
+        cls.instance = {k: e.address for k, e in cls.exporters.items()}
+        rules = harness.fast_rules(harness.tmpdir())
+        cls.prom = Prometheus(list(cls.instance.values()), rules).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.prom.stop()
+        for e in cls.exporters.values():
+            e.stop()
+        for pf in (cls.healthy, cls.broken):
+            pf.stop()
+
+    def alertnames(self, which):
+        inst = self.instance[which]
+        return {a["alertname"] for a in self.prom.firing() if a.get("instance") == inst}
+
+    def test_alerts_name_the_breakage(self):
+        expected = {
+            "down": {"PostfixDown"},
+            "broken": {"PostfixSMTPServiceDisabled", "PostfixChrootFilesMissing"},
+        }
+        for which, names in expected.items():
+            wait_for(lambda: names <= self.alertnames(which), 60, interval=0.5,
+                     what="%s alerts %s (firing: %s)" % (which, names, self.prom.firing()))
+        # A few more evaluation rounds for anything unexpected to show up.
+        time.sleep(5)
+        for which, names in expected.items():
+            self.assertEqual(self.alertnames(which), names)
+        self.assertEqual(self.alertnames("healthy"), set())
+        chroot = [a for a in self.prom.firing() if a["alertname"] == "PostfixChrootFilesMissing"]
+        self.assertIn("etc/resolv.conf", {a["file"] for a in chroot})
+        self.assertEqual({a["severity"] for a in chroot}, {"warning"})
+
+    def test_dashboard_queries_parse_and_return_data(self):
+        with open(DASHBOARD) as f:
+            dashboard = json.load(f)
+        wait_for(lambda: self.prom.query('up{job="mailflow"} == 1'), 30,
+                 what="first scrapes")
+        time.sleep(3)  # a few samples for rate()
+        empty = []
+        for title, expr in panel_exprs(dashboard):
+            result = self.prom.query(grafana_to_promql(expr))  # raises on parse errors
+            if not result:
+                empty.append("%s: %s" % (title, expr))
+        self.assertEqual(empty, [], "panels without data")
+
+
+if __name__ == "__main__":
+    unittest.main()
