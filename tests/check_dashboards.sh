@@ -23,4 +23,5 @@ for name in $(grep -h -- '- alert:' $rules | awk '{print $3}' | sort -u); do
   grep -q "runbooks.md#$anchor\$" $rules || { echo "$name has no runbook_url to #$anchor"; fail=1; }
 done
 python3 grafana/build.py --check || fail=1
+amtool check-config alertmanager/alertmanager.yml || fail=1
 exit $fail

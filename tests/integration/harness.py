@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -99,6 +100,28 @@ def http(url, data=None, headers=None, timeout=30):
         return e.code, dict(e.headers), e.read()
     except (urllib.error.URLError, ConnectionError) as e:
         return 0, {}, str(e).encode()
+
+
+def http_in(netns, url, data=None, headers=None, timeout=60):
+    """(status, body bytes) of a request made from inside network namespace
+    `netns` (curl under ip netns exec), or directly when netns is None.
+    A connection failure is status 0."""
+    if not netns:
+        status, _, body = http(url, data=data, headers=headers, timeout=timeout)
+        return status, body
+    cmd = ["ip", "netns", "exec", netns, "curl", "-s", "-o", "-",
+           "-w", "\n%{http_code}", "--max-time", str(timeout)]
+    for k, v in (headers or {}).items():
+        cmd += ["-H", "%s: %s" % (k, v)]
+    if data is not None:
+        cmd += ["-X", "POST", "--data-binary", data.decode() or ""]
+    out = subprocess.run(cmd + [url], stdout=subprocess.PIPE, timeout=timeout + 30).stdout
+    body, _, code = out.rpartition(b"\n")
+    return int(code or 0), body
+
+
+def _ns(netns, cmd):
+    return (["ip", "netns", "exec", netns] if netns else []) + cmd
 
 
 # --- Prometheus text format ---------------------------------------------
@@ -191,19 +214,7 @@ class Exporter:
 
     def get(self, path="/metrics", headers=None, data=None):
         """(status, body bytes) of a request, from inside the exporter's netns."""
-        if not self.netns:
-            status, _, body = http(self.url(path), data=data, headers=headers)
-            return status, body
-        cmd = ["ip", "netns", "exec", self.netns, "curl", "-s", "-o", "-",
-               "-w", "\n%{http_code}", "--max-time", "60"]
-        for k, v in (headers or {}).items():
-            cmd += ["-H", "%s: %s" % (k, v)]
-        if data is not None:
-            cmd += ["-X", "POST", "--data-binary", data.decode() or ""]
-        out = subprocess.run(cmd + [self.url(path)], stdout=subprocess.PIPE,
-                             timeout=90).stdout
-        body, _, code = out.rpartition(b"\n")
-        return int(code), body
+        return http_in(self.netns, self.url(path), data=data, headers=headers)
 
     def scrape_text(self, timeout_header=None):
         headers = {}
@@ -399,12 +410,25 @@ def fast_rules(dest_dir, rules_dir=RULES_DIR, for_duration="1s"):
     return out
 
 
+RECORDING_DIR = os.path.join(SOURCE_DIR, "dashboards", "recording")
+
+
+def shipped_rules(dest_dir, for_duration="1s"):
+    """The shipped alert rules (fast_rules) plus the recording rules."""
+    out = fast_rules(dest_dir, for_duration=for_duration)
+    for name in sorted(os.listdir(RECORDING_DIR)):
+        if name.endswith(".yml") and not name.endswith("_test.yml"):
+            out.append(os.path.join(RECORDING_DIR, name))
+    return out
+
+
 class Prometheus:
     """A real Prometheus on 127.0.0.1 scraping the given targets every second
     and evaluating rule files every second."""
 
     def __init__(self, targets, rule_files=(), job="mailflow", alertmanager=None,
-                 extra_scrape_configs=""):
+                 extra_scrape_configs="", netns=None):
+        self.netns = netns
         self.dir = tmpdir("mailflow-prom-")
         self.port = free_port()
         rules = "".join("  - %s\n" % r for r in rule_files)
@@ -423,15 +447,15 @@ class Prometheus:
 
     def start(self):
         log = open(os.path.join(self.dir, "prometheus.log"), "w")
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(_ns(self.netns,
             ["prometheus", "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
              "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
              "--web.listen-address=127.0.0.1:%d" % self.port,
-             "--rules.alert.resend-delay=1s", "--log.level=warn"],
+             "--rules.alert.resend-delay=1s", "--log.level=warn"]),
             stdout=log, stderr=subprocess.STDOUT)
         on_exit(self.stop)
-        wait_for(lambda: http(self.url("/-/ready"))[0] == 200, 60, interval=0.2,
-                 what="prometheus ready")
+        wait_for(lambda: http_in(self.netns, self.url("/-/ready"))[0] == 200, 60,
+                 interval=0.2, what="prometheus ready")
         return self
 
     def url(self, path):
@@ -440,7 +464,8 @@ class Prometheus:
     def api(self, path, **params):
         import json
         import urllib.parse
-        status, _, body = http(self.url(path + "?" + urllib.parse.urlencode(params)))
+        status, body = http_in(self.netns,
+                               self.url(path + "?" + urllib.parse.urlencode(params)))
         data = json.loads(body)
         if data.get("status") != "success":
             raise AssertionError("%s %r: %s" % (path, params, data))
@@ -459,6 +484,83 @@ class Prometheus:
             self.proc.terminate()
             try:
                 self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+# --- Alertmanager and a webhook receiver -----------------------------------
+
+AM_CONFIG = os.path.join(SOURCE_DIR, "dashboards", "alertmanager", "alertmanager.yml")
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
+
+
+class Webhook:
+    """tools/webhook.py on 127.0.0.1: records every notification."""
+
+    def __init__(self, netns=None):
+        self.netns = netns
+        self.dir = tmpdir("mailflow-webhook-")
+        self.port = free_port()
+        self.out = os.path.join(self.dir, "notifications.jsonl")
+        open(self.out, "w").close()
+        self.proc = subprocess.Popen(_ns(netns, [sys.executable, os.path.join(TOOLS, "webhook.py"),
+                                                 str(self.port), self.out]))
+        on_exit(self.stop)
+        wait_for(lambda: http_in(netns, "http://127.0.0.1:%d/" % self.port)[0] != 0, 10,
+                 what="webhook receiver")
+
+    def notifications(self):
+        import json
+        with open(self.out) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+class Alertmanager:
+    """A real Alertmanager on 127.0.0.1 running the shipped configuration with
+    its webhook URLs pointed at `webhook` and its timers shortened to 1s."""
+
+    def __init__(self, webhook, config_path=AM_CONFIG, netns=None):
+        self.netns = netns
+        self.dir = tmpdir("mailflow-am-")
+        self.port = free_port()
+        with open(config_path) as f:
+            text = f.read()
+        text = re.sub(r"http://127\.0\.0\.1:\d+/", "http://127.0.0.1:%d/" % webhook.port, text)
+        for key in ("group_wait", "group_interval"):
+            text = re.sub(r"(?m)^(\s+%s:\s*)\S+" % key, r"\g<1>1s", text)
+        self.config = os.path.join(self.dir, "alertmanager.yml")
+        with open(self.config, "w") as f:
+            f.write(text)
+        self.proc = None
+
+    def start(self):
+        log = open(os.path.join(self.dir, "alertmanager.log"), "w")
+        self.proc = subprocess.Popen(_ns(self.netns,
+            ["prometheus-alertmanager", "--config.file=" + self.config,
+             "--storage.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port,
+             "--cluster.listen-address=", "--log.level=warn"]),
+            stdout=log, stderr=subprocess.STDOUT)
+        on_exit(self.stop)
+        wait_for(lambda: http_in(self.netns, "http://127.0.0.1:%d/-/ready" % self.port)[0]
+                 == 200, 30, interval=0.2, what="alertmanager ready")
+        return self
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.port
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)

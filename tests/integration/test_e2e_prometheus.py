@@ -53,7 +53,7 @@ class EndToEndTest(unittest.TestCase):
             "broken": exporter_for(cls.broken),
         }
         cls.instance = {k: e.address for k, e in cls.exporters.items()}
-        rules = harness.fast_rules(harness.tmpdir())
+        rules = harness.shipped_rules(harness.tmpdir())
         cls.prom = Prometheus(list(cls.instance.values()), rules).start()
 
     @classmethod
