@@ -81,6 +81,9 @@ sleep 0.5
 echo "== $NAMES names, every answer delayed ${DELAY_MS} ms (udp_delay_proxy)"
 run 127.0.0.1:5300 env MAILFLOW_DNS_BENCH_NAMES="$NAMES" "$BIN" \
   --benchmark_filter=BM_ProberRound --benchmark_counters_tabular=true
+echo "== 100 names (fit in one max_in_flight window), every answer delayed ${DELAY_MS} ms"
+run 127.0.0.1:5300 env MAILFLOW_DNS_BENCH_NAMES=100 "$BIN" \
+  --benchmark_filter='BM_ProberRound/max_in_flight:100/' --benchmark_counters_tabular=true
 echo "== 50 names sequentially through the same proxy (res_nquery)"
 run 127.0.0.1:5300 env MAILFLOW_DNS_BENCH_NAMES=50 "$BIN" \
   --benchmark_filter=BM_ResQuerySequential --benchmark_counters_tabular=true

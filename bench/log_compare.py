@@ -67,6 +67,12 @@ def vm_hwm_kb(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def metric(url, name):
     try:
         with urllib.request.urlopen(url, timeout=10) as r:
@@ -89,6 +95,7 @@ def follow_and_time(cmd, url, log_path, big, name, want, timeout=900):
                 raise RuntimeError("%s did not come up" % cmd[0])
             time.sleep(0.05)
         time.sleep(1.0)  # let it open and seek the (empty) file
+        cpu0 = cpu_seconds(p.pid)
         t0 = time.monotonic()
         with open(log_path, "ab") as dst, open(big, "rb") as src:
             shutil.copyfileobj(src, dst, 1 << 20)
@@ -101,7 +108,7 @@ def follow_and_time(cmd, url, log_path, big, name, want, timeout=900):
                 raise RuntimeError("%s: %s=%r after %ds, want %d" % (cmd[0], name, v, timeout, want))
             time.sleep(0.02)
         secs = time.monotonic() - t0
-        return secs, vm_hwm_kb(p.pid)
+        return secs, cpu_seconds(p.pid) - cpu0, vm_hwm_kb(p.pid)
     finally:
         p.send_signal(signal.SIGTERM)
         try:
@@ -139,24 +146,27 @@ def main():
         with open(cfg, "w") as f:
             f.write("collectors:\n  log:\n    path: %s\n    poll_interval: 20ms\n" % ours_log)
         port = free_port()
-        ours_s, ours_rss = follow_and_time(
+        ours_s, ours_cpu, ours_rss = follow_and_time(
             [args.exporter, "--web.listen-address=127.0.0.1:%d" % port,
              "--collector.disable-defaults", "--collector.log", "--config.file=" + cfg],
             "http://127.0.0.1:%d/metrics" % port, ours_log, big, "mailflow_log_lines_total", n)
-        print("mailflow: %7.3f s  %12.0f lines/s  VmHWM %d kB" % (ours_s, n / ours_s, ours_rss))
+        print("mailflow: %7.3f s  %12.0f lines/s  CPU %.3f s (%.0f lines/CPU-s)  VmHWM %d kB" % (
+            ours_s, n / ours_s, ours_cpu, n / max(ours_cpu, 1e-9), ours_rss))
 
         k_log = os.path.join(d, "kumina.log")
         open(k_log, "w").close()
         port = free_port()
-        k_s, k_rss = follow_and_time(
+        k_s, k_cpu, k_rss = follow_and_time(
             [args.kumina, "--web.listen-address=127.0.0.1:%d" % port,
              "--postfix.showq_path=" + os.path.join(d, "no-showq"),
              "--postfix.logfile_path=" + k_log],
             "http://127.0.0.1:%d/metrics" % port, k_log, big,
             "postfix_qmgr_messages_removed_total", removed)
-        print("kumina:   %7.3f s  %12.0f lines/s  VmHWM %d kB" % (k_s, n / k_s, k_rss))
-        print("ratios: mailflow/kumina speed %.1fx, wc/mailflow time %.2f, "
-              "RSS mailflow/kumina %.2f" % (k_s / ours_s, best / ours_s, ours_rss / max(k_rss, 1)))
+        print("kumina:   %7.3f s  %12.0f lines/s  CPU %.3f s (%.0f lines/CPU-s)  VmHWM %d kB" % (
+            k_s, n / k_s, k_cpu, n / max(k_cpu, 1e-9), k_rss))
+        print("ratios: mailflow/kumina wall %.1fx, CPU %.1fx; mailflow/wc-l time %.1fx; "
+              "RSS mailflow/kumina %.2f" % (k_s / ours_s, k_cpu / max(ours_cpu, 1e-9),
+                                            ours_s / best, ours_rss / max(k_rss, 1)))
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

@@ -127,13 +127,34 @@ inline bool WriteFileAt(const std::string& path, const std::string& data,
 /// Writes message `m` into SPOOL/QUEUE/<id[0]>/<id> (mode 0700, mtime
 /// `mtime`) and, when it has a defer reason, SPOOL/defer/<id[0]>/<id>.
 /// `hashed`: use the one-character subdirectory (deferred, defer).
+/// When `inode_ids` is set, m.id is replaced by a Postfix short queue id for
+/// the file's inode (5 hex digits of microseconds, then the inode number in
+/// hex), the way cleanup names files, so `postsuper` leaves them alone.
 /// REQUIRES: the directories exist.
 inline bool WriteSyntheticMessage(const std::string& spool,
                                   const std::string& queue, bool hashed,
-                                  const SyntheticMessage& m, int64_t mtime) {
+                                  SyntheticMessage m, int64_t mtime,
+                                  bool inode_ids = false,
+                                  std::string* id_out = nullptr) {
+  std::string data = BuildQueueFile(m);
+  std::string tmp = spool + "/" + queue + "/.tmp-" + m.id;
+  if (!WriteFileAt(tmp, data, 0700)) return false;
+  if (inode_ids) {
+    struct stat st;
+    if (stat(tmp.c_str(), &st) != 0) return false;
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "%05llX%llX",
+                  static_cast<unsigned long long>(m.arrival_usec % 1000000 &
+                                                  0xFFFFF),
+                  static_cast<unsigned long long>(st.st_ino));
+    m.id = buf;
+    // The id is inside the file too (log_ident); rewrite with the real id.
+    data = BuildQueueFile(m);
+    if (!WriteFileAt(tmp, data, 0700)) return false;
+  }
   std::string dir = spool + "/" + queue + (hashed ? "/" + m.id.substr(0, 1) : "");
   std::string path = dir + "/" + m.id;
-  if (!WriteFileAt(path, BuildQueueFile(m), 0700)) return false;
+  if (rename(tmp.c_str(), path.c_str()) != 0) return false;
   struct timeval tv[2] = {{static_cast<time_t>(mtime), 0},
                           {static_cast<time_t>(mtime), 0}};
   utimes(path.c_str(), tv);
@@ -141,6 +162,7 @@ inline bool WriteSyntheticMessage(const std::string& spool,
     std::string dpath = spool + "/defer/" + m.id.substr(0, 1) + "/" + m.id;
     if (!WriteFileAt(dpath, BuildDeferLog(m), 0600)) return false;
   }
+  if (id_out) *id_out = m.id;
   return true;
 }
 

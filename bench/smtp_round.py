@@ -66,7 +66,7 @@ table inet mfbench {
        ", ".join('"%s:25"' % a for a in addrs)))
     log = open(os.path.join(workdir, "exporter.log"), "w")
     proc = subprocess.Popen(["ip", "netns", "exec", net.a, harness.EXPORTER,
-                             "--web.listen-address=127.0.0.1:0", "--log.level=warn",
+                             "--web.listen-address=127.0.0.1:0", "--log.level=info",
                              "--collector.disable-defaults", "--collector.smtp",
                              "--config.file=" + cfg], stdout=log, stderr=subprocess.STDOUT)
 
@@ -93,13 +93,32 @@ table inet mfbench {
     prev = m
     for _ in range(args.rounds):
         cur = wait_for(lambda: (lambda x: x if last_run(x) != last_run(prev) else None)(scrape()),
-                       interval * 3, interval=0.2, what="next round")
+                       interval * 3, interval=1.0, what="next round")
         rounds.append({
             "round_seconds": cur.get("mailflow_smtp_round_duration_seconds"),
             "cpu_seconds": cur.get("process_cpu_seconds_total") - prev.get("process_cpu_seconds_total"),
             "rss_bytes": cur.get("process_resident_memory_bytes"),
         })
         prev = cur
+    # CPU of the rounds alone: K rounds with only two scrapes around them.
+    attempts = lambda x: sum(v for _, v in x.find("mailflow_smtp_probes_total"))
+    k = max(3, args.rounds)
+    first = scrape()
+    time.sleep(k * interval)
+    last = scrape()
+    quiet_rounds = (attempts(last) - attempts(first)) / n
+    quiet_cpu_per_round = ((last.get("process_cpu_seconds_total") -
+                            first.get("process_cpu_seconds_total")) / quiet_rounds)
+    # what the scrapes themselves cost (subtracted from the per-round CPU)
+    t0 = time.monotonic()
+    before = scrape()
+    for _ in range(20):
+        scrape()
+    after = scrape()
+    scrape_cpu = (after.get("process_cpu_seconds_total") -
+                  before.get("process_cpu_seconds_total")) / 21
+    scrape_wall = (time.monotonic() - t0) / 22
+    body_lines = len(after.text.splitlines())
     ok = sum(v for l, v in prev.find("mailflow_smtp_probe_last_result", result="ok"))
     timeouts = sum(v for l, v in prev.find("mailflow_smtp_probe_last_result", result="timeout"))
     rs = sorted(r["round_seconds"] for r in rounds)
@@ -112,7 +131,12 @@ table inet mfbench {
         "round_over_timeout": rs[len(rs) // 2] / args.timeout,
         "serial_floor_seconds": len(dropped) * args.timeout,
         "speedup_vs_serial": len(dropped) * args.timeout / rs[len(rs) // 2],
-        "cpu_seconds_per_round_median": cpu[len(cpu) // 2],
+        "cpu_seconds_per_round_median_incl_scrapes": cpu[len(cpu) // 2],
+        "scrape_cpu_seconds": scrape_cpu,
+        "scrape_wall_seconds_incl_curl": scrape_wall,
+        "scrape_body_lines": body_lines,
+        "quiet_rounds": quiet_rounds,
+        "cpu_seconds_per_round_without_scrapes": quiet_cpu_per_round,
         "rss_mib_max": max(r["rss_bytes"] for r in rounds) / 2**20,
         "rounds": rounds,
     }

@@ -1,5 +1,6 @@
 // mailflow_exporter: flags, wiring, signals.
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -20,6 +21,11 @@ std::string VersionString() {
 }
 
 int Main(int argc, char** argv) {
+  // Scrapes run each collector on a short-lived thread and civetweb keeps a
+  // worker pool: with glibc's default of 8 arenas per core, every such
+  // thread gets its own malloc arena and RSS triples for no gain. Two
+  // arenas serve this low-concurrency daemon (measured: docs/benchmarks.md).
+  mallopt(M_ARENA_MAX, 2);
   const CollectorRegistry& registry = BuiltinRegistry();
   CLI::App app{
       "mailflow_exporter: tells whether mail can flow through this Postfix "

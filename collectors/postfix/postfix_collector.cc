@@ -137,14 +137,26 @@ class PostfixCollector : public Collector {
              policy.greylisting);
 
     FamilyBuilder problems(out, "mailflow_postfix_config_problems",
-                           "Lines of main.cf/master.cf that Postfix would "
-                           "reject or warn about, and $name expansion "
-                           "errors; details are logged.",
+                           "Problems in main.cf/master.cf: severity error "
+                           "for what Postfix would reject (and $name "
+                           "expansion errors), warning for what it warns "
+                           "about; each is logged once.",
                            MetricType::Gauge);
-    problems.Add({{"file", "main.cf"}},
-                 static_cast<double>(main.problems().size()) + expansion_errors);
-    problems.Add({{"file", "master.cf"}},
-                 static_cast<double>(pf.master.problems().size()));
+    auto count = [](const auto& list, postfix::Severity severity) {
+      return static_cast<double>(
+          std::count_if(list.begin(), list.end(), [&](const auto& p) {
+            return p.severity == severity;
+          }));
+    };
+    problems.Add({{"file", "main.cf"}, {"severity", "error"}},
+                 count(main.problems(), postfix::Severity::kError) +
+                     expansion_errors);
+    problems.Add({{"file", "main.cf"}, {"severity", "warning"}},
+                 count(main.problems(), postfix::Severity::kWarning));
+    problems.Add({{"file", "master.cf"}, {"severity", "error"}},
+                 count(pf.master.problems(), postfix::Severity::kError));
+    problems.Add({{"file", "master.cf"}, {"severity", "warning"}},
+                 count(pf.master.problems(), postfix::Severity::kWarning));
     LogProblems(pf);
     return Status::OK();
   }

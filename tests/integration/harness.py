@@ -257,6 +257,25 @@ class Exporter:
         self.stop()
 
 
+def exporter_config(pf, smtp_ports=None, collectors=""):
+    """A config for an exporter watching instance `pf` with every collector
+    on its defaults, except what must not leak into tests: the log collector
+    follows the instance's own log, the dns collector reads a resolv.conf
+    naming 127.0.0.1 (never the host's resolver; it probes nothing anyway
+    without configured domains). `collectors` is extra YAML under
+    `collectors:` (indented by 2)."""
+    resolv = os.path.join(pf.dir, "resolv.conf")
+    with open(resolv, "w") as f:
+        f.write("nameserver 127.0.0.1\n")
+    text = ("paths:\n  postfix_config_directory: %s\n" % pf.etc)
+    if smtp_ports is not None:
+        text += "smtp_ports: [%s]\n" % ", ".join(str(p) for p in smtp_ports)
+    text += ("collectors:\n"
+             "  log:\n    path: %s\n    start_at: beginning\n"
+             "  dns:\n    resolv_conf: %s\n" % (pf.log_file, resolv))
+    return text + collectors
+
+
 # --- a private Postfix instance ------------------------------------------
 
 def _port_listening(port, host="127.0.0.1"):

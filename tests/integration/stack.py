@@ -94,9 +94,7 @@ class Stack:
         self.pf.set_smtp_service("25")
         self.pf.set(inet_interfaces="all")
         self.pf.start()
-        self.exporter = Exporter(
-            config="paths:\n  postfix_config_directory: %s\n" % self.pf.etc,
-            netns=ns).start()
+        self.exporter = Exporter(config=harness.exporter_config(self.pf), netns=ns).start()
         self.webhook = Webhook(netns=ns)
         self.am = Alertmanager(self.webhook, netns=ns).start()
         rules = harness.shipped_rules(harness.tmpdir(), for_duration=for_duration)

@@ -174,7 +174,8 @@ class BadInputTest(unittest.TestCase):
                       args=["--collector.disable-defaults", "--collector.postfix"]) as e:
             m = e.scrape()
             self.assertEqual(m.get("mailflow_collector_success", collector="postfix"), 1)
-            self.assertGreaterEqual(m.get("mailflow_postfix_config_problems", file="main.cf"), 2)
+            self.assertGreaterEqual(
+                m.get("mailflow_postfix_config_problems", file="main.cf", severity="error"), 2)
             log = e.log()
             self.assertIn("main.cf:1: ", log)
             self.assertIn("unreasonable macro call nesting", log)
