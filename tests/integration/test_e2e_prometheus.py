@@ -21,8 +21,8 @@ ROWS = os.path.join(harness.SOURCE_DIR, "dashboards", "grafana", "rows")
 ROW_TESTS = {
     "00-fleet.json": "test_e2e_prometheus.py",
     "10-inbound.json": "test_e2e_prometheus.py",
-    "15-firewall.json": "test_firewall_prometheus.py",
-    "20-queue.json": "test_queue_prometheus.py",
+    "15-firewall.json": "test_firewall.py",  # metric presence per panel
+    "20-queue.json": "test_queue.py",  # metric presence per panel
     "30-dns.json": "test_dns_prometheus.py",
     "35-smtp.json": "test_smtp_prometheus.py",
     "40-log.json": "test_log_prometheus.py",
