@@ -66,6 +66,17 @@ def wait_for(pred, timeout=10.0, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+def terminate(proc, timeout=10):
+    """SIGTERM, then SIGKILL after `timeout` seconds; no-op if exited."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -240,13 +251,7 @@ class Exporter:
             f.write(text)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        terminate(self.proc)
         if getattr(self, "_log", None):
             self._log.close()
 
@@ -441,6 +446,16 @@ def shipped_rules(dest_dir, for_duration="1s"):
     return out
 
 
+def grafana_to_promql(expr):
+    """A dashboard query with Grafana's variables filled in for a test."""
+    return (expr.replace("$job", "mailflow").replace("$instance", ".*")
+            .replace("$__rate_interval", "30s").replace("$__interval", "5s")
+            .replace("$__range", "1m"))
+
+
+DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+
+
 class Prometheus:
     """A real Prometheus on 127.0.0.1 scraping the given targets every second
     and evaluating rule files every second."""
@@ -493,19 +508,32 @@ class Prometheus:
     def query(self, expr):
         return self.api("/api/v1/query", query=expr)["result"]
 
+    def panels_without_data(self, panels, check_style=True):
+        """Runs every target of the (non-row) panels; returns "title: expr"
+        for each query that returned nothing. Raises on a query that does not
+        parse. With check_style, also asserts the dashboard conventions
+        (datasource variable, a unit, job/instance filters)."""
+        empty = []
+        for panel in panels:
+            if panel.get("type") == "row":
+                continue
+            if check_style:
+                assert panel.get("datasource", DATASOURCE) == DATASOURCE, panel["title"]
+                assert "unit" in panel["fieldConfig"]["defaults"], panel["title"]
+            for t in panel.get("targets", []):
+                if check_style and "mailflow:" not in t["expr"]:
+                    assert 'job=~"$job",instance=~"$instance"' in t["expr"], t["expr"]
+                if not self.query(grafana_to_promql(t["expr"])):
+                    empty.append("%s: %s" % (panel["title"], t["expr"]))
+        return empty
+
     def firing(self):
         """Alerts in state firing: list of label dicts."""
         return [a["labels"] for a in self.api("/api/v1/alerts")["alerts"]
                 if a["state"] == "firing"]
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        terminate(self.proc, 20)
 
 
 # --- Alertmanager and a webhook receiver -----------------------------------
@@ -576,10 +604,4 @@ class Alertmanager:
         return "127.0.0.1:%d" % self.port
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        terminate(self.proc)
