@@ -1,0 +1,159 @@
+// Internal to the `dns` collector (dns_collector*.cc, dns_round.cc,
+// dns_options.cc): the local facts, the accumulated probe results and
+// DnsCollector, shared by the collector's lifecycle (dns_collector.cc), the
+// background probe rounds (dns_round.cc) and the metric families
+// (dns_collector_metrics.cc). Not a public header.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "collectors/common/histogram.h"
+#include "collectors/dns/dns_collector.h"
+#include "collectors/dns/dns_prober.h"
+#include "collectors/dns/postfix_facts.h"
+#include "collectors/dns/rbl_zones.h"
+
+namespace mailflow {
+namespace dns_collector_internal {
+
+using Clock = std::chrono::steady_clock;
+
+// Lower case, without the trailing dots (dns_options.cc).
+std::string HostKey(std::string s);
+
+// ---- local facts (files only; read at scrape time and per round) ----------
+
+struct ResolverEntry {
+  NameServer ns;
+  std::set<std::string> sources;  // resolv_conf, chroot_resolv_conf, config
+};
+
+struct LocalFacts {
+  std::string host_path;
+  bool host_ok = false;
+  std::string host_err;
+  ResolvConf host;
+  bool postfix_ok = false;
+  std::string postfix_err;
+  PostfixDnsFacts postfix;
+  bool chrooted = false;  // smtp runs chrooted
+  std::string jail_path;
+  bool jail_ok = false;
+  ResolvConf jail;
+  bool differs = false;
+  std::vector<ResolverEntry> resolvers;  // in probe order
+  /// Index into resolvers of the server Postfix's libc asks first.
+  int primary = -1;
+  std::string myhostname;
+};
+
+LocalFacts ReadLocalFacts(const DnsOptions& o);
+
+// ---- accumulated probe results ------------------------------------------
+
+struct Counters {
+  uint64_t by_result[std::size(kAllDnsResults)] = {};
+};
+
+struct RblState {
+  CumulativeHistogram hist{DnsDurationBuckets()};
+  Counters counters;
+  bool listed = false;
+  bool have_result = false;
+  std::string resolver;
+};
+
+struct ReverseState {
+  bool ptr_present = false;
+  bool forward_confirmed = false;
+  bool matches_myhostname = false;
+};
+
+struct RoundSummary {
+  bool done = false;
+  double timestamp = 0;
+  double duration = 0;
+  size_t sent = 0;
+  size_t skipped = 0;
+  std::map<std::string, bool> answering;           // resolver label
+  std::map<std::string, double> first_median;      // resolver label
+  std::map<std::string, double> repeat_median;     // resolver label
+  std::map<std::string, std::pair<int, bool>> mx;  // domain -> count, null
+  std::map<std::string, ReverseState> reverse;     // address
+};
+
+constexpr size_t kMaxResolverLabels = 16;
+
+class DnsState {
+ public:
+  std::mutex mu;
+  // (type, resolver) -> histogram / counters
+  std::map<std::pair<std::string, std::string>, CumulativeHistogram> hist;
+  std::map<std::pair<std::string, std::string>, Counters> counters;
+  std::map<std::string, CumulativeHistogram> mx_hist;  // domain label
+  std::map<std::string, Counters> mx_counters;         // domain label
+  std::map<std::string, RblState> rbl;                 // zone
+  RoundSummary last;
+
+  // REQUIRES: mu held.
+  std::string ResolverLabel(const std::string& label) {
+    if (known_resolvers_.count(label)) return label;
+    if (known_resolvers_.size() >= kMaxResolverLabels) return "other";
+    known_resolvers_.insert(label);
+    return label;
+  }
+
+ private:
+  std::set<std::string> known_resolvers_;
+};
+
+// The RBL zones of a round: main.cf's, then the config's (dns_round.cc).
+std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f);
+
+// ---- the collector ----------------------------------------------------------
+
+class DnsCollector : public Collector {
+ public:
+  explicit DnsCollector(DnsOptions o) : o_(std::move(o)) {}
+
+  ~DnsCollector() override;
+
+  std::string_view Name() const override { return "dns"; }
+
+  bool HasTargets() const {
+    return !o_.domains.empty() || o_.rbl_checks ||
+           !o_.reverse_dns_addresses.empty() || o_.reverse_dns_auto;
+  }
+
+  void Start() override;
+  Status Collect(Deadline deadline,
+                 std::vector<prometheus::MetricFamily>* out) override;
+
+ private:
+  // The background probe rounds (dns_round.cc).
+  void Loop();
+  // The metric families (dns_collector_metrics.cc).
+  void ExportLocal(const LocalFacts& f,
+                   std::vector<prometheus::MetricFamily>* out);
+  void ExportProbe(std::vector<prometheus::MetricFamily>* out);
+
+  DnsOptions o_;
+  DnsState state_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace dns_collector_internal
+}  // namespace mailflow

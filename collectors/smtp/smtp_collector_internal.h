@@ -1,0 +1,100 @@
+// Internal to the smtp collector (smtp_*.cc): what the options parser, the
+// /probe handler, the probe rounds and the collector's scrape share. Not a
+// public header.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "collectors/common/histogram.h"
+#include "collectors/smtp/smtp_collector.h"
+
+namespace mailflow {
+namespace smtp_internal {
+
+constexpr char kComponent[] = "smtp";
+
+const std::vector<double>& PhaseBuckets();
+
+TlsMode ModeFor(TlsChoice c, uint16_t port,
+                const std::vector<uint16_t>& implicit_ports);
+
+struct SeriesKey {
+  std::string direction;
+  std::string target;
+  uint16_t port = 0;
+  bool operator<(const SeriesKey& o) const {
+    return std::tie(direction, target, port) <
+           std::tie(o.direction, o.target, o.port);
+  }
+};
+
+struct SeriesState {
+  uint64_t results[kNumProbeResults] = {};
+  std::vector<CumulativeHistogram> phases;
+  bool probed = false;
+  ProbeResult last = ProbeResult::kOk;
+  bool ehlo_done = false;
+  bool starttls_offered = false;
+  double cert_not_after = 0;
+  SeriesState() {
+    for (int i = 0; i < kNumProbePhases; ++i) phases.emplace_back(PhaseBuckets());
+  }
+};
+
+struct PlannedProbe {
+  SeriesKey key;
+  ProbeSpec spec;
+};
+
+class SmtpCollector : public Collector {
+ public:
+  explicit SmtpCollector(SmtpOptions options)
+      : options_(std::make_shared<const SmtpOptions>(std::move(options))) {}
+
+  ~SmtpCollector() override;
+
+  std::string_view Name() const override { return "smtp"; }
+
+  void Start() override;
+
+  Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override;
+
+ private:
+  // Probe rounds (smtp_collector_round.cc).
+  bool HasBackgroundTargets() const;
+  ProbeSpec Spec(const Endpoint& ep) const;
+  void Add(std::vector<PlannedProbe>* plan, std::set<SeriesKey>* seen,
+           const char* direction, ProbeSpec spec);
+  std::vector<Endpoint> RelayhostEndpoints();
+  std::vector<Endpoint> SelfAddresses();
+  std::vector<PlannedProbe> Plan();
+  void RunRound();
+
+  void Loop();
+
+  std::shared_ptr<const SmtpOptions> options_;
+
+  std::mutex mu_;  // guards stop_
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::atomic<bool> stop_flag_{false};
+  std::thread thread_;
+
+  std::mutex state_mu_;  // guards everything below
+  std::map<SeriesKey, SeriesState> series_;
+  bool port25_known_ = false;
+  bool port25_blocked_ = false;
+  double last_run_ = 0;
+  double round_seconds_ = 0;
+};
+
+}  // namespace smtp_internal
+}  // namespace mailflow
