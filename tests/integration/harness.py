@@ -182,7 +182,8 @@ class Metrics:
 class Exporter:
     """Runs the real exporter binary on 127.0.0.1:<free port>."""
 
-    def __init__(self, args=(), config=None, workdir=None, env=None, netns=None):
+    def __init__(self, args=(), config=None, workdir=None, env=None, netns=None,
+                 prefix=()):
         self.workdir = workdir or tmpdir("mailflow-exporter-")
         self.config_path = None
         if config is not None:
@@ -192,12 +193,14 @@ class Exporter:
         self.args = list(args)
         self.env = env
         self.netns = netns  # run inside this network namespace
+        self.prefix = list(prefix)  # e.g. setpriv ... before the binary
         self.proc = None
         self.log_path = os.path.join(self.workdir, "exporter.log")
         self.address = None
 
     def start(self):
-        cmd = [EXPORTER, "--web.listen-address=127.0.0.1:0", "--log.level=debug"]
+        cmd = self.prefix + [EXPORTER, "--web.listen-address=127.0.0.1:0",
+                             "--log.level=debug"]
         if self.config_path:
             cmd.append("--config.file=" + self.config_path)
         cmd += self.args

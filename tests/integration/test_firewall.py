@@ -253,29 +253,13 @@ table inet t { chain input { type filter hook input priority 0; policy accept;
 
 
 class NetnsExporter(harness.Exporter):
-    """The real exporter, run inside namespace `ns`; scraped from inside."""
+    """The real exporter with only the firewall collector, run inside
+    namespace `ns` (after `prefix`, e.g. setpriv); scraped from inside."""
 
     def __init__(self, ns, prefix=(), **kw):
-        super().__init__(**kw)
+        args = ["--collector.disable-defaults", "--collector.firewall"] + list(kw.pop("args", []))
+        super().__init__(netns=ns, prefix=prefix, args=args, **kw)
         self.ns = ns
-        self.prefix = list(prefix)
-
-    def start(self):
-        cmd = ["ip", "netns", "exec", self.ns] + self.prefix + [harness.EXPORTER,
-               "--web.listen-address=127.0.0.1:0", "--log.level=debug",
-               "--collector.disable-defaults", "--collector.firewall",
-               "--config.file=" + self.config_path] + self.args
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
-        on_exit(self.stop)
-
-        def bound():
-            if self.proc.poll() is not None:
-                raise RuntimeError("exporter exited %d: %s" % (self.proc.returncode, self.log()))
-            m = re.search(r"listening on ([0-9.]+:[0-9]+)", self.log())
-            return m and m.group(1)
-        self.address = wait_for(bound, 10, what="exporter to listen")
-        return self
 
     def scrape(self, timeout_header=None):
         text = run(["ip", "netns", "exec", self.ns, sys.executable, PROBE, "scrape",
