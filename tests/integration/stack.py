@@ -20,9 +20,11 @@ class Breakage:
     stay quiet (inhibited, yet firing in Prometheus), and the repair."""
 
     def __init__(self, name, cause, receiver, brk, repair, symptoms=(), after_cause=None,
-                 hint=""):
+                 hint="", quiet=()):
         self.name, self.cause, self.receiver = name, cause, receiver
         self.brk, self.repair, self.symptoms = brk, repair, set(symptoms)
+        # Alerts that must not page either, though they need not fire.
+        self.quiet = set(quiet)
         self.after_cause = after_cause  # extra breakage once the cause pages
         self.hint = hint
 
@@ -79,7 +81,9 @@ BREAKAGES = {
     "config-not-applied": Breakage(
         "config-not-applied", "PostfixConfigNotApplied", "pager",
         _loopback_then_all_without_restart, lambda pf: pf.restart(),
-        symptoms={"PostfixListeningLoopbackOnly"},
+        # PostfixListeningLoopbackOnly excludes this case in its expression
+        # (and is inhibited by it too): it must never page here.
+        quiet={"PostfixListeningLoopbackOnly"},
         hint="postfix stop; postfix start (reload does not rebind listeners)"),
 }
 
