@@ -282,6 +282,13 @@ class Batch {
     c->state = State::kDone;
   }
 
+  // Records the result and drops the connection at once (no QUIT): the
+  // dialogue is broken.
+  void Abandon(Conn* c, ProbeResult r, std::string detail) {
+    c->out->detail.clear();
+    Finish(c, r, std::move(detail));
+  }
+
   // Records the result, then says QUIT politely (bounded by kQuitGrace).
   void Conclude(Conn* c, ProbeResult r, std::string detail) {
     c->out->result = r;
@@ -554,9 +561,7 @@ class Batch {
           int r = Handshake(c, &err);
           if (r == 0) return;
           if (r < 0) {
-            Conclude(c, ProbeResult::kTlsError, err);
-            Close(c);
-            c->state = State::kDone;
+            Abandon(c, ProbeResult::kTlsError, err);
             return;
           }
           TlsDone(c);
@@ -567,10 +572,7 @@ class Batch {
           int r = ReadReply(c, &reply, &err);
           if (r == 0) return;
           if (r < 0) {
-            Conclude(c, ProbeResult::kBannerError,
-                     "greeting: " + err);
-            Close(c);
-            c->state = State::kDone;
+            Abandon(c, ProbeResult::kBannerError, "greeting: " + err);
             return;
           }
           c->out->banner_code = reply.code;
@@ -587,9 +589,7 @@ class Batch {
           int r = Exchange(c, &reply, &err);
           if (r == 0) return;
           if (r < 0) {
-            Conclude(c, ProbeResult::kProtocolError, "EHLO: " + err);
-            Close(c);
-            c->state = State::kDone;
+            Abandon(c, ProbeResult::kProtocolError, "EHLO: " + err);
             return;
           }
           if (reply.code != 250) {
@@ -614,9 +614,7 @@ class Batch {
           int r = Exchange(c, &reply, &err);
           if (r == 0) return;
           if (r < 0) {
-            Conclude(c, ProbeResult::kTlsError, "STARTTLS: " + err);
-            Close(c);
-            c->state = State::kDone;
+            Abandon(c, ProbeResult::kTlsError, "STARTTLS: " + err);
             return;
           }
           if (reply.code != 220) {
@@ -631,9 +629,7 @@ class Batch {
           int r = Handshake(c, &err);
           if (r == 0) return;
           if (r < 0) {
-            Conclude(c, ProbeResult::kTlsError, err);
-            Close(c);
-            c->state = State::kDone;
+            Abandon(c, ProbeResult::kTlsError, err);
             return;
           }
           TlsDone(c);
