@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/collector_context.h"
 #include "config/config.h"
 
 namespace mailflow {
@@ -14,8 +15,10 @@ namespace mailflow {
 /// Builds a collector from the whole config and its own `collectors.NAME`
 /// options. Must read every option it knows and call options.Finish(err), so
 /// unknown keys are errors. Returns nullptr with `*err` set on bad options.
+/// `context` outlives the collector; keep copies of the shared_ptrs needed.
 using CollectorFactory = std::function<std::unique_ptr<Collector>(
-    const Config& config, ConfigMap options, std::string* err)>;
+    const Config& config, ConfigMap options, const CollectorContext& context,
+    std::string* err)>;
 
 struct CollectorInfo {
   std::string name;

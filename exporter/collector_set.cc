@@ -42,6 +42,14 @@ void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result);
 std::unique_ptr<CollectorSet> CollectorSet::Build(
     const CollectorRegistry& registry, const Config& config,
     const CollectorSelection& sel, std::string* err) {
+  return Build(registry, config, sel, std::make_shared<CollectorContext>(),
+               err);
+}
+
+std::unique_ptr<CollectorSet> CollectorSet::Build(
+    const CollectorRegistry& registry, const Config& config,
+    const CollectorSelection& sel,
+    const std::shared_ptr<CollectorContext>& context, std::string* err) {
   for (const auto& [name, value] : sel.flags) {
     if (!registry.Find(name)) {
       *err = "unknown collector \"" + name + "\" in --collector flags";
@@ -55,6 +63,7 @@ std::unique_ptr<CollectorSet> CollectorSet::Build(
     }
   }
   std::unique_ptr<CollectorSet> set(new CollectorSet());
+  set->context_ = context;
   for (const CollectorInfo& info : registry.all()) {
     auto section_it = config.collectors.find(info.name);
     const CollectorSection* section =
@@ -65,7 +74,7 @@ std::unique_ptr<CollectorSet> CollectorSet::Build(
       enabled = f->second;
     }
     ConfigMap options = section ? section->options : ConfigMap();
-    auto collector = info.create(config, options, err);
+    auto collector = info.create(config, options, *context, err);
     if (!collector) return nullptr;
     if (!enabled) continue;  // validated, but not run
     auto entry = std::make_shared<Entry>();

@@ -33,6 +33,12 @@ class CollectorSet {
   /// Builds every enabled collector. Fails with a "FILE:LINE:COL: message"
   /// error on an unknown collector name in the config, an unknown flag name,
   /// or a collector rejecting its options.
+  /// `context` is shared with the collectors (see CollectorContext).
+  static std::unique_ptr<CollectorSet> Build(
+      const CollectorRegistry& registry, const Config& config,
+      const CollectorSelection& sel,
+      const std::shared_ptr<CollectorContext>& context, std::string* err);
+  /// As above, with a context of its own.
   static std::unique_ptr<CollectorSet> Build(const CollectorRegistry& registry,
                                              const Config& config,
                                              const CollectorSelection& sel,
@@ -55,6 +61,7 @@ class CollectorSet {
  private:
   CollectorSet() = default;
 
+  std::shared_ptr<CollectorContext> context_;
   std::vector<std::shared_ptr<Entry>> entries_;
 };
 

@@ -34,11 +34,13 @@ double NowSeconds() {
 // Families without samples are dropped (a bare HELP/TYPE says nothing).
 void SortFamilies(std::vector<prometheus::MetricFamily>* families) {
   std::erase_if(*families, [](const auto& f) { return f.metric.empty(); });
-  std::stable_sort(families->begin(), families->end(),
-                   [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::stable_sort(
+      families->begin(), families->end(),
+      [](const auto& a, const auto& b) { return a.name < b.name; });
   for (auto& f : *families) {
-    std::stable_sort(f.metric.begin(), f.metric.end(),
-                     [](const auto& a, const auto& b) { return a.label < b.label; });
+    std::stable_sort(
+        f.metric.begin(), f.metric.end(),
+        [](const auto& a, const auto& b) { return a.label < b.label; });
   }
 }
 
@@ -54,7 +56,8 @@ bool Exporter::Load(Config* config, std::shared_ptr<CollectorSet>* set,
   } else if (!LoadConfigFile(options_.config_file, config, err)) {
     return false;
   }
-  auto built = CollectorSet::Build(registry_, *config, options_.selection, err);
+  auto built = CollectorSet::Build(registry_, *config, options_.selection,
+                                   context_, err);
   if (!built) return false;
   *set = std::move(built);
   return true;
@@ -93,8 +96,8 @@ bool Exporter::Reload(std::string* err) {
   }
   last_reload_ok_ = true;
   last_reload_success_time_ = NowSeconds();
-  Log(LogLevel::kInfo, "config", "configuration reloaded from " +
-                                     config_source());
+  Log(LogLevel::kInfo, "config",
+      "configuration reloaded from " + config_source());
   return true;  // `old` is destroyed here, or by the last scrape using it
 }
 
@@ -149,7 +152,7 @@ std::string Exporter::Scrape(Deadline deadline) {
 }
 
 ProbeResponse Exporter::Probe(const std::string& target,
-                             const std::string& module, Deadline deadline) {
+                              const std::string& module, Deadline deadline) {
   const std::string name = module.empty() ? "smtp" : module;
   std::shared_ptr<ProbeHandler> handler = ProbeRegistry::Global().Find(name);
   if (!handler) {

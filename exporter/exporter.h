@@ -58,6 +58,9 @@ class Exporter {
 
   const CollectorRegistry& registry_;
   const ExporterOptions options_;
+  /// Shared by every collector set this exporter builds (survives reloads).
+  const std::shared_ptr<CollectorContext> context_ =
+      std::make_shared<CollectorContext>();
 
   mutable std::mutex mu_;  // guards config_ and set_
   Config config_;

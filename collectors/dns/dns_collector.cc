@@ -160,7 +160,8 @@ DnsCollector::~DnsCollector() {
 void DnsCollector::Start() {
   if (!HasTargets()) {
     Log(LogLevel::kInfo, "dns",
-        "no domains, RBL checks or reverse DNS addresses configured: "
+        "no domains, domains_from_queue, RBL checks or reverse DNS "
+        "addresses configured: "
         "the DNS prober stays idle");
     return;
   }
@@ -184,9 +185,10 @@ Status DnsCollector::Collect(Deadline deadline,
 
 }  // namespace dns_collector_internal
 
-std::unique_ptr<Collector> NewDnsCollector(DnsOptions options) {
+std::unique_ptr<Collector> NewDnsCollector(
+    DnsOptions options, std::shared_ptr<DestinationDomains> destinations) {
   return std::make_unique<dns_collector_internal::DnsCollector>(
-      std::move(options));
+      std::move(options), std::move(destinations));
 }
 
 void RegisterDnsCollector(CollectorRegistry* registry) {
@@ -196,12 +198,13 @@ void RegisterDnsCollector(CollectorRegistry* registry) {
        "lookup latency and failures, RBL test entries, reverse DNS. Probes "
        "only what the config names.",
        [](const Config& config, ConfigMap options,
+          const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          DnsOptions o;
          o.postfix_config_directory = config.paths.postfix_config_directory;
          o.resolv_conf = config.paths.etc + "/resolv.conf";
          if (!ParseDnsOptions(std::move(options), &o, err)) return nullptr;
-         return NewDnsCollector(std::move(o));
+         return NewDnsCollector(std::move(o), context.destination_domains);
        }});
 }
 

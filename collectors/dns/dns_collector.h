@@ -25,6 +25,9 @@ struct DnsOptions {
   std::vector<NameServer> extra_resolvers;
   std::vector<std::string> domains;
   size_t max_domains = 20;
+  /// Also look up the MX of this many of the deferred queue's top
+  /// destination domains (published by the queue collector); 0: off.
+  size_t domains_from_queue = 0;
   size_t mx_hosts_per_domain = 2;
   bool lookup_aaaa = true;
   bool cache_check = true;
@@ -53,8 +56,11 @@ std::vector<std::string> DiscoverPublicAddresses(size_t cap);
 /// ULA, documentation or unspecified.
 bool IsPublicAddress(const std::string& address);
 
-/// Parses `collectors: dns:` options; nullptr with *err on bad options.
-std::unique_ptr<Collector> NewDnsCollector(DnsOptions options);
+/// `destinations` (never null) is where the queue collector publishes the
+/// deferred mail's top domains.
+std::unique_ptr<Collector> NewDnsCollector(
+    DnsOptions options, std::shared_ptr<DestinationDomains> destinations);
+/// Parses `collectors: dns:` options; false with *err on bad options.
 bool ParseDnsOptions(ConfigMap options, DnsOptions* out, std::string* err);
 
 /// Registers "dns" (enabled by default; probes nothing unless the config

@@ -29,6 +29,23 @@ using Clock = std::chrono::steady_clock;
 
 // Lower case, without the trailing dots (dns_options.cc).
 std::string HostKey(std::string s);
+// A host name c-ares can query: dot-separated labels of letters, digits,
+// '-' and '_', at most 63 bytes each and 253 in all (dns_options.cc).
+bool ValidDomainName(const std::string& d);
+
+// One MX name of a round and its `domain` label: configured domains beyond
+// max_domains share "other"; queue domains are labelled by name.
+struct ProbeDomain {
+  std::string name;
+  std::string label;
+  bool from_queue = false;
+};
+
+// The MX names of the next round: the configured domains, then up to
+// domains_from_queue of the published queue domains that are valid names
+// and not configured (dns_round.cc).
+std::vector<ProbeDomain> ProbeDomainsFor(const DnsOptions& o,
+                                         const DestinationDomains& queue);
 
 // ---- local facts (files only; read at scrape time and per round) ----------
 
@@ -84,9 +101,10 @@ struct RoundSummary {
   double duration = 0;
   size_t sent = 0;
   size_t skipped = 0;
-  std::map<std::string, bool> answering;           // resolver label
-  std::map<std::string, double> first_median;      // resolver label
-  std::map<std::string, double> repeat_median;     // resolver label
+  std::map<std::string, bool> answering;        // resolver label
+  std::map<std::string, double> first_median;   // resolver label
+  std::map<std::string, double> repeat_median;  // resolver label
+  size_t queue_domains = 0;                     // MX names taken from the queue
   std::map<std::string, std::pair<int, bool>> mx;  // domain -> count, null
   std::map<std::string, ReverseState> reverse;     // address
 };
@@ -123,14 +141,15 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f);
 
 class DnsCollector : public Collector {
  public:
-  explicit DnsCollector(DnsOptions o) : o_(std::move(o)) {}
+  DnsCollector(DnsOptions o, std::shared_ptr<DestinationDomains> queue)
+      : o_(std::move(o)), queue_domains_(std::move(queue)) {}
 
   ~DnsCollector() override;
 
   std::string_view Name() const override { return "dns"; }
 
   bool HasTargets() const {
-    return !o_.domains.empty() || o_.rbl_checks ||
+    return !o_.domains.empty() || o_.domains_from_queue > 0 || o_.rbl_checks ||
            !o_.reverse_dns_addresses.empty() || o_.reverse_dns_auto;
   }
 
@@ -147,6 +166,7 @@ class DnsCollector : public Collector {
   void ExportProbe(std::vector<prometheus::MetricFamily>* out);
 
   DnsOptions o_;
+  const std::shared_ptr<DestinationDomains> queue_domains_;
   DnsState state_;
   std::mutex mu_;
   std::condition_variable cv_;

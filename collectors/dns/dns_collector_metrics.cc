@@ -81,10 +81,17 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
               problems.empty() ? "" : f.host_path + ":" + problems);
   {
     FamilyBuilder t(out, "mailflow_dns_probe_targets",
-                    "What the DNS prober is configured to look up per round "
-                    "and resolver (0 everywhere: the prober is idle).",
+                    "What the DNS prober looks up per round and resolver: "
+                    "configured domains, queue_domain (the deferred queue's "
+                    "top domains, domains_from_queue), RBL zones, reverse "
+                    "addresses (0 everywhere: the prober is idle).",
                     prometheus::MetricType::Gauge);
     t.Add({{"kind", "domain"}}, static_cast<double>(o_.domains.size()));
+    size_t from_queue = 0;
+    for (const auto& d : ProbeDomainsFor(o_, *queue_domains_)) {
+      from_queue += d.from_queue ? 1 : 0;
+    }
+    t.Add({{"kind", "queue_domain"}}, static_cast<double>(from_queue));
     t.Add({{"kind", "rbl"}}, static_cast<double>(RblZonesFor(o_, f).size()));
     t.Add({{"kind", "reverse"}},
           static_cast<double>(

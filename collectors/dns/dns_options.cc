@@ -28,9 +28,7 @@ std::string HostKey(std::string s) {
 
 }  // namespace dns_collector_internal
 
-namespace {
-
-using dns_collector_internal::HostKey;
+namespace dns_collector_internal {
 
 bool ValidDomainName(const std::string& d) {
   if (d.empty() || d.size() > 253) return false;
@@ -50,11 +48,15 @@ bool ValidDomainName(const std::string& d) {
   return true;
 }
 
-}  // namespace
+}  // namespace dns_collector_internal
+
+using dns_collector_internal::HostKey;
+using dns_collector_internal::ValidDomainName;
 
 bool ParseDnsOptions(ConfigMap m, DnsOptions* o, std::string* err) {
   std::vector<std::string> resolvers, domains;
   int64_t max_domains = static_cast<int64_t>(o->max_domains);
+  int64_t from_queue = static_cast<int64_t>(o->domains_from_queue);
   int64_t mx_hosts = static_cast<int64_t>(o->mx_hosts_per_domain);
   int64_t attempts = o->attempts;
   int64_t in_flight = static_cast<int64_t>(o->max_in_flight);
@@ -67,6 +69,7 @@ bool ParseDnsOptions(ConfigMap m, DnsOptions* o, std::string* err) {
       !m.GetStringList("resolvers", &resolvers, err) ||
       !m.GetStringList("domains", &domains, err) ||
       !m.GetInt("max_domains", 1, 1000, &max_domains, err) ||
+      !m.GetInt("domains_from_queue", 0, 100, &from_queue, err) ||
       !m.GetInt("mx_hosts_per_domain", 0, 10, &mx_hosts, err) ||
       !m.GetBool("lookup_aaaa", &o->lookup_aaaa, err) ||
       !m.GetBool("cache_check", &o->cache_check, err) ||
@@ -126,6 +129,7 @@ bool ParseDnsOptions(ConfigMap m, DnsOptions* o, std::string* err) {
     }
   }
   o->max_domains = static_cast<size_t>(max_domains);
+  o->domains_from_queue = static_cast<size_t>(from_queue);
   o->mx_hosts_per_domain = static_cast<size_t>(mx_hosts);
   o->attempts = static_cast<int>(attempts);
   o->max_in_flight = static_cast<size_t>(in_flight);

@@ -46,9 +46,11 @@ struct Observation {
 class Round {
  public:
   Round(const DnsOptions& o, const LocalFacts& facts,
+        std::vector<ProbeDomain> domains,
         const std::vector<std::string>& reverse_addresses)
       : o_(o),
         facts_(facts),
+        domains_(std::move(domains)),
         reverse_addresses_(reverse_addresses),
         prober_({o.query_timeout, o.attempts, o.max_in_flight}) {}
 
@@ -67,7 +69,7 @@ class Round {
     repeat_.resize(servers.size());
     answering_.assign(servers.size(), false);
     for (size_t r = 0; r < servers.size(); ++r) {
-      for (size_t d = 0; d < o_.domains.size(); ++d) SubmitMx(r, d, false);
+      for (size_t d = 0; d < domains_.size(); ++d) SubmitMx(r, d, false);
     }
     if (facts_.primary >= 0) {
       const size_t p = static_cast<size_t>(facts_.primary);
@@ -89,6 +91,7 @@ class Round {
         s.repeat_median[label] = Median(repeat_[r]);
       }
     }
+    for (const auto& d : domains_) s.queue_domains += d.from_queue ? 1 : 0;
     s.mx = mx_;
     s.reverse = reverse_;
     Merge(state, std::move(s));
@@ -100,10 +103,6 @@ class Round {
   }
 
  private:
-  std::string DomainLabel(size_t d) const {
-    return d < o_.max_domains ? o_.domains[d] : "other";
-  }
-
   void Observe(size_t r, DnsType type, const DnsAnswer& a,
                std::string domain = "") {
     if (a.responded) answering_[r] = true;
@@ -112,7 +111,7 @@ class Round {
   }
 
   void SubmitMx(size_t r, size_t d, bool repeat) {
-    const std::string& domain = o_.domains[d];
+    const std::string& domain = domains_[d].name;
     prober_.Submit(r, DnsType::kMX, domain,
                    [this, r, d, repeat](const DnsAnswer& a) {
                      if (repeat) {
@@ -120,13 +119,13 @@ class Round {
                        repeat_[r].push_back(a.seconds);
                        return;
                      }
-                     Observe(r, DnsType::kMX, a, DomainLabel(d));
+                     Observe(r, DnsType::kMX, a, domains_[d].label);
                      OnMx(r, d, a);
                    });
   }
 
   void OnMx(size_t r, size_t d, const DnsAnswer& a) {
-    const std::string label = DomainLabel(d);
+    const std::string& label = domains_[d].label;
     if (label != "other" && !mx_.count(label) &&
         (a.result == DnsResult::kOk || a.result == DnsResult::kNodata ||
          a.result == DnsResult::kNxdomain)) {
@@ -215,7 +214,7 @@ class Round {
     for (const auto& r : facts_.resolvers) {
       const std::string res = state->ResolverLabel(r.ns.Label());
       std::vector<std::string> types;
-      if (!o_.domains.empty()) {
+      if (!o_.domains.empty() || o_.domains_from_queue > 0) {
         types = {"MX", "A"};
         if (o_.lookup_aaaa) types.push_back("AAAA");
       }
@@ -250,6 +249,14 @@ class Round {
         ++state->mx_counters[ob.domain].by_result[ri];
       }
     }
+    // Queue domains come and go: drop the series of those no longer probed,
+    // so the label set stays bounded by max_domains + domains_from_queue.
+    std::set<std::string> probed = {"other"};
+    for (const auto& d : domains_) probed.insert(d.label);
+    std::erase_if(state->mx_hist,
+                  [&](const auto& e) { return !probed.count(e.first); });
+    std::erase_if(state->mx_counters,
+                  [&](const auto& e) { return !probed.count(e.first); });
     for (const auto& [zone, listed] : rbl_listed_) {
       state->rbl[zone].listed = listed;
       state->rbl[zone].have_result = true;
@@ -259,6 +266,7 @@ class Round {
 
   const DnsOptions& o_;
   const LocalFacts& facts_;
+  const std::vector<ProbeDomain> domains_;
   std::vector<std::string> reverse_addresses_;
   std::vector<RblZone> rbl_zones_;
   DnsProber prober_;
@@ -272,6 +280,30 @@ class Round {
 };
 
 }  // namespace
+
+std::vector<ProbeDomain> ProbeDomainsFor(const DnsOptions& o,
+                                         const DestinationDomains& queue) {
+  std::vector<ProbeDomain> out;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < o.domains.size(); ++i) {
+    out.push_back({o.domains[i], i < o.max_domains ? o.domains[i] : "other"});
+    seen.insert(o.domains[i]);
+  }
+  if (o.domains_from_queue == 0) return out;
+  size_t taken = 0;
+  // Ask for more than needed: configured names and IP literals are skipped.
+  for (auto name : queue.Top(o.domains_from_queue + o.domains.size() + 8)) {
+    if (taken >= o.domains_from_queue) break;
+    name = HostKey(std::move(name));
+    if (name == "other" || !ValidDomainName(name) ||
+        !seen.insert(name).second) {
+      continue;
+    }
+    out.push_back({name, name, true});
+    ++taken;
+  }
+  return out;
+}
 
 std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f) {
   std::vector<RblZone> zones;
@@ -301,7 +333,7 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f) {
 
 void DnsCollector::Loop() {
   auto next = Clock::now();
-  while (true) {
+  for (uint64_t round_number = 0;; ++round_number) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_until(lock, next, [this] { return stop_.load(); });
@@ -313,7 +345,17 @@ void DnsCollector::Loop() {
     if (o_.reverse_dns_auto) {
       reverse = DiscoverPublicAddresses(o_.max_reverse_dns_addresses);
     }
-    Round round(o_, f, reverse);
+    // The first round starts before any scrape could have scanned the
+    // queue; from the second on, nothing published means no queue scans.
+    LogOnChange(LogLevel::kWarn, "dns", "dns/queue_domains",
+                o_.domains_from_queue > 0 && round_number > 0 &&
+                        queue_domains_->published_at() == 0
+                    ? "domains_from_queue is set, but no queue scan has "
+                      "published destination domains: is the queue "
+                      "collector enabled and scraped?"
+                    : "",
+                "queue destination domains published");
+    Round round(o_, f, ProbeDomainsFor(o_, *queue_domains_), reverse);
     round.SetRblZones(RblZonesFor(o_, f));
     Status st = round.Run(&stop_, wake_fd_, &state_);
     LogOnChange(LogLevel::kWarn, "dns", "dns/round",

@@ -471,7 +471,7 @@ void RegisterFirewallCollector(CollectorRegistry* registry) {
        "Verdict of the host firewall (nftables, iptables-legacy; ufw and "
        "firewalld configuration) for inbound connections to SMTP ports. "
        "Needs CAP_NET_ADMIN.",
-       [](const Config& config, ConfigMap options,
+       [](const Config& config, ConfigMap options, const CollectorContext&,
           std::string* err) -> std::unique_ptr<Collector> {
          FirewallOptions o;
          o.ports = config.smtp_ports;

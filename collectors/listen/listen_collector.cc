@@ -202,7 +202,7 @@ void RegisterListenCollector(CollectorRegistry* registry) {
       {"listen", true,
        "Listening sockets on SMTP ports, and whether they match Postfix's "
        "configuration.",
-       [](const Config& config, ConfigMap options,
+       [](const Config& config, ConfigMap options, const CollectorContext&,
           std::string* err) -> std::unique_ptr<Collector> {
          ListenOptions o;
          o.ports = config.smtp_ports;

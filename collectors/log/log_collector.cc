@@ -203,7 +203,8 @@ void RegisterLogCollector(CollectorRegistry* registry) {
       {"log", true,
        "Follows Postfix's log (file, journal or stdin): deliveries by status, per-phase "
        "delays, error reasons, smtpd rejects, greylisting.",
-       [](const Config&, ConfigMap options, std::string* err) -> std::unique_ptr<Collector> {
+       [](const Config&, ConfigMap options, const CollectorContext&,
+          std::string* err) -> std::unique_ptr<Collector> {
          LogOptions o;
          std::string source = "file", start_at = "end";
          if (!options.GetString("source", &source, err) ||

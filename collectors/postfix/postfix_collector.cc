@@ -238,7 +238,7 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
       {"postfix", true,
        "Postfix's configuration (main.cf, master.cf, chroot jail) and master "
        "process.",
-       [](const Config& config, ConfigMap options,
+       [](const Config& config, ConfigMap options, const CollectorContext&,
           std::string* err) -> std::unique_ptr<Collector> {
          if (!options.Finish(err)) return nullptr;
          return std::make_unique<PostfixCollector>(PostfixOptions{

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "collectors/common/destination_domains.h"
 #include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
 #include "collectors/postfix/postfix_config.h"
@@ -16,15 +17,16 @@ using prometheus::MetricType;
 
 struct QueueCollectorOptions {
   std::string config_directory;
-  std::string queue_directory;            // "" -> main.cf
-  int64_t maximal_queue_lifetime = -1;    // -1 -> main.cf
+  std::string queue_directory;          // "" -> main.cf
+  int64_t maximal_queue_lifetime = -1;  // -1 -> main.cf
   QueueScanOptions scan;
 };
 
 class QueueCollector : public Collector {
  public:
-  explicit QueueCollector(QueueCollectorOptions options)
-      : options_(std::move(options)) {}
+  QueueCollector(QueueCollectorOptions options,
+                 std::shared_ptr<DestinationDomains> destinations)
+      : options_(std::move(options)), destinations_(std::move(destinations)) {}
 
   std::string_view Name() const override { return "queue"; }
 
@@ -37,6 +39,8 @@ class QueueCollector : public Collector {
   Status Resolve();
 
   QueueCollectorOptions options_;
+  // Where the deferred mail's top domains are published for the dns prober.
+  const std::shared_ptr<DestinationDomains> destinations_;
   std::mutex mu_;
   std::unique_ptr<QueueScanner> scanner_;
 };
@@ -50,7 +54,8 @@ Status QueueCollector::Resolve() {
     PostfixConfig pc;
     std::string err;
     if (!LoadPostfixConfig(options_.config_directory, &pc, &err)) {
-      status = Status::Error(err + " (using Postfix's defaults: "
+      status = Status::Error(err +
+                             " (using Postfix's defaults: "
                              "queue_directory = /var/spool/postfix, "
                              "maximal_queue_lifetime = 5d)");
       if (dir.empty()) dir = "/var/spool/postfix";
@@ -86,8 +91,8 @@ Status QueueCollector::Collect(Deadline deadline,
   std::lock_guard<std::mutex> lock(mu_);
   Status resolved = Resolve();
   QueueScanResult r;
-  Status st = scanner_->Scan(deadline, static_cast<int64_t>(std::time(nullptr)),
-                             &r);
+  Status st =
+      scanner_->Scan(deadline, static_cast<int64_t>(std::time(nullptr)), &r);
 
   FamilyBuilder messages(out, "mailflow_queue_messages",
                          "Messages in each Postfix queue (read from the queue "
@@ -142,9 +147,13 @@ Status QueueCollector::Collect(Deadline deadline,
                           "destination domain: the top N domains, the rest "
                           "summed as domain=\"other\".",
                           MetricType::Gauge);
+    std::vector<std::pair<std::string, uint64_t>> named;
     for (const auto& [d, n] : r.domains) {
       domains.Add({{"domain", d}}, static_cast<double>(n));
+      if (d != "other") named.emplace_back(d, n);
     }
+    destinations_->Publish(std::move(named),
+                           static_cast<double>(std::time(nullptr)));
     AddGauge(out, "mailflow_queue_messages_near_expiry",
              "Messages that reach maximal_queue_lifetime (counted from their "
              "create time) within 24 hours, or already have.",
@@ -164,6 +173,7 @@ Status QueueCollector::Collect(Deadline deadline,
 
 std::unique_ptr<Collector> CreateQueueCollector(const Config& config,
                                                 ConfigMap m,
+                                                const CollectorContext& context,
                                                 std::string* err) {
   QueueCollectorOptions o;
   o.config_directory = config.paths.postfix_config_directory;
@@ -184,7 +194,8 @@ std::unique_ptr<Collector> CreateQueueCollector(const Config& config,
   if (!m.GetInt("max_domains", 1, 10000000, &n, err)) return nullptr;
   o.scan.max_domains = static_cast<size_t>(n);
   if (!m.Finish(err)) return nullptr;
-  return std::make_unique<QueueCollector>(std::move(o));
+  return std::make_unique<QueueCollector>(std::move(o),
+                                          context.destination_domains);
 }
 
 }  // namespace

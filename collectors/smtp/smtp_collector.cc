@@ -137,7 +137,7 @@ void RegisterSmtpCollector(CollectorRegistry* registry) {
       "smtp", true,
       "Outbound and inbound SMTP reachability probes (only for configured "
       "targets) and the /probe endpoint.",
-      [](const Config& config, ConfigMap options,
+      [](const Config& config, ConfigMap options, const CollectorContext&,
          std::string* err) -> std::unique_ptr<Collector> {
         SmtpOptions o;
         if (!ParseSmtpOptions(config, std::move(options), &o, err)) {

@@ -53,7 +53,7 @@ CollectorRegistry FakeRegistry() {
   auto add = [&r](std::string name, FakeCollector::Mode mode, bool on) {
     r.Add({name, on, "fake",
            [name, mode](const Config&, ConfigMap options,
-                        std::string* err) -> std::unique_ptr<Collector> {
+                        const CollectorContext&, std::string* err) -> std::unique_ptr<Collector> {
              bool knob = false;
              if (!options.GetBool("knob", &knob, err) || !options.Finish(err)) {
                return nullptr;

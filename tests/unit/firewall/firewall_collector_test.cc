@@ -44,7 +44,7 @@ class FirewallCollectorTest : public ::testing::Test {
     EXPECT_TRUE(ConfigMap::Parse(yaml, "test.yml", &options, err)) << *err;
     const CollectorInfo* info = BuiltinRegistry().Find("firewall");
     EXPECT_NE(info, nullptr);
-    return info->create(config, options, err);
+    return info->create(config, options, CollectorContext(), err);
   }
 
   std::string BaseYaml(const std::string& nft) {
@@ -80,13 +80,13 @@ TEST_F(FirewallCollectorTest, OptionErrors) {
   ConfigMap options;
   ASSERT_TRUE(ConfigMap::Parse("ipv6: maybe\n", "test.yml", &options, &err));
   std::string where = options.Where("ipv6");
-  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, &err), nullptr);
+  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, CollectorContext(), &err), nullptr);
   EXPECT_EQ(err, where + ": ipv6 must be auto, true or false, got \"maybe\"");
   ASSERT_TRUE(ConfigMap::Parse("nft_path: nft\n", "test.yml", &options, &err));
-  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, &err), nullptr);
+  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, CollectorContext(), &err), nullptr);
   EXPECT_EQ(err, options.Where() + ": firewall tool paths must be absolute, got \"nft\"");
   ASSERT_TRUE(ConfigMap::Parse("nft_pth: /x\n", "test.yml", &options, &err));
-  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, &err), nullptr);
+  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, CollectorContext(), &err), nullptr);
   EXPECT_NE(err.find("nft_pth"), std::string::npos) << err;
 }
 

@@ -1,0 +1,20 @@
+// CollectorContext: what the collectors of one exporter share at run time.
+#pragma once
+
+#include <memory>
+
+#include "collectors/common/destination_domains.h"
+
+namespace mailflow {
+
+/// Owned by the Exporter and handed to every collector factory; it outlives
+/// configuration reloads, so a new collector set starts from what the old
+/// one observed. Collectors keep the shared_ptrs they need. Every member is
+/// thread-safe and never null.
+struct CollectorContext {
+  /// Written by the queue collector, read by the dns collector.
+  std::shared_ptr<DestinationDomains> destination_domains =
+      std::make_shared<DestinationDomains>();
+};
+
+}  // namespace mailflow
