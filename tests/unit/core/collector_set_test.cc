@@ -17,7 +17,8 @@ class FakeCollector : public Collector {
   enum class Mode { kOk, kFail, kThrow, kBlock };
   FakeCollector(std::string name, Mode mode) : name_(name), mode_(mode) {}
   std::string_view Name() const override { return name_; }
-  Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override {
+  Status Collect(Deadline,
+                 std::vector<prometheus::MetricFamily>* out) override {
     AddGauge(out, "fake_" + name_, "Fake.", 1);
     switch (mode_) {
       case Mode::kOk:
@@ -51,15 +52,16 @@ class FakeCollector : public Collector {
 CollectorRegistry FakeRegistry() {
   CollectorRegistry r;
   auto add = [&r](std::string name, FakeCollector::Mode mode, bool on) {
-    r.Add({name, on, "fake",
-           [name, mode](const Config&, ConfigMap options,
-                        const CollectorContext&, std::string* err) -> std::unique_ptr<Collector> {
-             bool knob = false;
-             if (!options.GetBool("knob", &knob, err) || !options.Finish(err)) {
-               return nullptr;
-             }
-             return std::make_unique<FakeCollector>(name, mode);
-           }});
+    r.Add(
+        {name, on, "fake",
+         [name, mode](const Config&, ConfigMap options, const CollectorContext&,
+                      std::string* err) -> std::unique_ptr<Collector> {
+           bool knob = false;
+           if (!options.GetBool("knob", &knob, err) || !options.Finish(err)) {
+             return nullptr;
+           }
+           return std::make_unique<FakeCollector>(name, mode);
+         }});
   };
   add("good", FakeCollector::Mode::kOk, true);
   add("bad", FakeCollector::Mode::kFail, true);
@@ -131,9 +133,10 @@ TEST(CollectorSetTest, SelectionPrecedence) {
   auto registry = FakeRegistry();
   std::string err;
   Config config;
-  ASSERT_TRUE(ParseConfig("collectors:\n  good:\n    enabled: false\n"
-                          "  bad:\n    knob: true\n",
-                          "c.yml", &config, &err))
+  ASSERT_TRUE(
+      ParseConfig("collectors:\n  good:\n    enabled: false\n"
+                  "  bad:\n    knob: true\n",
+                  "c.yml", &config, &err))
       << err;
   auto set = CollectorSet::Build(registry, config, {}, &err);
   ASSERT_TRUE(set) << err;
@@ -161,6 +164,41 @@ TEST(CollectorSetTest, UnknownNamesAndOptionsAreErrors) {
   sel.flags["nope"] = false;
   EXPECT_FALSE(CollectorSet::Build(registry, Config(), sel, &err));
   EXPECT_EQ(err, "unknown collector \"nope\" in --collector flags");
+}
+
+// A publisher and a reader built by different factories of one set see the
+// same board, and a second set built with the same context (a reload) too.
+TEST(CollectorSetTest, FactoriesShareTheContext) {
+  std::vector<std::shared_ptr<DestinationDomains>> boards;
+  CollectorRegistry registry;
+  for (const char* name : {"writer", "reader"}) {
+    registry.Add(
+        {name, true, "fake",
+         [&boards, name](const Config&, ConfigMap options,
+                         const CollectorContext& context,
+                         std::string* err) -> std::unique_ptr<Collector> {
+           if (!options.Finish(err)) return nullptr;
+           boards.push_back(context.destination_domains);
+           return std::make_unique<FakeCollector>(name,
+                                                  FakeCollector::Mode::kOk);
+         }});
+  }
+  auto context = std::make_shared<CollectorContext>();
+  std::string err;
+  ASSERT_TRUE(CollectorSet::Build(registry, Config(), {}, context, &err))
+      << err;
+  ASSERT_TRUE(CollectorSet::Build(registry, Config(), {}, context, &err))
+      << err;
+  ASSERT_EQ(boards.size(), 4u);
+  boards[0]->Publish({{"queue.example", 3}}, 1);
+  for (const auto& b : boards) {
+    EXPECT_EQ(b->Top(1), (std::vector<std::string>{"queue.example"}));
+  }
+  // Without a context argument, each set gets its own.
+  ASSERT_TRUE(CollectorSet::Build(registry, Config(), {}, &err)) << err;
+  ASSERT_EQ(boards.size(), 6u);
+  EXPECT_EQ(boards[4], boards[5]);
+  EXPECT_NE(boards[4], boards[0]);
 }
 
 }  // namespace

@@ -52,6 +52,15 @@ rbl_zones: [zen.spamhaus.org, "rhsbl:dbl.spamhaus.org"]
   EXPECT_EQ(o.extra_resolvers[2].Label(), "[::1]:5300");
   EXPECT_TRUE(o.reverse_dns_auto);
   EXPECT_EQ(o.max_domains, 5u);
+  EXPECT_EQ(o.domains_from_queue, 0u);
+}
+
+TEST(DnsOptionsTest, DomainsFromQueueIsATarget) {
+  DnsOptions o;
+  std::string err;
+  ASSERT_TRUE(Parse("domains_from_queue: 10\n", &o, &err)) << err;
+  EXPECT_EQ(o.domains_from_queue, 10u);
+  EXPECT_TRUE(o.domains.empty());
 }
 
 TEST(DnsOptionsTest, Errors) {
@@ -72,6 +81,9 @@ TEST(DnsOptionsTest, Errors) {
             "dns.yml:1:1: invalid address \"mail.example.org\" (want numeric "
             "addresses, or the single word auto)");
   EXPECT_EQ(Error("domain: [x.org]\n"), "dns.yml:1:1: unknown key \"domain\"");
+  EXPECT_EQ(Error("domains_from_queue: 101\n"),
+            "dns.yml:1:21: \"domains_from_queue\" must be an integer from 0 "
+            "to 100");
 }
 
 TEST(DnsAddressTest, PublicAddresses) {
