@@ -12,7 +12,7 @@
 
 namespace mailflow {
 
-/// The options of `collectors: dns:` (see handoff/dns/NOTES.md).
+/// The options of `collectors: dns:` (see docs/design/dns.md).
 struct DnsOptions {
   std::string resolv_conf = "/etc/resolv.conf";
   /// "" -> $queue_directory/etc/resolv.conf from main.cf.

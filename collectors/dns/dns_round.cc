@@ -291,8 +291,8 @@ std::vector<ProbeDomain> ProbeDomainsFor(const DnsOptions& o,
   }
   if (o.domains_from_queue == 0) return out;
   size_t taken = 0;
-  // Ask for more than needed: configured names and IP literals are skipped.
-  for (auto name : queue.Top(o.domains_from_queue + o.domains.size() + 8)) {
+  // The whole list: configured names and address literals are skipped.
+  for (auto name : queue.Top(DestinationDomains::kMaxDomains)) {
     if (taken >= o.domains_from_queue) break;
     name = HostKey(std::move(name));
     if (name == "other" || !ValidDomainName(name) ||
