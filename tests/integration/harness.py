@@ -483,7 +483,7 @@ class Prometheus:
         self.proc = None
 
     def start(self):
-        log = open(os.path.join(self.dir, "prometheus.log"), "w")
+        log = self._log = open(os.path.join(self.dir, "prometheus.log"), "w")
         self.proc = subprocess.Popen(_ns(self.netns,
             ["prometheus", "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
              "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
@@ -537,6 +537,8 @@ class Prometheus:
 
     def stop(self):
         terminate(self.proc, 20)
+        if getattr(self, "_log", None):
+            self._log.close()
 
 
 # --- Alertmanager and a webhook receiver -----------------------------------

@@ -459,6 +459,16 @@ collectors:
                 for name in re.findall(r"mailflow_[a-z_]+", t["expr"]):
                     with self.subTest(panel=panel["title"], metric=name):
                         self.assertTrue(m.has(name), name)
+        # And every panel's query returns data from a real Prometheus (in
+        # the exporter's namespace).
+        prom = harness.Prometheus([self.exporter.address], netns=self.pair.a).start()
+        try:
+            harness.wait_for(lambda: prom.query('up{job="mailflow"} == 1'), 30,
+                             what="first scrape")
+            time.sleep(3)  # a few samples
+            self.assertEqual(prom.panels_without_data(row), [], "panels without data")
+        finally:
+            prom.stop()
         ufw("--force", "disable")
         m = self.exporter.scrape()
         self.assertEqual(m.get("mailflow_firewall_backend_enabled", backend="ufw"), 0)
