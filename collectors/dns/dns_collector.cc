@@ -94,10 +94,12 @@ LocalFacts ReadLocalFacts(const DnsOptions& o) {
   f.postfix_ok = ReadPostfixDnsFacts(
       o.postfix_config_directory, o.max_rbl_zones, &f.postfix, &f.postfix_err);
   if (o.chroot == "yes") {
-    f.chrooted = true;
+    f.smtp_chrooted = f.smtpd_chrooted = true;
   } else if (o.chroot == "auto") {
-    f.chrooted = f.postfix_ok && f.postfix.smtp_chrooted;
+    f.smtp_chrooted = f.postfix_ok && f.postfix.smtp_chrooted;
+    f.smtpd_chrooted = f.postfix_ok && f.postfix.smtpd_chrooted;
   }
+  f.chrooted = f.smtp_chrooted || f.smtpd_chrooted;
   f.jail_path = o.chroot_resolv_conf;
   if (f.jail_path.empty() && !f.postfix.queue_directory.empty()) {
     f.jail_path = f.postfix.queue_directory + "/etc/resolv.conf";
@@ -118,23 +120,32 @@ LocalFacts ReadLocalFacts(const DnsOptions& o) {
     f.resolvers.push_back({ns, {source}});
     return static_cast<int>(f.resolvers.size() - 1);
   };
+  int jail_first = -1, host_first = -1, config_first = -1;
   if (o.probe_resolv_conf) {
-    // The resolv.conf the smtp client reads first: the jail's when chrooted.
     if (f.chrooted && !f.jail_path.empty()) {
       for (const auto& ns : f.jail.Effective()) {
         int i = add(ns, "chroot_resolv_conf");
-        if (f.primary < 0) f.primary = i;
+        if (jail_first < 0) jail_first = i;
       }
     }
     for (const auto& ns : f.host.Effective()) {
       int i = add(ns, "resolv_conf");
-      if (f.primary < 0) f.primary = i;
+      if (host_first < 0) host_first = i;
     }
   }
   for (const auto& ns : o.extra_resolvers) {
     int i = add(ns, "config");
-    if (f.primary < 0) f.primary = i;
+    if (config_first < 0) config_first = i;
   }
+  // The server each daemon's libc asks first: the jail's copy when it runs
+  // chrooted, else /etc/resolv.conf's; the config's resolvers when
+  // resolv.conf is not probed.
+  auto first_of = [&](bool in_jail) {
+    int i = in_jail && jail_first >= 0 ? jail_first : host_first;
+    return i >= 0 ? i : config_first;
+  };
+  f.primary = first_of(f.smtp_chrooted);
+  f.smtpd_primary = first_of(f.smtpd_chrooted);
   f.myhostname =
       HostKey(!o.myhostname.empty() ? o.myhostname : f.postfix.myhostname);
   return f;

@@ -62,14 +62,19 @@ struct LocalFacts {
   bool postfix_ok = false;
   std::string postfix_err;
   PostfixDnsFacts postfix;
-  bool chrooted = false;  // smtp runs chrooted
+  bool smtp_chrooted = false;   // the smtp client runs chrooted
+  bool smtpd_chrooted = false;  // smtpd (RBL lookups) runs chrooted
+  bool chrooted = false;        // either: the jail's resolv.conf is in use
   std::string jail_path;
   bool jail_ok = false;
   ResolvConf jail;
   bool differs = false;
   std::vector<ResolverEntry> resolvers;  // in probe order
-  /// Index into resolvers of the server Postfix's libc asks first.
+  /// Index into resolvers of the server the smtp client's libc asks first
+  /// (-1: none); PTR/FCrDNS lookups go there too.
   int primary = -1;
+  /// The same for smtpd, which does the RBL lookups.
+  int smtpd_primary = -1;
   std::string myhostname;
 };
 

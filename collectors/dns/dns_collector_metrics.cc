@@ -20,7 +20,8 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
                     "DNS servers the exporter knows, by where they come "
                     "from: resolv_conf (the first three nameservers libc "
                     "uses), chroot_resolv_conf (Postfix's jail copy, when "
-                    "smtp runs chrooted) or config (extra resolvers).",
+                    "smtp or smtpd runs chrooted) or config (extra "
+                    "resolvers).",
                     prometheus::MetricType::Gauge);
     FamilyBuilder local(out, "mailflow_dns_resolver_local",
                         "Whether the DNS server is on this host "
@@ -49,7 +50,7 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
       for (const auto& ns : f.jail.Effective()) add_local(ns);
     for (const auto& ns : o_.extra_resolvers) add_local(ns);
   }
-  const ResolvConf& used = f.chrooted ? f.jail : f.host;
+  const ResolvConf& used = f.smtp_chrooted ? f.jail : f.host;
   AddGauge(
       out, "mailflow_dns_local_cache_configured",
       "Whether the first nameserver Postfix's resolver asks (the "
@@ -58,11 +59,12 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
   AddGauge(out, "mailflow_dns_smtp_chrooted",
            "Whether Postfix's smtp client runs chrooted (master.cf, or the "
            "`chroot` option), so it reads $queue_directory/etc/resolv.conf.",
-           f.chrooted ? 1 : 0);
+           f.smtp_chrooted ? 1 : 0);
   AddGauge(out, "mailflow_dns_chroot_resolv_conf_differs",
            "Whether the chroot jail's resolv.conf makes Postfix use other "
            "nameservers than /etc/resolv.conf (a missing copy counts as "
-           "the libc default 127.0.0.1); 0 when smtp is not chrooted.",
+           "the libc default 127.0.0.1); 0 when neither smtp nor smtpd is "
+           "chrooted.",
            f.differs ? 1 : 0);
   {
     FamilyBuilder p(out, "mailflow_dns_resolv_conf_problems",

@@ -71,9 +71,12 @@ class Round {
     for (size_t r = 0; r < servers.size(); ++r) {
       for (size_t d = 0; d < domains_.size(); ++d) SubmitMx(r, d, false);
     }
+    if (facts_.smtpd_primary >= 0) {
+      const size_t p = static_cast<size_t>(facts_.smtpd_primary);
+      for (const auto& z : rbl_zones_) SubmitRbl(p, z);
+    }
     if (facts_.primary >= 0) {
       const size_t p = static_cast<size_t>(facts_.primary);
-      for (const auto& z : rbl_zones_) SubmitRbl(p, z);
       for (const auto& a : reverse_addresses_) SubmitPtr(p, a);
     }
     Status st = prober_.Run(Deadline(start + o_.round_timeout), stop, wake_fd);

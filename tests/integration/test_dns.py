@@ -117,20 +117,23 @@ def write(path, text):
         f.write(text)
 
 
-MASTER_CF_CHROOT = """smtp      inet  n       -       y       -       -       smtpd
+MASTER_CF_CHROOT = """smtp      inet  n       -       {smtpd_chroot}       -       -       smtpd
 pickup    unix  n       -       y       60      1       pickup
 smtp      unix  -       -       {chroot}       -       -       smtp
 """
 
 
-def postfix_dir(main_cf_extra="", chroot="n", queue_dir=None):
-    """A Postfix config dir (main.cf + master.cf) for the collector to read."""
+def postfix_dir(main_cf_extra="", chroot="n", queue_dir=None, smtpd_chroot=None):
+    """A Postfix config dir (main.cf + master.cf) for the collector to read.
+    chroot: the smtp client's chroot column; smtpd_chroot: smtpd's (default:
+    the same)."""
     d = harness.tmpdir("mailflow-dns-postfix-")
     queue_dir = queue_dir or os.path.join(d, "spool")
     write(os.path.join(d, "main.cf"),
           "queue_directory = %s\nmyhostname = mail.example.test\n%s" %
           (queue_dir, main_cf_extra))
-    write(os.path.join(d, "master.cf"), MASTER_CF_CHROOT.format(chroot=chroot))
+    write(os.path.join(d, "master.cf"),
+          MASTER_CF_CHROOT.format(chroot=chroot, smtpd_chroot=smtpd_chroot or chroot))
     return d, queue_dir
 
 
@@ -349,6 +352,29 @@ query_timeout: 700ms
             self.assertEqual(bucket(m, h, "0.25", zone="delay300ms.rbl.test"), 0)
             self.assertEqual(bucket(m, h, "0.5", zone="silent.rbl.test"), 0)
             self.assertEqual(m.get("mailflow_dns_last_run_queries", state="skipped"), 0)
+
+    def test_rbl_lookups_use_smtpd_resolver(self):
+        # smtpd (which does the RBL lookups) runs chrooted, the smtp client
+        # does not: RBL test entries go to the jail's resolver, whose copy of
+        # resolv.conf differs; unbound (the host's) would refuse rbl.test.
+        _, resp = start_tool([os.path.join(TOOLS, "dns_responder.py"), "--zone", "test"])
+        host = self.resolv_conf("rc-smtpd-host", "127.0.0.1:%d" % self.unbound)
+        pdir, spool = postfix_dir(chroot="n", smtpd_chroot="y", main_cf_extra=(
+            "smtpd_client_restrictions = reject_rbl_client zen.rbl.test\n"))
+        write(os.path.join(spool, "etc", "resolv.conf"), "nameserver 127.0.0.1:%d\n" % resp)
+        cfg = exporter_config(pdir, "resolv_conf: %s\nrbl_checks: true\ninterval: 1s\n"
+                              "round_timeout: 900ms\nquery_timeout: 500ms\n" % host)
+        with harness.Exporter(config=cfg) as exp:
+            m = wait_rounds(exp)
+            self.assertEqual(m.get("mailflow_dns_smtp_chrooted"), 0)
+            self.assertEqual(m.get("mailflow_dns_chroot_resolv_conf_differs"), 1)
+            self.assertEqual(m.get("mailflow_dns_resolver_configured",
+                                   resolver="127.0.0.1:%d" % resp,
+                                   source="chroot_resolv_conf"), 1)
+            # The smtp client's resolver is the host's: local cache = unbound.
+            self.assertEqual(m.get("mailflow_dns_local_cache_configured"), 1)
+            self.assertEqual(m.get("mailflow_dns_rbl_test_entry_listed", zone="zen.rbl.test"), 1)
+            self.assert_only(m, "mailflow_dns_rbl_lookups_total", "ok", zone="zen.rbl.test")
 
     def test_reverse_dns(self):
         rc = self.resolv_conf("rc-rdns", "127.0.0.1:%d" % self.unbound)
