@@ -48,6 +48,14 @@ FamilyBuilder& FamilyBuilder::AddHistogram(const Labels& labels,
   return *this;
 }
 
+void AddHistogramFamily(std::vector<prometheus::MetricFamily>* out,
+                        std::string name, std::string help,
+                        const std::vector<HistogramSeries>& series) {
+  FamilyBuilder f(out, std::move(name), std::move(help),
+                  prometheus::MetricType::Histogram);
+  for (const auto& s : series) f.AddHistogram(s.labels, *s.histogram);
+}
+
 void AddGauge(std::vector<prometheus::MetricFamily>* out, std::string name,
               std::string help, double value) {
   FamilyBuilder(out, std::move(name), std::move(help),

@@ -16,7 +16,8 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 /// Builds one metric family and appends it to `out` on destruction-free
 /// calls. Usage:
-///   FamilyBuilder f(out, "mailflow_x", "Help.", prometheus::MetricType::Gauge);
+///   FamilyBuilder f(out, "mailflow_x", "Help.",
+///                   prometheus::MetricType::Gauge);
 ///   f.Add({{"port", "25"}}, 1);
 /// Not thread-safe; the builder must not outlive `out`.
 class FamilyBuilder {
@@ -36,6 +37,19 @@ class FamilyBuilder {
   std::vector<prometheus::MetricFamily>* out_;
   size_t index_;
 };
+
+/// One series of a histogram family: its labels and its observations.
+struct HistogramSeries {
+  Labels labels;
+  const CumulativeHistogram* histogram;  // not owned
+};
+
+/// Adds a histogram family with one sample per entry of `series`, in order
+/// (a FamilyBuilder of type Histogram and AddHistogram for each). A family
+/// without series is still added; the exporter drops empty families.
+void AddHistogramFamily(std::vector<prometheus::MetricFamily>* out,
+                        std::string name, std::string help,
+                        const std::vector<HistogramSeries>& series);
 
 /// Shorthand for a single unlabelled gauge.
 void AddGauge(std::vector<prometheus::MetricFamily>* out, std::string name,

@@ -122,14 +122,15 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
     q.Add({{"state", "skipped"}}, static_cast<double>(s.skipped));
   }
   {
-    FamilyBuilder h(out, "mailflow_dns_lookup_duration_seconds",
-                    "DNS lookup latency by query type and resolver, from "
-                    "the background prober (timeouts count at their "
-                    "timeout).",
-                    prometheus::MetricType::Histogram);
+    std::vector<HistogramSeries> lookups;
     for (const auto& [k, hist] : state_.hist) {
-      h.AddHistogram({{"type", k.first}, {"resolver", k.second}}, hist);
+      lookups.push_back({{{"type", k.first}, {"resolver", k.second}}, &hist});
     }
+    AddHistogramFamily(out, "mailflow_dns_lookup_duration_seconds",
+                       "DNS lookup latency by query type and resolver, from "
+                       "the background prober (timeouts count at their "
+                       "timeout).",
+                       lookups);
   }
   {
     FamilyBuilder c(out, "mailflow_dns_lookups_total",
@@ -146,14 +147,15 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
     }
   }
   {
-    FamilyBuilder h(out, "mailflow_dns_mx_lookup_duration_seconds",
-                    "MX lookup latency by domain over all probed resolvers "
-                    "(configured domains beyond the cap fold into "
-                    "domain=\"other\").",
-                    prometheus::MetricType::Histogram);
+    std::vector<HistogramSeries> lookups;
     for (const auto& [d, hist] : state_.mx_hist) {
-      h.AddHistogram({{"domain", d}}, hist);
+      lookups.push_back({{{"domain", d}}, &hist});
     }
+    AddHistogramFamily(out, "mailflow_dns_mx_lookup_duration_seconds",
+                       "MX lookup latency by domain over all probed resolvers "
+                       "(configured domains beyond the cap fold into "
+                       "domain=\"other\").",
+                       lookups);
     FamilyBuilder c(out, "mailflow_dns_mx_lookups_total",
                     "MX lookups by domain and result class.",
                     prometheus::MetricType::Counter);
@@ -213,11 +215,15 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
     }
   }
   if (!state_.rbl.empty()) {
-    FamilyBuilder h(out, "mailflow_dns_rbl_lookup_duration_seconds",
-                    "Latency of the RBL's standard test entry "
-                    "(2.0.0.127.ZONE, or test.ZONE for RHSBLs) on the "
-                    "resolver Postfix asks first.",
-                    prometheus::MetricType::Histogram);
+    std::vector<HistogramSeries> lookups;
+    for (const auto& [zone, z] : state_.rbl) {
+      lookups.push_back({{{"zone", zone}}, &z.hist});
+    }
+    AddHistogramFamily(out, "mailflow_dns_rbl_lookup_duration_seconds",
+                       "Latency of the RBL's standard test entry "
+                       "(2.0.0.127.ZONE, or test.ZONE for RHSBLs) on the "
+                       "resolver smtpd asks first.",
+                       lookups);
     FamilyBuilder c(out, "mailflow_dns_rbl_lookups_total",
                     "RBL test entry lookups by zone and result class.",
                     prometheus::MetricType::Counter);
@@ -228,7 +234,6 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
                     "out), last probe round.",
                     prometheus::MetricType::Gauge);
     for (const auto& [zone, z] : state_.rbl) {
-      h.AddHistogram({{"zone", zone}}, z.hist);
       for (size_t i = 0; i < std::size(kAllDnsResults); ++i) {
         c.Add({{"zone", zone}, {"result", DnsResultName(kAllDnsResults[i])}},
               static_cast<double>(z.counters.by_result[i]));

@@ -49,10 +49,6 @@ Status SmtpCollector::Collect(Deadline,
                         "Whether the last background probe of the target "
                         "succeeded.",
                         prometheus::MetricType::Gauge);
-  FamilyBuilder dur(out, "mailflow_smtp_probe_duration_seconds",
-                    "Duration of SMTP probe phases (connect, banner, ehlo, "
-                    "starttls) of background probes.",
-                    prometheus::MetricType::Histogram);
   FamilyBuilder starttls(out, "mailflow_smtp_starttls_offered",
                          "Whether the target's EHLO reply advertised "
                          "STARTTLS in the last probe that reached EHLO.",
@@ -62,6 +58,7 @@ Status SmtpCollector::Collect(Deadline,
                      "notAfter of the target's TLS certificate seen by the "
                      "last successful handshake, Unix seconds.",
                      prometheus::MetricType::Gauge);
+  std::vector<HistogramSeries> durations;
   std::map<std::string, int> per_direction;
   for (const auto& [key, st] : series_) {
     Labels base = {{"direction", key.direction},
@@ -82,11 +79,15 @@ Status SmtpCollector::Collect(Deadline,
       Labels l = base;
       l.emplace_back("phase",
                      std::string(ProbePhaseName(static_cast<ProbePhase>(i))));
-      dur.AddHistogram(l, st.phases[i]);
+      durations.push_back({std::move(l), &st.phases[i]});
     }
     if (st.ehlo_done) starttls.Add(base, st.starttls_offered ? 1 : 0);
     if (st.cert_not_after > 0) cert.Add(base, st.cert_not_after);
   }
+  AddHistogramFamily(out, "mailflow_smtp_probe_duration_seconds",
+                     "Duration of SMTP probe phases (connect, banner, ehlo, "
+                     "starttls) of background probes.",
+                     durations);
   FamilyBuilder targets(out, "mailflow_smtp_targets",
                         "Targets probed in the last round, by direction.",
                         prometheus::MetricType::Gauge);

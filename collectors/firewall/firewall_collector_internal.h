@@ -1,0 +1,93 @@
+// Internal to the firewall collector (firewall_collector*.cc): its options,
+// one backend's result and the collector, shared by the scrape and the
+// kernel backends (firewall_collector.cc), the managers' configurations
+// (firewall_collector_managers.cc) and the metric families
+// (firewall_collector_metrics.cc). Not a public header.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/common/metrics.h"
+#include "collectors/firewall/firewall_collector.h"
+#include "collectors/firewall/nft_evaluator.h"
+#include "collectors/firewall/verdict.h"
+
+namespace mailflow::firewall_collector_internal {
+
+using firewall::NftEvaluator;
+using firewall::Outcome;
+using firewall::Reason;
+using firewall::Verdict;
+
+struct FirewallOptions {
+  std::vector<int64_t> ports;
+  std::string proc;
+  std::string postfix_config_directory;
+  std::string nft = "/usr/sbin/nft";
+  std::string iptables_nft_save = "/usr/sbin/iptables-nft-save";
+  std::string ip6tables_nft_save = "/usr/sbin/ip6tables-nft-save";
+  std::string iptables_legacy_save = "/usr/sbin/iptables-legacy-save";
+  std::string ip6tables_legacy_save = "/usr/sbin/ip6tables-legacy-save";
+  std::string ipv6 = "auto";  // auto, true, false
+  std::string ufw_directory = "/etc/ufw";
+  std::string ufw_defaults_file = "/etc/default/ufw";
+  std::string firewalld_directory = "/etc/firewalld";
+  std::string firewalld_lib_directory = "/usr/lib/firewalld";
+  std::chrono::milliseconds command_timeout{5000};
+};
+
+bool Exists(const std::string& path);
+bool ReadFile(const std::string& path, std::string* out, size_t max = 4 << 20);
+std::string ReadOrEmpty(const std::string& path);
+
+struct BackendResult {
+  bool present = false;
+  bool enabled = false;
+  bool readable = false;
+  size_t rules = 0;
+  bool evaluated = false;
+  std::map<int, Outcome> verdicts;
+};
+
+class FirewallCollector : public Collector {
+ public:
+  explicit FirewallCollector(FirewallOptions o) : o_(std::move(o)) {}
+  std::string_view Name() const override { return "firewall"; }
+
+  Status Collect(Deadline scrape_deadline,
+                 std::vector<prometheus::MetricFamily>* out) override;
+
+ private:
+  // --- the kernel's ruleset (firewall_collector.cc)
+  std::set<int> WatchedPorts() const;
+  // Parses nft JSON; when rules of the ip/ip6 families carry opaque xt
+  // expressions (iptables-nft), replaces the tables iptables-nft-save
+  // prints with their translation of its text form.
+  bool LoadNft(const std::string& text, Deadline deadline, NftEvaluator* ev,
+               std::string* err);
+
+  // --- ufw's and firewalld's configuration (firewall_collector_managers.cc)
+  void CollectUfw(const std::set<int>& ports, BackendResult* r) const;
+  void CollectFirewalld(const std::set<int>& ports,
+                        const std::vector<std::string>& nft_tables,
+                        bool nft_readable, BackendResult* r) const;
+
+  // --- metric families and logs (firewall_collector_metrics.cc)
+  static void AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
+                          const std::string& backend, const BackendResult& b);
+  void EmitMetrics(const std::set<int>& ports, const BackendResult& nft,
+                   const BackendResult& legacy, const BackendResult& ufw,
+                   const BackendResult& firewalld,
+                   std::vector<prometheus::MetricFamily>* out) const;
+  static void LogVerdicts(const std::string& backend, const BackendResult& b);
+
+  FirewallOptions o_;
+};
+
+}  // namespace mailflow::firewall_collector_internal

@@ -1,0 +1,101 @@
+// What the saved configurations of ufw and firewalld say about each port
+// (their verdicts beside the kernel's).
+#include <dirent.h>
+
+#include <algorithm>
+
+#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/manager_config.h"
+
+namespace mailflow::firewall_collector_internal {
+
+namespace {
+
+std::vector<std::string> ListXml(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return names;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() > 4 && n.ends_with(".xml"))
+      names.push_back(n.substr(0, n.size() - 4));
+    if (names.size() > 1000) break;
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+void FirewallCollector::CollectUfw(const std::set<int>& ports,
+                                   BackendResult* r) const {
+  std::string conf;
+  if (!ReadFile(o_.ufw_directory + "/ufw.conf", &conf)) return;
+  r->present = true;
+  firewall::UfwConfig c;
+  firewall::ParseUfwConfig(conf, ReadOrEmpty(o_.ufw_defaults_file),
+                           ReadOrEmpty(o_.ufw_directory + "/user.rules"),
+                           ReadOrEmpty(o_.ufw_directory + "/user6.rules"), &c);
+  r->enabled = c.enabled;
+  r->rules = c.rules.size();
+  // A disabled ufw decides nothing: no verdict series.
+  r->evaluated = c.enabled;
+  for (int p : ports) r->verdicts[p] = firewall::UfwVerdict(c, p);
+}
+
+void FirewallCollector::CollectFirewalld(
+    const std::set<int>& ports, const std::vector<std::string>& nft_tables,
+    bool nft_readable, BackendResult* r) const {
+  const std::string etc = o_.firewalld_directory;
+  const std::string lib = o_.firewalld_lib_directory;
+  if (!Exists(etc + "/firewalld.conf") && !Exists(lib + "/zones")) return;
+  r->present = true;
+  // firewalld runs when its table is in the kernel (no D-Bus query).
+  r->enabled = nft_readable && std::find(nft_tables.begin(), nft_tables.end(),
+                                         "inet firewalld") != nft_tables.end();
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> svc;
+  for (const std::string& dir : {lib + "/services", etc + "/services"}) {
+    for (const auto& name : ListXml(dir)) {
+      std::vector<std::pair<std::string, std::string>> p;
+      if (firewall::ParseFirewalldService(
+              ReadOrEmpty(dir + "/" + name + ".xml"), &p)) {
+        svc[name] = std::move(p);  // /etc overrides /usr/lib
+      }
+    }
+  }
+  std::map<std::string, firewall::FirewalldZone> zones;
+  for (const std::string& dir : {lib + "/zones", etc + "/zones"}) {
+    for (const auto& name : ListXml(dir)) {
+      firewall::FirewalldZone z;
+      if (firewall::ParseFirewalldZone(ReadOrEmpty(dir + "/" + name + ".xml"),
+                                       &z)) {
+        zones[name] = std::move(z);
+      }
+    }
+  }
+  std::string def =
+      firewall::FirewalldDefaultZone(ReadOrEmpty(etc + "/firewalld.conf"));
+  auto it = zones.find(def);
+  // A stopped firewalld decides nothing: no verdict series.
+  if (it == zones.end() || !r->enabled) return;
+  r->evaluated = true;
+  r->rules = zones.size();
+  for (int p : ports) {
+    Outcome o = firewall::FirewalldZoneVerdict(it->second, p, svc);
+    o.where = "zone " + def + ": " + o.where;
+    // Interfaces or sources bound to another zone that decides otherwise.
+    for (const auto& [name, z] : zones) {
+      if (name == def || !z.has_bindings) continue;
+      Outcome other = firewall::FirewalldZoneVerdict(z, p, svc);
+      if (other.verdict != o.verdict) {
+        o = Outcome{Verdict::kConditional, Reason::kInterface,
+                    "zones " + def + " and " + name + " differ"};
+        break;
+      }
+    }
+    r->verdicts[p] = o;
+  }
+}
+
+}  // namespace mailflow::firewall_collector_internal
