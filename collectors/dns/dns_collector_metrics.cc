@@ -77,10 +77,16 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
       p.Add({{"file", "chroot"}}, static_cast<double>(f.jail.problems.size()));
     }
   }
-  std::string problems;
-  for (const auto& p : f.host.problems) problems += " " + p + ";";
-  LogOnChange(LogLevel::kInfo, "dns", "dns/resolv_conf",
-              problems.empty() ? "" : f.host_path + ":" + problems);
+  auto log_problems = [](const std::string& key, const std::string& path,
+                         const ResolvConf& rc) {
+    std::string problems;
+    for (const auto& p : rc.problems) problems += " " + p + ";";
+    LogOnChange(LogLevel::kInfo, "dns", key,
+                problems.empty() ? "" : path + ":" + problems);
+  };
+  log_problems("dns/resolv_conf", f.host_path, f.host);
+  log_problems("dns/chroot_resolv_conf", f.jail_path,
+               f.chrooted ? f.jail : ResolvConf());
   {
     FamilyBuilder t(out, "mailflow_dns_probe_targets",
                     "What the DNS prober looks up per round and resolver: "

@@ -305,6 +305,10 @@ query_timeout: 600ms
             m = wait_rounds(exp)
             self.assertEqual(m.get("mailflow_dns_smtp_chrooted"), 1)
             self.assertEqual(m.get("mailflow_dns_chroot_resolv_conf_differs"), 1)
+            # A nameserver with a port is a line libc misreads: counted and
+            # logged for the jail's copy too.
+            self.assertEqual(m.get("mailflow_dns_resolv_conf_problems", file="chroot"), 1)
+            self.assertIn(jail + ": ", exp.log())
             r_jail = "127.0.0.1:%d" % fast
             self.assertEqual(m.get("mailflow_dns_resolver_configured", resolver=r_jail,
                                    source="chroot_resolv_conf"), 1)
