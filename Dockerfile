@@ -8,10 +8,12 @@ WORKDIR /src
 COPY scripts/deps scripts/deps
 RUN scripts/deps && rm -rf /var/lib/apt/lists/*
 COPY . .
+# Installed (not copied from the build tree) so that the binary's RUNPATH,
+# $ORIGIN/../lib/mailflow_exporter, finds the TLS shims (exporter/ssl_shim/).
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DMAILFLOW_BUILD_TESTS=OFF -DMAILFLOW_BUILD_BENCH=OFF \
  && cmake --build /build \
- && strip /build/exporter/mailflow_exporter \
+ && DESTDIR=/install cmake --install /build --prefix /usr --strip \
  && scripts/deps --print runtime > /runtime-packages
 
 FROM debian:12-slim
@@ -20,7 +22,8 @@ RUN apt-get update \
  && xargs -a /tmp/runtime-packages apt-get install -y --no-install-recommends \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
  && useradd --system --no-create-home --shell /usr/sbin/nologin mailflow
-COPY --from=build /build/exporter/mailflow_exporter /usr/bin/mailflow_exporter
+COPY --from=build /install/usr/bin/mailflow_exporter /usr/bin/mailflow_exporter
+COPY --from=build /install/usr/lib/mailflow_exporter/ /usr/lib/mailflow_exporter/
 COPY config/example.yml /etc/mailflow-exporter/config.yml
 USER mailflow
 EXPOSE 10029

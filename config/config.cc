@@ -1,10 +1,5 @@
 #include "config/config.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 namespace mailflow {
 
 namespace {
@@ -68,14 +63,8 @@ bool ParseConfig(const std::string& text, const std::string& source,
 }
 
 bool LoadConfigFile(const std::string& path, Config* out, std::string* err) {
-  std::ifstream in(path);
-  if (!in) {
-    *err = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfig(ss.str(), path, out, err);
+  std::string text;
+  return ReadConfigFile(path, &text, err) && ParseConfig(text, path, out, err);
 }
 
 Config DefaultConfig() { return Config(); }

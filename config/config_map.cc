@@ -2,7 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace mailflow {
 
@@ -47,6 +51,19 @@ bool OpenMap(const YAML::Node& node, const std::string& source,
 }
 
 }  // namespace
+
+bool ReadConfigFile(const std::string& path, std::string* text,
+                    std::string* err) {
+  std::ifstream in(path);
+  if (!in) {
+    *err = path + ": cannot read: " + std::strerror(errno);
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *text = ss.str();
+  return true;
+}
 
 bool ParseDuration(std::string_view text, std::chrono::milliseconds* out) {
   if (text.empty()) return false;

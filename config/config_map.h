@@ -57,6 +57,11 @@ class ConfigMap {
   std::shared_ptr<Impl> impl_;
 };
 
+/// Reads a whole config file into `*text`. An unreadable file is an error
+/// naming it ("PATH: cannot read: REASON").
+bool ReadConfigFile(const std::string& path, std::string* text,
+                    std::string* err);
+
 /// Parses a Prometheus duration string. Returns false on malformed input.
 bool ParseDuration(std::string_view text, std::chrono::milliseconds* out);
 

@@ -1,11 +1,14 @@
 #include "exporter/http_server.h"
 
 #include <CivetServer.h>
+#include <dlfcn.h>
+#include <openssl/ssl.h>
 #include <zlib.h>
 
 #include <cstring>
 
 #include "collectors/common/log.h"
+#include "exporter/basic_auth.h"
 #include "exporter/exporter.h"
 
 namespace mailflow {
@@ -51,14 +54,14 @@ bool Gzip(const std::string& in, std::string* out) {
   return rc == Z_STREAM_END;
 }
 
-void Reply(mg_connection* conn, int code, const char* content_type,
-           const std::string& body, bool head = false,
-           const char* extra_headers = "") {
+void WriteResponse(mg_connection* conn, int code, const char* content_type,
+                   const std::string& body, bool head,
+                   const std::string& extra_headers) {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
             "%s\r\n",
             code, mg_get_response_code_text(conn, code), content_type,
-            body.size(), extra_headers);
+            body.size(), extra_headers.c_str());
   if (!head) mg_write(conn, body.data(), body.size());
 }
 
@@ -114,7 +117,62 @@ bool TranslateListenAddress(const std::string& address, std::string* out,
 class HttpServer::Router : public CivetHandler {
  public:
   Router(Exporter* exporter, const HttpOptions& options)
-      : exporter_(exporter), options_(options) {}
+      : exporter_(exporter), options_(options) {
+    if (options.web) {
+      auth_ = std::make_unique<BasicAuth>(options.web->basic_auth_users);
+      for (const auto& [name, value] : options.web->headers) {
+        headers_ += name + ": " + value + "\r\n";
+      }
+    }
+  }
+  ~Router() override {
+    if (ssl_ctx_) SSL_CTX_free(ssl_ctx_);
+  }
+
+  bool InitTls(std::string* err) {
+    // civetweb dlopens "libssl.so" and calls its SSL_get_peer_certificate on
+    // every connection: without the shim (ssl_shim/) that is a NULL pointer.
+    void* ssl = dlopen("libssl.so", RTLD_LAZY | RTLD_NOLOAD);
+    const bool shim = ssl && dlsym(ssl, "SSL_get_peer_certificate");
+    if (ssl) dlclose(ssl);
+    if (!shim) {
+      *err =
+          "TLS needs mailflow_exporter's libssl.so shim (installed in "
+          "lib/mailflow_exporter), which is not loaded; is LD_LIBRARY_PATH "
+          "overriding the binary's RUNPATH?";
+      return false;
+    }
+    ssl_ctx_ = NewTlsServerContext(options_.web->tls, err);
+    if (!ssl_ctx_) *err = options_.web->source + ": " + *err;
+    return ssl_ctx_ != nullptr;
+  }
+
+  // civetweb's begin_request: basic auth before any handler, for every
+  // method and path. 0 lets civetweb go on; 401 means answered.
+  static int BeginRequest(mg_connection* conn) {
+    const mg_request_info* req = mg_get_request_info(conn);
+    auto* server = static_cast<CivetServer*>(req->user_data);
+    auto* self = static_cast<const Router*>(server->getUserContext());
+    if (!self->auth_ ||
+        self->auth_->Check(mg_get_header(conn, "Authorization"))) {
+      return 0;
+    }
+    const bool head =
+        req->request_method && std::strcmp(req->request_method, "HEAD") == 0;
+    self->Reply(conn, 401, "text/plain; charset=utf-8", "Unauthorized\n", head,
+                "WWW-Authenticate: Basic\r\n");
+    return 401;
+  }
+
+  // civetweb's external_ssl_ctx: serve our own SSL_CTX (certificate and key
+  // in separate files, every client_auth_type). Called with *ctx == nullptr
+  // at start and with the context when civetweb stops: 1 means ours to free.
+  static int ExternalSslCtx(void** ctx, void* user_data) {
+    auto* server = static_cast<CivetServer*>(user_data);
+    auto* self = static_cast<const Router*>(server->getUserContext());
+    if (*ctx == nullptr) *ctx = self->ssl_ctx_;
+    return 1;
+  }
 
   bool handleGet(CivetServer*, mg_connection* conn) override {
     return Handle(conn, false);
@@ -202,6 +260,14 @@ class HttpServer::Router : public CivetHandler {
     Reply(conn, r.http_status, r.content_type.c_str(), r.body, head);
   }
 
+  // Every response carries the web config's extra headers.
+  void Reply(mg_connection* conn, int code, const char* content_type,
+             const std::string& body, bool head = false,
+             const std::string& extra_headers = "") const {
+    WriteResponse(conn, code, content_type, body, head,
+                  headers_ + extra_headers);
+  }
+
   std::string LandingPage() const {
     std::string collectors;
     for (const auto& name : exporter_->collector_names()) {
@@ -225,6 +291,9 @@ class HttpServer::Router : public CivetHandler {
 
   Exporter* exporter_;
   const HttpOptions& options_;
+  std::unique_ptr<BasicAuth> auth_;  // nullptr without a web config
+  std::string headers_;              // "Name: value\r\n"...
+  SSL_CTX* ssl_ctx_ = nullptr;
 };
 
 HttpServer::HttpServer(Exporter* exporter, HttpOptions options)
@@ -240,7 +309,7 @@ bool HttpServer::Start(std::string* err) {
     std::string civet;
     if (!TranslateListenAddress(address, &civet, err)) return false;
     if (!ports.empty()) ports += ",";
-    ports += civet;
+    ports += civet + (tls() ? "s" : "");
     civet_addresses_.push_back(civet);
   }
   std::vector<std::string> opts = {
@@ -251,8 +320,14 @@ bool HttpServer::Start(std::string* err) {
       "enable_keep_alive", "yes",
   };
   router_ = std::make_unique<Router>(exporter_, options_);
+  CivetCallbacks callbacks;
+  if (options_.web) callbacks.begin_request = &Router::BeginRequest;
+  if (tls()) {
+    if (!router_->InitTls(err)) return false;
+    callbacks.external_ssl_ctx = &Router::ExternalSslCtx;
+  }
   try {
-    server_ = std::make_unique<CivetServer>(opts);
+    server_ = std::make_unique<CivetServer>(opts, &callbacks, router_.get());
   } catch (const CivetException& e) {
     *err = "cannot listen on " + ports + ": " + e.what();
     return false;

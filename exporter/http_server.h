@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "exporter/web_config.h"
+
 namespace mailflow {
 
 class Exporter;
@@ -20,6 +22,8 @@ struct HttpOptions {
   int num_threads = 8;
   int request_timeout_ms = 60000;
   int max_request_size = 16384;
+  /// --web.config.file: TLS, basic auth, extra headers. nullptr: plain HTTP.
+  std::shared_ptr<const WebConfig> web;
 };
 
 /// Translates a Prometheus-style listen address to civetweb's
@@ -30,8 +34,10 @@ bool TranslateListenAddress(const std::string& address, std::string* out,
                             std::string* err);
 
 /// Serves /, the telemetry path (exact match), /-/healthy, /-/ready,
-/// /probe (handlers registered by collectors, see collectors/common/probe.h) and
-/// POST /-/reload; 404 for anything else. `exporter` must outlive the server.
+/// /probe (handlers registered by collectors, see collectors/common/probe.h)
+/// and POST /-/reload; 404 for anything else. With `options.web`: HTTPS, and
+/// basic auth checked before any of them (401 otherwise); its headers are
+/// added to every response. `exporter` must outlive the server.
 /// Thread-safe: civetweb calls handlers from its worker threads.
 class HttpServer {
  public:
@@ -42,6 +48,8 @@ class HttpServer {
   bool Start(std::string* err);
   /// "IP:PORT" of every bound socket, after Start().
   std::vector<std::string> bound_addresses() const;
+  /// Whether the sockets serve HTTPS.
+  bool tls() const { return options_.web && options_.web->tls_enabled; }
 
  private:
   class Router;

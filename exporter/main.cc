@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 
 #include "collectors/common/log.h"
 #include "collectors/registry.h"
@@ -35,6 +36,7 @@ int Main(int argc, char** argv) {
   HttpOptions http;
   ExporterOptions options;
   bool config_check = false;
+  std::string web_config_file;
   std::string log_level = "info";
   std::vector<std::string> listen;
   app.add_option("--web.listen-address", listen,
@@ -43,6 +45,10 @@ int Main(int argc, char** argv) {
   app.add_option("--web.telemetry-path", http.telemetry_path,
                  "Path under which to expose metrics.")
       ->capture_default_str();
+  app.add_option("--web.config.file", web_config_file,
+                 "Path to a configuration file that enables TLS, basic "
+                 "authentication and extra headers (Prometheus "
+                 "exporter-toolkit format). Read at start.");
   app.add_option("--config.file", options.config_file,
                  "YAML configuration file. Default: the embedded defaults.");
   app.add_flag("--config.check", config_check,
@@ -95,9 +101,28 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The web config is read once, at start; a bad one stops the exporter
+  // (also under --config.check).
+  if (!web_config_file.empty()) {
+    auto web = std::make_shared<WebConfig>();
+    std::string err;
+    if (!LoadWebConfigFile(web_config_file, web.get(), &err)) {
+      if (config_check) {
+        std::fprintf(stderr, "%s\n", err.c_str());
+      } else {
+        Log(LogLevel::kError, "web", err);
+      }
+      return 1;
+    }
+    http.web = std::move(web);
+  }
+
   if (config_check) {
     Config config;
     std::string err;
+    if (http.web) {
+      std::printf("%s: web configuration is valid\n", web_config_file.c_str());
+    }
     if (!options.config_file.empty() &&
         !LoadConfigFile(options.config_file, &config, &err)) {
       std::fprintf(stderr, "%s\n", err.c_str());
@@ -132,7 +157,14 @@ int Main(int argc, char** argv) {
   Log(LogLevel::kInfo, "config",
       "loaded " + exporter.config_source() + "; collectors: " + collectors);
   for (const auto& a : server.bound_addresses()) {
-    Log(LogLevel::kInfo, "web", "listening on " + a);
+    Log(LogLevel::kInfo, "web",
+        "listening on " + a + (server.tls() ? " (TLS)" : ""));
+  }
+  if (http.web) {
+    Log(LogLevel::kInfo, "web",
+        "web config " + web_config_file + ": TLS " +
+            (server.tls() ? "enabled" : "disabled") + ", basic auth " +
+            (http.web->basic_auth_users.empty() ? "disabled" : "enabled"));
   }
   for (;;) {
     int sig = 0;

@@ -183,7 +183,7 @@ class Exporter:
     """Runs the real exporter binary on 127.0.0.1:<free port>."""
 
     def __init__(self, args=(), config=None, workdir=None, env=None, netns=None,
-                 prefix=()):
+                 prefix=(), web_config=None):
         self.workdir = workdir or tmpdir("mailflow-exporter-")
         self.config_path = None
         if config is not None:
@@ -191,6 +191,16 @@ class Exporter:
             with open(self.config_path, "w") as f:
                 f.write(config)
         self.args = list(args)
+        # web_config: text of a --web.config.file (TLS, basic auth, headers);
+        # with TLS in it, url() says https.
+        self.web_config_path = None
+        self.scheme = "http"
+        if web_config is not None:
+            self.web_config_path = os.path.join(self.workdir, "web.yml")
+            with open(self.web_config_path, "w") as f:
+                f.write(web_config)
+            if "cert_file" in web_config:
+                self.scheme = "https"
         self.env = env
         self.netns = netns  # run inside this network namespace
         self.prefix = list(prefix)  # e.g. setpriv ... before the binary
@@ -203,6 +213,8 @@ class Exporter:
                              "--log.level=debug"]
         if self.config_path:
             cmd.append("--config.file=" + self.config_path)
+        if self.web_config_path:
+            cmd.append("--web.config.file=" + self.web_config_path)
         cmd += self.args
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
@@ -224,7 +236,7 @@ class Exporter:
             return f.read()
 
     def url(self, path="/metrics"):
-        return "http://%s%s" % (self.address, path)
+        return "%s://%s%s" % (self.scheme, self.address, path)
 
     def get(self, path="/metrics", headers=None, data=None):
         """(status, body bytes) of a request, from inside the exporter's netns."""
