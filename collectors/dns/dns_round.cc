@@ -94,7 +94,6 @@ class Round {
         s.repeat_median[label] = Median(repeat_[r]);
       }
     }
-    for (const auto& d : domains_) s.queue_domains += d.from_queue ? 1 : 0;
     s.mx = mx_;
     s.reverse = reverse_;
     Merge(state, std::move(s));
