@@ -106,10 +106,9 @@ struct RoundSummary {
   double duration = 0;
   size_t sent = 0;
   size_t skipped = 0;
-  std::map<std::string, bool> answering;        // resolver label
-  std::map<std::string, double> first_median;   // resolver label
-  std::map<std::string, double> repeat_median;  // resolver label
-  size_t queue_domains = 0;                     // MX names taken from the queue
+  std::map<std::string, bool> answering;           // resolver label
+  std::map<std::string, double> first_median;      // resolver label
+  std::map<std::string, double> repeat_median;     // resolver label
   std::map<std::string, std::pair<int, bool>> mx;  // domain -> count, null
   std::map<std::string, ReverseState> reverse;     // address
 };
