@@ -11,8 +11,13 @@ tests/fixtures/log/postfix-3.7-real.log (queue ids renumbered per copy), then:
     postfix_qmgr_messages_removed_total == the number of "removed" lines,
     the last line of the file is such a line) and the exporter's peak RSS
     (VmHWM).
+--reps R repeats the three timings (the figures vary a lot on a shared
+machine: compare the ratios of one repetition, and report their range);
+--baseline EXPORTER times another build of ours (e.g. before a change) in
+each repetition too, for a before/after beside kumina.
 Everything runs on 127.0.0.1. Usage:
-  bench/log_compare.py [--lines N] [--exporter build-log/exporter/mailflow_exporter]
+  bench/log_compare.py [--lines N] [--reps R] [--baseline OLD_EXPORTER]
+                       [--exporter build-log/exporter/mailflow_exporter]
 """
 import argparse
 import os
@@ -118,12 +123,45 @@ def follow_and_time(cmd, url, log_path, big, name, want, timeout=900):
             p.wait()
 
 
+def time_ours(exporter, d, big, n, label):
+    log = os.path.join(d, label + ".log")
+    open(log, "w").close()
+    cfg = os.path.join(d, label + ".yml")
+    with open(cfg, "w") as f:
+        f.write("collectors:\n  log:\n    path: %s\n    poll_interval: 20ms\n" % log)
+    port = free_port()
+    s, cpu, rss = follow_and_time(
+        [exporter, "--web.listen-address=127.0.0.1:%d" % port,
+         "--collector.disable-defaults", "--collector.log", "--config.file=" + cfg],
+        "http://127.0.0.1:%d/metrics" % port, log, big, "mailflow_log_lines_total", n)
+    print("%-9s %7.3f s  %12.0f lines/s  CPU %.3f s (%.0f lines/CPU-s)  VmHWM %d kB" % (
+        label + ":", s, n / s, cpu, n / max(cpu, 1e-9), rss))
+    return s, cpu, rss
+
+
+def time_kumina(kumina, d, big, removed, n):
+    log = os.path.join(d, "kumina.log")
+    open(log, "w").close()
+    port = free_port()
+    s, cpu, rss = follow_and_time(
+        [kumina, "--web.listen-address=127.0.0.1:%d" % port,
+         "--postfix.showq_path=" + os.path.join(d, "no-showq"),
+         "--postfix.logfile_path=" + log],
+        "http://127.0.0.1:%d/metrics" % port, log, big,
+        "postfix_qmgr_messages_removed_total", removed)
+    print("%-9s %7.3f s  %12.0f lines/s  CPU %.3f s (%.0f lines/CPU-s)  VmHWM %d kB" % (
+        "kumina:", s, n / s, cpu, n / max(cpu, 1e-9), rss))
+    return s, cpu, rss
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1000000)
     ap.add_argument("--exporter", default=os.path.join(SRC, "build-log", "exporter",
                                                        "mailflow_exporter"))
+    ap.add_argument("--baseline", help="another mailflow_exporter build, timed beside")
     ap.add_argument("--kumina", default="prometheus-postfix-exporter")
+    ap.add_argument("--reps", type=int, default=1)
     args = ap.parse_args()
     d = tempfile.mkdtemp(prefix="mailflow-logbench-")
     try:
@@ -132,41 +170,36 @@ def main():
         size = os.path.getsize(big)
         print("input: %d lines, %.1f MB, %d removed lines" % (n, size / 1e6, removed))
 
-        best = None
-        for _ in range(3):
-            t = time.monotonic()
-            subprocess.run(["wc", "-l", big], check=True, stdout=subprocess.DEVNULL)
-            dt = time.monotonic() - t
-            best = dt if best is None else min(best, dt)
-        print("wc -l:    %7.3f s  %12.0f lines/s" % (best, n / best))
-
-        ours_log = os.path.join(d, "ours.log")
-        open(ours_log, "w").close()
-        cfg = os.path.join(d, "mailflow.yml")
-        with open(cfg, "w") as f:
-            f.write("collectors:\n  log:\n    path: %s\n    poll_interval: 20ms\n" % ours_log)
-        port = free_port()
-        ours_s, ours_cpu, ours_rss = follow_and_time(
-            [args.exporter, "--web.listen-address=127.0.0.1:%d" % port,
-             "--collector.disable-defaults", "--collector.log", "--config.file=" + cfg],
-            "http://127.0.0.1:%d/metrics" % port, ours_log, big, "mailflow_log_lines_total", n)
-        print("mailflow: %7.3f s  %12.0f lines/s  CPU %.3f s (%.0f lines/CPU-s)  VmHWM %d kB" % (
-            ours_s, n / ours_s, ours_cpu, n / max(ours_cpu, 1e-9), ours_rss))
-
-        k_log = os.path.join(d, "kumina.log")
-        open(k_log, "w").close()
-        port = free_port()
-        k_s, k_cpu, k_rss = follow_and_time(
-            [args.kumina, "--web.listen-address=127.0.0.1:%d" % port,
-             "--postfix.showq_path=" + os.path.join(d, "no-showq"),
-             "--postfix.logfile_path=" + k_log],
-            "http://127.0.0.1:%d/metrics" % port, k_log, big,
-            "postfix_qmgr_messages_removed_total", removed)
-        print("kumina:   %7.3f s  %12.0f lines/s  CPU %.3f s (%.0f lines/CPU-s)  VmHWM %d kB" % (
-            k_s, n / k_s, k_cpu, n / max(k_cpu, 1e-9), k_rss))
-        print("ratios: mailflow/kumina wall %.1fx, CPU %.1fx; mailflow/wc-l time %.1fx; "
-              "RSS mailflow/kumina %.2f" % (k_s / ours_s, k_cpu / max(ours_cpu, 1e-9),
-                                            ours_s / best, ours_rss / max(k_rss, 1)))
+        summary = []
+        for rep in range(1, args.reps + 1):
+            print("== repetition %d, load average %.1f %.1f %.1f" % ((rep,) + os.getloadavg()))
+            best = None
+            for _ in range(3):
+                t = time.monotonic()
+                subprocess.run(["wc", "-l", big], check=True, stdout=subprocess.DEVNULL)
+                dt = time.monotonic() - t
+                best = dt if best is None else min(best, dt)
+            print("wc -l:    %7.3f s  %12.0f lines/s" % (best, n / best))
+            # With a baseline, which of the two goes first alternates.
+            base = None
+            if args.baseline and rep % 2 == 0:
+                base = time_ours(args.baseline, d, big, n, "baseline")
+            ours = time_ours(args.exporter, d, big, n, "mailflow")
+            if args.baseline and rep % 2 == 1:
+                base = time_ours(args.baseline, d, big, n, "baseline")
+            k = time_kumina(args.kumina, d, big, removed, n)
+            line = ("rep %d: mailflow/kumina wall %.1fx, CPU %.1fx; mailflow/wc-l time %.1fx; "
+                    "RSS mailflow/kumina %.2f" % (rep, k[0] / ours[0], k[1] / max(ours[1], 1e-9),
+                                                  ours[0] / best, ours[2] / max(k[2], 1)))
+            if base:
+                line += ("; baseline/kumina wall %.1fx, CPU %.1fx; CPU baseline/mailflow %.2fx" % (
+                    k[0] / base[0], k[1] / max(base[1], 1e-9), base[1] / max(ours[1], 1e-9)))
+            print("ratios: " + line)
+            summary.append(line)
+        if args.reps > 1:
+            print("== summary")
+            for line in summary:
+                print(line)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

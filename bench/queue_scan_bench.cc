@@ -6,6 +6,7 @@
 //   queue_scan_bench floor SPOOL [QUEUE...]    open + read 4 KiB of each file
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,9 +104,9 @@ int Scan(const std::string& spool, int repeat) {
   for (int i = 0; i < repeat; ++i) {
     mailflow::QueueScanResult r;
     auto t0 = Clock::now();
-    mailflow::Status st = scanner.Scan(mailflow::Deadline::Never(),
-                                       static_cast<int64_t>(std::time(nullptr)),
-                                       &r);
+    mailflow::Status st =
+        scanner.Scan(mailflow::Deadline::Never(),
+                     static_cast<int64_t>(std::time(nullptr)), &r);
     double s = Since(t0);
     const auto& d = r.queues[static_cast<int>(mailflow::QueueName::kDeferred)];
     std::printf(
@@ -154,7 +155,13 @@ int Floor(const std::string& spool, const std::vector<std::string>& queues) {
     int fd = open((spool + "/" + q).c_str(), O_RDONLY | O_DIRECTORY);
     if (fd >= 0) n += FloorDir(fd, buf);
   }
-  std::printf("floor: %.3f s  files=%ld\n", Since(t0), n);
+  const double wall = Since(t0);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu =
+      static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  std::printf("floor: %.3f s  cpu %.3f s  files=%ld\n", wall, cpu, n);
   return 0;
 }
 

@@ -1,3 +1,6 @@
+// Queue files: the envelope reader (a walk over the records through a small
+// window) and the record encoder. The defer log parser is in
+// queue_file_defer_log.cc.
 #include "collectors/postfix/queue_file.h"
 
 #include <cerrno>
@@ -46,8 +49,11 @@ bool ParseDecimal(std::string_view s, size_t* p, int64_t* out) {
 class RecordReader {
  public:
   RecordReader(const ReadAtFn& read_at, const QueueFileLimits& limits,
-               QueueFileEnvelope* out)
-      : read_at_(read_at), limits_(limits), out_(out) {}
+               QueueFileEnvelope* out, std::string* window)
+      : read_at_(read_at),
+        limits_(limits),
+        out_(out),
+        win_(window != nullptr ? *window : own_window_) {}
 
   void Run();
 
@@ -69,7 +75,11 @@ class RecordReader {
   const ReadAtFn& read_at_;
   const QueueFileLimits& limits_;
   QueueFileEnvelope* out_;
-  std::string win_;
+  std::string own_window_;  // when the caller gives none
+  // The bytes [win_off_, win_off_ + win_len_) of the file are in win_[0..):
+  // win_ only grows, so a reused buffer is not cleared for each read.
+  std::string& win_;
+  size_t win_len_ = 0;
   uint64_t win_off_ = 0;
   bool win_eof_ = false;
   bool have_window_ = false;
@@ -80,7 +90,7 @@ class RecordReader {
 RecordReader::Fetch RecordReader::Ensure(uint64_t off, size_t n,
                                          size_t* avail) {
   if (have_window_ && off >= win_off_) {
-    uint64_t end = win_off_ + win_.size();
+    uint64_t end = win_off_ + win_len_;
     if (off + n <= end) {
       *avail = n;
       return Fetch::kOk;
@@ -96,14 +106,14 @@ RecordReader::Fetch RecordReader::Ensure(uint64_t off, size_t n,
                       : 0;
   if (want > budget) want = budget;
   if (want < n || want == 0) return Fetch::kCap;
-  win_.resize(want);
+  if (win_.size() < want) win_.resize(want);
   size_t got = 0;
   while (got < want) {
     ssize_t r = read_at_(off + got, win_.data() + got, want - got);
     if (r < 0) {
       if (errno == EINTR) continue;
       out_->io_errno = errno;
-      win_.clear();
+      win_len_ = 0;
       have_window_ = false;
       return Fetch::kIo;
     }
@@ -111,7 +121,7 @@ RecordReader::Fetch RecordReader::Ensure(uint64_t off, size_t n,
     got += static_cast<size_t>(r);
   }
   out_->bytes_read += got;
-  win_.resize(got);
+  win_len_ = got;
   win_off_ = off;
   win_eof_ = got < want;
   have_window_ = true;
@@ -317,9 +327,13 @@ void RecordReader::Run() {
 }  // namespace
 
 void ReadQueueFile(const ReadAtFn& read_at, const QueueFileLimits& limits,
-                   QueueFileEnvelope* out) {
+                   QueueFileEnvelope* out, std::string* window) {
+  std::vector<std::pair<std::string, uint32_t>> domains =
+      std::move(out->domains);
+  domains.clear();  // keeps its capacity for this file
   *out = QueueFileEnvelope();
-  RecordReader reader(read_at, limits, out);
+  out->domains = std::move(domains);
+  RecordReader reader(read_at, limits, out, window);
   reader.Run();
 }
 
@@ -347,64 +361,6 @@ std::string RecipientDomain(std::string_view address) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
-}
-
-size_t ParseDeferLog(std::string_view text, size_t max_entries,
-                     const std::function<void(const DeferLogEntry&)>& fn) {
-  size_t count = 0;
-  DeferLogEntry e;
-  bool in_entry = false;
-  auto emit = [&] {
-    if (!in_entry) return;
-    if (e.status.empty()) e.status = "4.0.0";
-    fn(e);
-    ++count;
-    e = DeferLogEntry();
-    in_entry = false;
-  };
-  size_t p = 0;
-  while (p <= text.size() && count < max_entries) {
-    size_t nl = text.find('\n', p);
-    bool last = nl == std::string_view::npos;
-    std::string_view line = text.substr(p, last ? std::string_view::npos
-                                                : nl - p);
-    p = last ? text.size() + 1 : nl + 1;
-    if (last && line.empty()) break;
-    if (line.empty()) {
-      emit();
-      continue;
-    }
-    in_entry = true;
-    const char c = line[0];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9');
-    if (alnum) {
-      size_t eq = line.find('=');
-      if (eq == std::string_view::npos) continue;
-      std::string_view name = line.substr(0, eq);
-      std::string_view value = line.substr(eq + 1);
-      while (!name.empty() && IsSpace(name.back())) name.remove_suffix(1);
-      while (!value.empty() && IsSpace(value.front())) value.remove_prefix(1);
-      if (name == "recipient") {
-        e.recipient = value;
-      } else if (name == "status") {
-        e.status = value;
-      } else if (name == "reason") {
-        e.reason = value;
-      }
-      continue;
-    }
-    if (c == '<') {
-      size_t end = line.find(">: ");
-      if (end == std::string_view::npos) continue;
-      e.recipient = line.substr(1, end - 1);
-      std::string_view reason = line.substr(end + 2);
-      while (!reason.empty() && IsSpace(reason.front())) reason.remove_prefix(1);
-      e.reason = reason;
-    }
-  }
-  if (count < max_entries) emit();
-  return count;
 }
 
 void AppendQueueRecord(std::string* out, char type, std::string_view data) {

@@ -17,12 +17,13 @@
 // "<recipient>: reason" line.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <utility>
 #include <vector>
 
@@ -85,9 +86,13 @@ struct QueueFileEnvelope {
 };
 
 /// Reads the envelope of one queue file through `read_at`, bounded by
-/// `limits`. Always returns; the outcome is in `out->status`.
+/// `limits`. Always returns; the outcome is in `out->status`. `window`, when
+/// given, is the read buffer (any content; it grows to the largest read and
+/// keeps that size): a scanner reading many files passes the same one, and
+/// the same `out`, whose `domains` keep their capacity, so that a typical
+/// file costs no allocation.
 void ReadQueueFile(const ReadAtFn& read_at, const QueueFileLimits& limits,
-                   QueueFileEnvelope* out);
+                   QueueFileEnvelope* out, std::string* window = nullptr);
 
 /// Convenience for tests and the fuzzer: the file's bytes in memory.
 void ReadQueueFileFromMemory(std::string_view bytes,

@@ -25,7 +25,9 @@ FileOutcome QueueScanner::Impl::HandleFile(int dirfd, const char* name,
       ++qs.corrupt_files;
       return kOther;
     }
-    if ((st.st_mode & S_IRWXU) != S_IRWXU) return kOther;  // still being written
+    if ((st.st_mode & S_IRWXU) != S_IRWXU) {
+      return kOther;  // still being written
+    }
     if (static_cast<uint64_t>(st.st_ino) == e.inode &&
         Nanos(st.st_ctim) == e.ctime_ns) {
       e.gen = gen;
@@ -64,14 +66,15 @@ FileOutcome QueueScanner::Impl::HandleFile(int dirfd, const char* name,
     close(fd);
     return kOther;  // still being written (Postfix's mail_open_ok)
   }
-  ParsedMessage m;
+  ParsedMessage& m = parsed;
   ParseFile(fd, q, st, &m);
   close(fd);
   if (m.env.status == QueueFileStatus::kIoError) {
     ++qs.unreadable_files;
     return kOther;
   }
-  const bool track = it != cache.end() || cache.size() < opts.max_tracked_messages;
+  const bool track =
+      it != cache.end() || cache.size() < opts.max_tracked_messages;
   if (!track) {
     ++out->untracked_messages;
     if (m.corrupt) {
@@ -120,8 +123,8 @@ bool QueueScanner::Impl::ReadDeferLog(int fd, uint64_t size,
   scratch.resize(want);
   size_t got = 0;
   while (got < want) {
-    ssize_t r = pread(fd, scratch.data() + got, want - got,
-                      static_cast<off_t>(got));
+    ssize_t r =
+        pread(fd, scratch.data() + got, want - got, static_cast<off_t>(got));
     if (r < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -131,19 +134,17 @@ bool QueueScanner::Impl::ReadDeferLog(int fd, uint64_t size,
   }
   scratch.resize(got);
   std::fill(reasons, reasons + kDeferReasonCount, 0);
-  ParseDeferLog(scratch, opts.max_defer_log_entries,
-                [&](const DeferLogEntry& e) {
-                  int r = static_cast<int>(
-                      ClassifyDeferReason(e.status, e.reason));
-                  if (reasons[r] < UINT16_MAX) ++reasons[r];
-                });
+  ParseDeferLog(
+      scratch, opts.max_defer_log_entries, [&](const DeferLogEntry& e) {
+        int r = static_cast<int>(ClassifyDeferReason(e.status, e.reason));
+        if (reasons[r] < UINT16_MAX) ++reasons[r];
+      });
   ++out->defer_logs_read;
   return true;
 }
 
-bool QueueScanner::Impl::HandleDeferLog(int dirfd, const char* name,
-                                        size_t len, bool read_untracked,
-                                        uint32_t dir) {
+bool QueueScanner::Impl::HandleDeferLog(int dirfd, const char* name, size_t len,
+                                        bool read_untracked, uint32_t dir) {
   std::string id(name, len);
   auto it = cache.find(id);
   if (it == cache.end() || !Seen(it->second)) {

@@ -190,7 +190,9 @@ struct QueueScanner::Impl {
   uint64_t ops = 0;
   bool stopped = false;
   std::unordered_map<std::string, uint64_t> untracked_domains;
-  std::string scratch;
+  std::string scratch;   // defer log text
+  std::string window;    // queue file read buffer
+  ParsedMessage parsed;  // the queue file being read
 
   bool TimeUp() {
     if (stopped) return true;
@@ -233,15 +235,30 @@ struct QueueScanner::Impl {
     if (e->more_domains) e->more_domains->shrink_to_fit();
   }
 
-  // Reads one queue file through an open descriptor.
+  // Reads one queue file through an open descriptor into `m` (reused from
+  // file to file, like `window`). A read that comes back short at or past
+  // the size fstat gave is the end of the file: the reader is not sent back
+  // for the 0 that would confirm it (one pread per small file, not two).
   void ParseFile(int fd, QueueName q, const struct stat& st, ParsedMessage* m) {
-    ReadAtFn read_at = [fd](uint64_t off, char* buf, size_t len) -> ssize_t {
-      return pread(fd, buf, len, static_cast<off_t>(off));
+    struct Source {
+      int fd;
+      uint64_t size;
+      uint64_t eof;
+    } src{fd, static_cast<uint64_t>(st.st_size), UINT64_MAX};
+    ReadAtFn read_at = [&src](uint64_t off, char* buf, size_t len) -> ssize_t {
+      if (off >= src.eof) return 0;
+      ssize_t r = pread(src.fd, buf, len, static_cast<off_t>(off));
+      if (r >= 0 && static_cast<size_t>(r) < len &&
+          off + static_cast<uint64_t>(r) >= src.size) {
+        src.eof = off + static_cast<uint64_t>(r);
+      }
+      return r;
     };
-    ReadQueueFile(read_at, opts.file_limits, &m->env);
+    ReadQueueFile(read_at, opts.file_limits, &m->env, &window);
     ++out->parsed_files;
     const QueueFileEnvelope& env = m->env;
     m->corrupt = env.status == QueueFileStatus::kCorrupt;
+    m->arrival = 0;
     if (env.has_arrival) {
       m->arrival = env.arrival_sec;
     } else if (q == QueueName::kMaildrop) {

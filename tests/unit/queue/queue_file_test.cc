@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "bench/queue_spool_writer.h"
 
@@ -12,7 +15,8 @@ namespace {
 
 std::string Fixture(const std::string& name) {
   const char* src = std::getenv("MAILFLOW_SOURCE_DIR");
-  std::string path = std::string(src ? src : ".") + "/tests/fixtures/queue/" + name;
+  std::string path =
+      std::string(src ? src : ".") + "/tests/fixtures/queue/" + name;
   std::ifstream f(path, std::ios::binary);
   std::stringstream ss;
   ss << f.rdbuf();
@@ -61,8 +65,10 @@ TEST(QueueFileTest, SkipsBodyWithSizeRecord) {
   EXPECT_TRUE(env.saw_end);
   EXPECT_EQ(env.pending_recipients, 4u);
   ASSERT_EQ(env.domains.size(), 3u);
-  EXPECT_EQ(env.domains[0], (std::pair<std::string, uint32_t>("one.example", 2)));
-  EXPECT_EQ(env.domains[1], (std::pair<std::string, uint32_t>("two.example", 1)));
+  EXPECT_EQ(env.domains[0],
+            (std::pair<std::string, uint32_t>("one.example", 2)));
+  EXPECT_EQ(env.domains[1],
+            (std::pair<std::string, uint32_t>("two.example", 1)));
   EXPECT_EQ(env.domains[2], (std::pair<std::string, uint32_t>("", 1)));
   // Two reads: the envelope chunk and the tail after the content.
   EXPECT_LE(env.bytes_read, 2 * 4096u);
@@ -146,20 +152,23 @@ TEST(QueueFileTest, MalformedFiles) {
        "unexpected end of file reading record length"},
       {"T\x85", QueueFileStatus::kCorrupt,
        "unexpected end of file reading record length"},
-      {"T\x05" "10", QueueFileStatus::kCorrupt,
-       "unexpected end of file in record data"},
+      {"T\x05"
+       "10",
+       QueueFileStatus::kCorrupt, "unexpected end of file in record data"},
       {six_byte_len, QueueFileStatus::kCorrupt,
        "too many length bits, record type 78"},
       {five_byte_len, QueueFileStatus::kCorrupt,
        "illegal record length 4294967295"},
-      {huge_attr, QueueFileStatus::kCorrupt,
-       "missing end record"},
-      {std::string("C\x03" "abc"), QueueFileStatus::kCorrupt,
-       "malformed size record"},
-      {std::string("C\x05" "0 0 0"), QueueFileStatus::kCorrupt,
-       "invalid size record"},
-      {std::string("p\x03" "abc"), QueueFileStatus::kCorrupt,
-       "malformed pointer record"},
+      {huge_attr, QueueFileStatus::kCorrupt, "missing end record"},
+      {std::string("C\x03"
+                   "abc"),
+       QueueFileStatus::kCorrupt, "malformed size record"},
+      {std::string("C\x05"
+                   "0 0 0"),
+       QueueFileStatus::kCorrupt, "invalid size record"},
+      {std::string("p\x03"
+                   "abc"),
+       QueueFileStatus::kCorrupt, "malformed pointer record"},
   };
   for (const Case& c : cases) {
     QueueFileEnvelope env = Read(c.bytes);
@@ -173,7 +182,8 @@ TEST(QueueFileTest, ReadCapGivesIncomplete) {
   std::string f;
   AppendQueueRecord(&f, 'T', "100 0");
   AppendQueueRecord(&f, 'M', "");
-  for (int i = 0; i < 10000; ++i) AppendQueueRecord(&f, 'N', std::string(70, 'x'));
+  for (int i = 0; i < 10000; ++i)
+    AppendQueueRecord(&f, 'N', std::string(70, 'x'));
   AppendQueueRecord(&f, 'X', "");
   AppendQueueRecord(&f, 'E', "");
   QueueFileLimits limits;
@@ -196,6 +206,64 @@ TEST(QueueFileTest, RecordLoopIsBounded) {
   EXPECT_EQ(env.error, "too many records");
 }
 
+std::string Describe(const QueueFileEnvelope& e) {
+  std::ostringstream o;
+  o << static_cast<int>(e.status) << "|" << e.error << "|" << e.io_errno << "|"
+    << e.has_size_record << e.content_size << "," << e.data_offset << ","
+    << e.recipient_count << "|" << e.has_arrival << e.arrival_sec << ","
+    << e.arrival_usec << "|" << e.has_create_time << e.create_time << "|"
+    << e.pending_recipients << "|" << e.other_domain_recipients << "|"
+    << e.saw_end << "|" << e.bytes_read << "|" << e.records << "|";
+  for (const auto& [d, n] : e.domains) o << d << "=" << n << ",";
+  return o.str();
+}
+
+// A scanner passes the same envelope and read window from file to file:
+// the results must not depend on what was read before (a bigger window, a
+// longer domain list, an error).
+TEST(QueueFileTest, ReusedWindowAndEnvelope) {
+  std::vector<std::string> files;
+  files.push_back(Fixture("real_deferred_31D43A72154"));
+  bench::SyntheticMessage m;
+  m.id = "ABCDEF12345";
+  m.arrival = 1700000000;
+  m.body_bytes = 1 << 20;
+  for (int i = 0; i < 40; ++i) {
+    m.recipients.push_back("u@d" + std::to_string(i) + ".example");
+  }
+  files.push_back(bench::BuildQueueFile(m));  // > max_domains_per_message
+  std::string big_attr;
+  AppendQueueRecord(&big_attr, 'T', "5 6");
+  AppendQueueRecord(&big_attr, 'A', "x=" + std::string(20000, 'y'));
+  AppendQueueRecord(&big_attr, 'R', "a@big.example");
+  AppendQueueRecord(&big_attr, 'E', "");
+  files.push_back(big_attr);  // grows the window past one chunk
+  files.push_back("");
+  files.push_back(std::string("T\x05") + "10");
+  std::string no_time;
+  AppendQueueRecord(&no_time, 'E', "");
+  files.push_back(no_time);
+
+  std::vector<std::string> want;
+  for (const std::string& f : files) want.push_back(Describe(Read(f)));
+  QueueFileEnvelope env;
+  std::string window = "stale bytes from an earlier file";
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t k = 0; k < files.size(); ++k) {
+      const size_t i = pass == 0 ? k : files.size() - 1 - k;
+      const std::string& f = files[i];
+      ReadAtFn read_at = [&f](uint64_t off, char* buf, size_t len) -> ssize_t {
+        if (off >= f.size()) return 0;
+        size_t n = std::min(len, f.size() - static_cast<size_t>(off));
+        std::memcpy(buf, f.data() + off, n);
+        return static_cast<ssize_t>(n);
+      };
+      ReadQueueFile(read_at, QueueFileLimits(), &env, &window);
+      EXPECT_EQ(Describe(env), want[i]) << "file " << i << " pass " << pass;
+    }
+  }
+}
+
 TEST(QueueFileTest, RecipientDomain) {
   EXPECT_EQ(RecipientDomain("a@Example.COM"), "example.com");
   EXPECT_EQ(RecipientDomain("a@b@c.example."), "c.example");
@@ -215,8 +283,8 @@ TEST(DeferLogTest, RealPostfixDeferLog) {
   std::string text = Fixture("real_defer_31D43A72154");
   std::vector<std::string> got;
   size_t n = ParseDeferLog(text, 100, [&](const DeferLogEntry& e) {
-    got.push_back(std::string(e.recipient) + "|" + std::string(e.status) +
-                  "|" + std::string(e.reason));
+    got.push_back(std::string(e.recipient) + "|" + std::string(e.status) + "|" +
+                  std::string(e.reason));
   });
   EXPECT_EQ(n, 1u);
   ASSERT_EQ(got.size(), 1u);
@@ -232,8 +300,8 @@ TEST(DeferLogTest, OldStyleMultipleAndLimit) {
       "recipient=c@z\nreason=no status\n";  // truncated: no blank line
   std::vector<std::string> got;
   ParseDeferLog(text, 100, [&](const DeferLogEntry& e) {
-    got.push_back(std::string(e.recipient) + "|" + std::string(e.status) +
-                  "|" + std::string(e.reason));
+    got.push_back(std::string(e.recipient) + "|" + std::string(e.status) + "|" +
+                  std::string(e.reason));
   });
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0], "a@x|4.0.0|Host or domain name not found");
