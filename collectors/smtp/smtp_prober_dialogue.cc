@@ -37,6 +37,22 @@ void Batch::SendEhlo(Conn* c) {
   c->pending = "EHLO " + c->spec->ehlo_name + "\r\n";
 }
 
+int Batch::ExpectReply(Conn* c, int code, ProbeResult failure, const char* what,
+                       SmtpReply* reply) {
+  std::string err;
+  int r = Exchange(c, reply, &err);
+  if (r == 0) return 0;
+  if (r < 0) {
+    Abandon(c, failure, std::string(what) + ": " + err);
+    return -1;
+  }
+  if (reply->code != code) {
+    Conclude(c, failure, std::string(what) + ": " + ReplySummary(*reply));
+    return -1;
+  }
+  return 1;
+}
+
 void Batch::Step(Conn* c, uint32_t events) {
   c->want_read = c->want_write = false;
   if (c->state == State::kConnecting) {
@@ -91,17 +107,10 @@ void Batch::Step(Conn* c, uint32_t events) {
         break;
       }
       case State::kEhlo: {
-        int r = Exchange(c, &reply, &err);
+        int r =
+            ExpectReply(c, 250, ProbeResult::kProtocolError, "EHLO", &reply);
         if (r == 0) return;
-        if (r < 0) {
-          Abandon(c, ProbeResult::kProtocolError, "EHLO: " + err);
-          return;
-        }
-        if (reply.code != 250) {
-          Conclude(c, ProbeResult::kProtocolError,
-                   "EHLO: " + ReplySummary(reply));
-          break;
-        }
+        if (r < 0) break;
         if (c->out->phase_seconds[static_cast<int>(ProbePhase::kEhlo)] < 0) {
           EndPhase(c, ProbePhase::kEhlo);
         }
@@ -116,17 +125,9 @@ void Batch::Step(Conn* c, uint32_t events) {
         break;
       }
       case State::kStartTlsCmd: {
-        int r = Exchange(c, &reply, &err);
+        int r = ExpectReply(c, 220, ProbeResult::kTlsError, "STARTTLS", &reply);
         if (r == 0) return;
-        if (r < 0) {
-          Abandon(c, ProbeResult::kTlsError, "STARTTLS: " + err);
-          return;
-        }
-        if (reply.code != 220) {
-          Conclude(c, ProbeResult::kTlsError,
-                   "STARTTLS: " + ReplySummary(reply));
-          break;
-        }
+        if (r < 0) break;
         StartTls(c, State::kTlsStartTls);
         break;
       }

@@ -95,6 +95,11 @@ class Batch {
   int ReadReply(Conn* c, SmtpReply* reply, std::string* err);
   // Writes `c->pending`, then reads one reply.
   int Exchange(Conn* c, SmtpReply* reply, std::string* err);
+  // Exchange() expecting reply `code` (smtp_prober_dialogue.cc). 1: it came;
+  // 0: blocked; -1: the probe ended with `failure` and "WHAT: ..." (an I/O
+  // error abandons it, another reply code concludes it with QUIT).
+  int ExpectReply(Conn* c, int code, ProbeResult failure, const char* what,
+                  SmtpReply* reply);
   int Handshake(Conn* c, std::string* err);
   void TlsDone(Conn* c);
 

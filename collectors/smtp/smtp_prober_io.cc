@@ -18,6 +18,14 @@ bool IsIpLiteral(const std::string& s) {
   return ParseIpLiteral(s, 0, &e);
 }
 
+// True when SSL_get_error() `e` means "retry when the socket is ready";
+// records which readiness the connection waits for.
+bool WouldBlock(Conn* c, int e) {
+  if (e == SSL_ERROR_WANT_READ) c->want_read = true;
+  if (e == SSL_ERROR_WANT_WRITE) c->want_write = true;
+  return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+}
+
 }  // namespace
 
 std::string SslErrorText(const char* what) {
@@ -69,14 +77,7 @@ int Batch::Flush(Conn* c, std::string* err) {
                         static_cast<int>(c->pending.size()));
       if (r <= 0) {
         int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_WRITE) {
-          c->want_write = true;
-          return 0;
-        }
-        if (e == SSL_ERROR_WANT_READ) {
-          c->want_read = true;
-          return 0;
-        }
+        if (WouldBlock(c, e)) return 0;
         *err = SslErrorText("TLS write");
         return -1;
       }
@@ -121,14 +122,7 @@ int Batch::ReadReply(Conn* c, SmtpReply* reply, std::string* err) {
       int r = SSL_read(c->ssl, buf, sizeof(buf));
       if (r <= 0) {
         int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_READ) {
-          c->want_read = true;
-          return 0;
-        }
-        if (e == SSL_ERROR_WANT_WRITE) {
-          c->want_write = true;
-          return 0;
-        }
+        if (WouldBlock(c, e)) return 0;
         if (e == SSL_ERROR_ZERO_RETURN) {
           *err = "connection closed";
           return -1;
@@ -168,14 +162,7 @@ int Batch::Handshake(Conn* c, std::string* err) {
   int r = SSL_connect(c->ssl);
   if (r == 1) return 1;
   int e = SSL_get_error(c->ssl, r);
-  if (e == SSL_ERROR_WANT_READ) {
-    c->want_read = true;
-    return 0;
-  }
-  if (e == SSL_ERROR_WANT_WRITE) {
-    c->want_write = true;
-    return 0;
-  }
+  if (WouldBlock(c, e)) return 0;
   if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
     *err = "TLS handshake: connection closed";
     ERR_clear_error();
