@@ -78,7 +78,8 @@ void Batch::Step(Conn* c, uint32_t events) {
       case State::kConnecting:
       case State::kDone:
         return;
-      case State::kTlsImplicit: {
+      case State::kTlsImplicit:
+      case State::kTlsStartTls: {
         int r = Handshake(c, &err);
         if (r == 0) return;
         if (r < 0) {
@@ -86,7 +87,11 @@ void Batch::Step(Conn* c, uint32_t events) {
           return;
         }
         TlsDone(c);
-        c->state = State::kBanner;
+        if (c->state == State::kTlsImplicit) {
+          c->state = State::kBanner;  // the greeting comes over TLS now
+        } else {
+          SendEhlo(c);  // RFC 3207: the session starts over; EHLO, then QUIT
+        }
         break;
       }
       case State::kBanner: {
@@ -129,18 +134,6 @@ void Batch::Step(Conn* c, uint32_t events) {
         if (r == 0) return;
         if (r < 0) break;
         StartTls(c, State::kTlsStartTls);
-        break;
-      }
-      case State::kTlsStartTls: {
-        int r = Handshake(c, &err);
-        if (r == 0) return;
-        if (r < 0) {
-          Abandon(c, ProbeResult::kTlsError, err);
-          return;
-        }
-        TlsDone(c);
-        // RFC 3207: the session starts over; EHLO again, then QUIT.
-        SendEhlo(c);
         break;
       }
       case State::kQuit: {
