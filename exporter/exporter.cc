@@ -76,12 +76,31 @@ bool Exporter::Init(std::string* err) {
   return true;
 }
 
+void Exporter::AddReloadHook(ReloadHook hook) {
+  std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  reload_hooks_.push_back(std::move(hook));
+}
+
 bool Exporter::Reload(std::string* err) {
   std::lock_guard<std::mutex> reload_lock(reload_mu_);
+  std::string errors;
+  bool ok = ReloadConfig(&errors);
+  for (const ReloadHook& hook : reload_hooks_) {
+    std::string hook_err;
+    if (hook(&hook_err)) continue;
+    ok = false;
+    errors += (errors.empty() ? "" : "; ") + hook_err;
+  }
+  last_reload_ok_ = ok;
+  if (ok) last_reload_success_time_ = NowSeconds();
+  *err = errors;
+  return ok;
+}
+
+bool Exporter::ReloadConfig(std::string* err) {
   Config config;
   std::shared_ptr<CollectorSet> set;
   if (!Load(&config, &set, err)) {
-    last_reload_ok_ = false;
     Log(LogLevel::kError, "config",
         "reload failed, keeping the running configuration: " + *err);
     return false;
@@ -94,8 +113,6 @@ bool Exporter::Reload(std::string* err) {
     old = std::move(set_);
     set_ = std::move(set);
   }
-  last_reload_ok_ = true;
-  last_reload_success_time_ = NowSeconds();
   Log(LogLevel::kInfo, "config",
       "configuration reloaded from " + config_source());
   return true;  // `old` is destroyed here, or by the last scrape using it

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,9 +31,17 @@ class Exporter {
   /// Loads the configuration and starts the collectors.
   bool Init(std::string* err);
 
-  /// Re-reads the config file. On error keeps the running configuration,
-  /// records mailflow_config_last_reload_successful 0 and returns false.
+  /// Re-reads the config file, then runs the reload hooks (the web
+  /// config). Each part is all or nothing on its own: a bad config file
+  /// keeps the running configuration, a failing hook keeps what it reloads,
+  /// and either failure records mailflow_config_last_reload_successful 0 and
+  /// returns false with the errors in `*err` ("; "-separated).
   bool Reload(std::string* err);
+
+  /// A part of Reload() beyond --config.file: returns false with `*err` and
+  /// logs its own outcome. Add hooks before the first Reload().
+  using ReloadHook = std::function<bool(std::string* err)>;
+  void AddReloadHook(ReloadHook hook);
 
   /// The deadline for a scrape, from the X-Prometheus-Scrape-Timeout-Seconds
   /// header value (nullptr or malformed: the configured default) minus the
@@ -54,6 +63,7 @@ class Exporter {
  private:
   bool Load(Config* config, std::shared_ptr<CollectorSet>* set,
             std::string* err) const;
+  bool ReloadConfig(std::string* err);  // requires reload_mu_
   std::shared_ptr<CollectorSet> current_set(Config* config) const;
 
   const CollectorRegistry& registry_;
@@ -66,7 +76,8 @@ class Exporter {
   Config config_;
   std::shared_ptr<CollectorSet> set_;
 
-  std::mutex reload_mu_;  // serializes reloads
+  std::mutex reload_mu_;  // serializes reloads, guards reload_hooks_
+  std::vector<ReloadHook> reload_hooks_;
   std::atomic<bool> last_reload_ok_{true};
   std::atomic<double> last_reload_success_time_{0};
 };

@@ -2,14 +2,13 @@
 
 #include <CivetServer.h>
 #include <dlfcn.h>
-#include <openssl/ssl.h>
 #include <zlib.h>
 
 #include <cstring>
 
 #include "collectors/common/log.h"
-#include "exporter/basic_auth.h"
 #include "exporter/exporter.h"
+#include "exporter/live_web_config.h"
 
 namespace mailflow {
 
@@ -69,11 +68,20 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -118,15 +126,7 @@ class HttpServer::Router : public CivetHandler {
  public:
   Router(Exporter* exporter, const HttpOptions& options)
       : exporter_(exporter), options_(options) {
-    if (options.web) {
-      auth_ = std::make_unique<BasicAuth>(options.web->basic_auth_users);
-      for (const auto& [name, value] : options.web->headers) {
-        headers_ += name + ": " + value + "\r\n";
-      }
-    }
-  }
-  ~Router() override {
-    if (ssl_ctx_) SSL_CTX_free(ssl_ctx_);
+    if (options.web) web_ = std::make_unique<LiveWebConfig>(options.web);
   }
 
   bool InitTls(std::string* err) {
@@ -142,10 +142,10 @@ class HttpServer::Router : public CivetHandler {
           "overriding the binary's RUNPATH?";
       return false;
     }
-    ssl_ctx_ = NewTlsServerContext(options_.web->tls, err);
-    if (!ssl_ctx_) *err = options_.web->source + ": " + *err;
-    return ssl_ctx_ != nullptr;
+    return web_->InitTls(err);
   }
+
+  LiveWebConfig* web() { return web_.get(); }
 
   // civetweb's begin_request: basic auth before any handler, for every
   // method and path. 0 lets civetweb go on; 401 means answered.
@@ -153,8 +153,8 @@ class HttpServer::Router : public CivetHandler {
     const mg_request_info* req = mg_get_request_info(conn);
     auto* server = static_cast<CivetServer*>(req->user_data);
     auto* self = static_cast<const Router*>(server->getUserContext());
-    if (!self->auth_ ||
-        self->auth_->Check(mg_get_header(conn, "Authorization"))) {
+    const std::shared_ptr<const WebState> web = self->web_->Get();
+    if (!web->auth || web->auth->Check(mg_get_header(conn, "Authorization"))) {
       return 0;
     }
     const bool head =
@@ -165,12 +165,14 @@ class HttpServer::Router : public CivetHandler {
   }
 
   // civetweb's external_ssl_ctx: serve our own SSL_CTX (certificate and key
-  // in separate files, every client_auth_type). Called with *ctx == nullptr
-  // at start and with the context when civetweb stops: 1 means ours to free.
+  // in separate files, every client_auth_type), whose client hello callback
+  // switches each connection to the current web config's context
+  // (TlsContextSwitch). Called with *ctx == nullptr at start and with the
+  // context when civetweb stops: 1 means ours to free.
   static int ExternalSslCtx(void** ctx, void* user_data) {
     auto* server = static_cast<CivetServer*>(user_data);
     auto* self = static_cast<const Router*>(server->getUserContext());
-    if (*ctx == nullptr) *ctx = self->ssl_ctx_;
+    if (*ctx == nullptr) *ctx = self->web_->tls()->base();
     return 1;
   }
 
@@ -260,12 +262,12 @@ class HttpServer::Router : public CivetHandler {
     Reply(conn, r.http_status, r.content_type.c_str(), r.body, head);
   }
 
-  // Every response carries the web config's extra headers.
+  // Every response carries the current web config's extra headers.
   void Reply(mg_connection* conn, int code, const char* content_type,
              const std::string& body, bool head = false,
              const std::string& extra_headers = "") const {
     WriteResponse(conn, code, content_type, body, head,
-                  headers_ + extra_headers);
+                  web_ ? web_->Get()->headers + extra_headers : extra_headers);
   }
 
   std::string LandingPage() const {
@@ -284,16 +286,14 @@ class HttpServer::Router : public CivetHandler {
            "</a></li><li><a href=\"/-/healthy\">/-/healthy</a></li>"
            "<li><a href=\"/-/ready\">/-/ready</a></li></ul>"
            "<h2>Enabled collectors</h2><ul>" +
-           collectors + "</ul><p>Configuration: " +
-           HtmlEscape(exporter_->config_source()) +
+           collectors +
+           "</ul><p>Configuration: " + HtmlEscape(exporter_->config_source()) +
            "</p></body></html>\n";
   }
 
   Exporter* exporter_;
   const HttpOptions& options_;
-  std::unique_ptr<BasicAuth> auth_;  // nullptr without a web config
-  std::string headers_;              // "Name: value\r\n"...
-  SSL_CTX* ssl_ctx_ = nullptr;
+  std::unique_ptr<LiveWebConfig> web_;  // nullptr without a web config
 };
 
 HttpServer::HttpServer(Exporter* exporter, HttpOptions options)
@@ -313,11 +313,11 @@ bool HttpServer::Start(std::string* err) {
     civet_addresses_.push_back(civet);
   }
   std::vector<std::string> opts = {
-      "listening_ports", ports,
-      "num_threads", std::to_string(options_.num_threads),
+      "listening_ports",    ports,
+      "num_threads",        std::to_string(options_.num_threads),
       "request_timeout_ms", std::to_string(options_.request_timeout_ms),
-      "max_request_size", std::to_string(options_.max_request_size),
-      "enable_keep_alive", "yes",
+      "max_request_size",   std::to_string(options_.max_request_size),
+      "enable_keep_alive",  "yes",
   };
   router_ = std::make_unique<Router>(exporter_, options_);
   CivetCallbacks callbacks;
@@ -333,6 +333,19 @@ bool HttpServer::Start(std::string* err) {
     return false;
   }
   server_->addHandler("/", router_.get());
+  return true;
+}
+
+bool HttpServer::ReloadWebConfig(std::string* err) {
+  LiveWebConfig* web = router_ ? router_->web() : nullptr;
+  if (!web) return true;
+  if (!web->Reload(err)) {
+    Log(LogLevel::kError, "web",
+        "reload failed, keeping the running web configuration: " + *err);
+    return false;
+  }
+  Log(LogLevel::kInfo, "web",
+      "web configuration reloaded from " + web->Get()->config->source);
   return true;
 }
 

@@ -51,6 +51,12 @@ class HttpServer {
   /// Whether the sockets serve HTTPS.
   bool tls() const { return options_.web && options_.web->tls_enabled; }
 
+  /// Re-reads --web.config.file (users, headers, TLS context for new
+  /// handshakes), all or nothing; logs the outcome. On failure (bad file,
+  /// TLS turned on or off) the running web config stays and `*err` says
+  /// why. True without a web config. Thread-safe after Start().
+  bool ReloadWebConfig(std::string* err);
+
  private:
   class Router;
   Exporter* exporter_;

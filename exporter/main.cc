@@ -1,8 +1,8 @@
 // mailflow_exporter: flags, wiring, signals.
-#include <CLI/CLI.hpp>
 #include <malloc.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -48,7 +48,8 @@ int Main(int argc, char** argv) {
   app.add_option("--web.config.file", web_config_file,
                  "Path to a configuration file that enables TLS, basic "
                  "authentication and extra headers (Prometheus "
-                 "exporter-toolkit format). Read at start.");
+                 "exporter-toolkit format). Re-read on SIGHUP and POST "
+                 "/-/reload.");
   app.add_option("--config.file", options.config_file,
                  "YAML configuration file. Default: the embedded defaults.");
   app.add_flag("--config.check", config_check,
@@ -101,8 +102,8 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // The web config is read once, at start; a bad one stops the exporter
-  // (also under --config.check).
+  // A bad web config at start stops the exporter (also under
+  // --config.check); on a reload it keeps the running one.
   if (!web_config_file.empty()) {
     auto web = std::make_shared<WebConfig>();
     std::string err;
@@ -145,6 +146,8 @@ int Main(int argc, char** argv) {
     return 1;
   }
   HttpServer server(&exporter, http);
+  exporter.AddReloadHook(
+      [&server](std::string* e) { return server.ReloadWebConfig(e); });
   if (!server.Start(&err)) {
     Log(LogLevel::kError, "web", err);
     return 1;
@@ -173,8 +176,8 @@ int Main(int argc, char** argv) {
       exporter.Reload(&err);
       continue;
     }
-    Log(LogLevel::kInfo, "", std::string("received ") + strsignal(sig) +
-                                 ", shutting down");
+    Log(LogLevel::kInfo, "",
+        std::string("received ") + strsignal(sig) + ", shutting down");
     return 0;
   }
 }

@@ -23,17 +23,16 @@ std::string OpenSslError(const std::string& what) {
   return reason ? what + ": " + reason : what;
 }
 
-// OpenSSL's list syntax: "a:b:c".
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ":") + s;
-  return out;
-}
-
 // RequestClientCert and RequireAnyClientCert take any certificate.
 int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
 
 }  // namespace
+
+std::string JoinOpenSslList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ":") + s;
+  return out;
+}
 
 ssl_ctx_st* NewTlsServerContext(const TlsServerConfig& tls, std::string* err) {
   ERR_clear_error();
@@ -86,12 +85,13 @@ ssl_ctx_st* NewTlsServerContext(const TlsServerConfig& tls, std::string* err) {
     return nullptr;
   }
   if (!tls.cipher_suites.empty() &&
-      SSL_CTX_set_cipher_list(c, Join(tls.cipher_suites).c_str()) != 1) {
+      SSL_CTX_set_cipher_list(c, JoinOpenSslList(tls.cipher_suites).c_str()) !=
+          1) {
     *err = OpenSslError("cannot set cipher_suites");
     return nullptr;
   }
   if (!tls.curves.empty() &&
-      SSL_CTX_set1_groups_list(c, Join(tls.curves).c_str()) != 1) {
+      SSL_CTX_set1_groups_list(c, JoinOpenSslList(tls.curves).c_str()) != 1) {
     *err = OpenSslError("cannot set curve_preferences");
     return nullptr;
   }

@@ -61,7 +61,9 @@ def auth_header(user, password):
     return "Basic " + token
 
 
-class WebConfigTest(unittest.TestCase):
+class WebConfigBase(unittest.TestCase):
+    """A throwaway PKI and password hash, and the helpers every test uses."""
+
     @classmethod
     def setUpClass(cls):
         cls.dir = harness.tmpdir("mailflow-web-")
@@ -116,6 +118,8 @@ class WebConfigTest(unittest.TestCase):
         self.assertIsNone(exporter.proc.poll(), "exporter died: " + exporter.log())
         self.assertNotIn("level=error", exporter.log())
 
+
+class WebConfigTest(WebConfigBase):
     # --- TLS + basic auth, every route ------------------------------------
 
     def test_https_basic_auth_and_headers(self):
