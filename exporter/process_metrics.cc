@@ -83,8 +83,7 @@ void AppendProcessMetrics(std::vector<prometheus::MetricFamily>* out) {
   }
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    AddGauge(out, "process_max_fds",
-             "Maximum number of open file descriptors.",
+    AddGauge(out, "process_max_fds", "Maximum number of open file descriptors.",
              static_cast<double>(lim.rlim_cur));
   }
 }
