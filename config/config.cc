@@ -17,8 +17,8 @@ bool ParseScrape(ConfigMap map, ScrapeSettings* s, std::string* err) {
     return false;
   }
   if (s->default_timeout.count() <= 0) {
-    *err = map.Where("default_timeout") +
-           ": \"default_timeout\" must be positive";
+    *err =
+        map.Where("default_timeout") + ": \"default_timeout\" must be positive";
     return false;
   }
   return map.Finish(err);

@@ -146,12 +146,12 @@ std::vector<std::string> ConfigMap::Keys() const {
   return keys;
 }
 
-#define MAILFLOW_LOOKUP(key)                                   \
-  if (empty()) return true;                                    \
-  YAML::Node value = impl_->node[std::string(key)];            \
-  if (!value) return true;                                     \
-  impl_->read.insert(std::string(key));                        \
-  const std::string where = At(impl_->source, value.Mark());   \
+#define MAILFLOW_LOOKUP(key)                                 \
+  if (empty()) return true;                                  \
+  YAML::Node value = impl_->node[std::string(key)];          \
+  if (!value) return true;                                   \
+  impl_->read.insert(std::string(key));                      \
+  const std::string where = At(impl_->source, value.Mark()); \
   const std::string name = "\"" + std::string(key) + "\""
 
 bool ConfigMap::GetBool(std::string_view key, bool* out, std::string* err) {
@@ -218,8 +218,7 @@ bool ConfigMap::GetDuration(std::string_view key,
 }
 
 bool ConfigMap::GetStringList(std::string_view key,
-                              std::vector<std::string>* out,
-                              std::string* err) {
+                              std::vector<std::string>* out, std::string* err) {
   MAILFLOW_LOOKUP(key);
   if (!value.IsSequence()) return Fail(err, where, name + " must be a list");
   std::vector<std::string> list;
@@ -251,16 +250,14 @@ bool ConfigMap::GetIntList(std::string_view key, int64_t min, int64_t max,
   return true;
 }
 
-bool ConfigMap::GetMap(std::string_view key, ConfigMap* out,
-                       std::string* err) {
+bool ConfigMap::GetMap(std::string_view key, ConfigMap* out, std::string* err) {
   ConfigMap m;
   m.impl_->source = impl_->source;
   if (!empty()) {
     YAML::Node value = impl_->node[std::string(key)];
     if (value) {
       impl_->read.insert(std::string(key));
-      if (!OpenMap(value, impl_->source, "\"" + std::string(key) + "\"",
-                   err)) {
+      if (!OpenMap(value, impl_->source, "\"" + std::string(key) + "\"", err)) {
         return false;
       }
       m.impl_->node = value;

@@ -23,9 +23,9 @@ struct ListenOptions {
 };
 
 // One kind of disagreement between configuration and kernel per series.
-constexpr const char* kMismatchKinds[] = {
-    "not_listening", "not_external", "unexpected_external",
-    "listening_but_disabled"};
+constexpr const char* kMismatchKinds[] = {"not_listening", "not_external",
+                                          "unexpected_external",
+                                          "listening_but_disabled"};
 
 class ListenCollector : public Collector {
  public:
@@ -46,16 +46,18 @@ class ListenCollector : public Collector {
     const bool have_config =
         LoadPostfixConfig(options_.postfix_config_directory, &pf, &err);
     LogOnChange(LogLevel::kWarn, "listen", "listen/postfix-config",
-                have_config ? "" : "cannot compare sockets with Postfix's "
-                                   "configuration: " + err);
+                have_config ? ""
+                            : "cannot compare sockets with Postfix's "
+                              "configuration: " +
+                                  err);
     std::vector<InetService> services;
     bool master_running = false;
     if (have_config) {
       services = InetServices(pf);
-      master_running = ReadMasterStatus(pf.main.Get("queue_directory"),
-                                        pf.main.Get("process_id_directory"),
-                                        options_.proc)
-                           .running;
+      master_running =
+          ReadMasterStatus(pf.main.Get("queue_directory"),
+                           pf.main.Get("process_id_directory"), options_.proc)
+              .running;
     }
 
     std::set<int> ports(options_.ports.begin(), options_.ports.end());
@@ -138,9 +140,8 @@ class ListenCollector : public Collector {
       ParseProcNetTcp(text, true, sockets, &bad);
     }
     LogOnChange(LogLevel::kWarn, "listen", "listen/bad-lines",
-                bad ? std::to_string(bad) +
-                          " malformed lines in " + options_.proc +
-                          "/net/tcp{,6} were skipped"
+                bad ? std::to_string(bad) + " malformed lines in " +
+                          options_.proc + "/net/tcp{,6} were skipped"
                     : "");
     return Status::OK();
   }

@@ -39,7 +39,8 @@ struct LogOptions {
 };
 
 double NowUnix() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration<double>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -66,7 +67,8 @@ class LogCollector : public Collector {
     thread_ = std::thread([this] { Run(); });
   }
 
-  Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override {
+  Status Collect(Deadline,
+                 std::vector<prometheus::MetricFamily>* out) override {
     std::lock_guard<std::mutex> lock(mu_);
     log::AppendLogFamilies(stats_, state_, out);
     return Status::OK();
@@ -80,7 +82,9 @@ class LogCollector : public Collector {
     size_t i = 0;
     while (i < block.size()) {
       const void* nl = memchr(block.data() + i, '\n', block.size() - i);
-      const size_t end = nl ? size_t(static_cast<const char*>(nl) - block.data()) : block.size();
+      const size_t end =
+          nl ? size_t(static_cast<const char*>(nl) - block.data())
+             : block.size();
       postfix::ParseLogLine(block.substr(i, end - i), &line);
       stats_.Add(line);
       i = end + 1;
@@ -108,9 +112,15 @@ class LogCollector : public Collector {
 
   void Run() {
     switch (options_.source) {
-      case Source::kFile: RunFile(); break;
-      case Source::kStdin: RunStdin(); break;
-      case Source::kJournal: RunJournal(); break;
+      case Source::kFile:
+        RunFile();
+        break;
+      case Source::kStdin:
+        RunStdin();
+        break;
+      case Source::kJournal:
+        RunJournal();
+        break;
     }
   }
 
@@ -127,11 +137,13 @@ class LogCollector : public Collector {
       const auto& fs = follower.state();
       if (fs.open != was_open) {
         was_open = fs.open;
-        LogOnChange(LogLevel::kInfo, "log", "log/source",
-                    fs.open ? "" : "waiting for " + options_.path + " to appear",
-                    "following " + options_.path);
+        LogOnChange(
+            LogLevel::kInfo, "log", "log/source",
+            fs.open ? "" : "waiting for " + options_.path + " to appear",
+            "following " + options_.path);
       }
-      LogOnChange(LogLevel::kWarn, "log", "log/error", fs.last_error, "log source readable again");
+      LogOnChange(LogLevel::kWarn, "log", "log/error", fs.last_error,
+                  "log source readable again");
       if (got == 0 && !SleepFor(options_.poll_interval)) break;
     }
   }
@@ -145,12 +157,14 @@ class LogCollector : public Collector {
       if (r > 0) follower.Poll(sink);
       PublishFileState(follower);
     }
-    if (follower.finished()) LogOnChange(LogLevel::kInfo, "log", "log/source", "stdin closed");
+    if (follower.finished())
+      LogOnChange(LogLevel::kInfo, "log", "log/source", "stdin closed");
   }
 
   void RunJournal() {
     JournalSource journal(options_.journal_directory, options_.start_at_end);
-    const JournalSource::Sink sink = [this](std::string_view ident, std::string_view msg) {
+    const JournalSource::Sink sink = [this](std::string_view ident,
+                                            std::string_view msg) {
       postfix::LogLine line;
       postfix::ParseLogMessage(ident, msg, &line);
       std::lock_guard<std::mutex> lock(mu_);
@@ -201,7 +215,8 @@ class LogCollector : public Collector {
 void RegisterLogCollector(CollectorRegistry* registry) {
   registry->Add(
       {"log", true,
-       "Follows Postfix's log (file, journal or stdin): deliveries by status, per-phase "
+       "Follows Postfix's log (file, journal or stdin): deliveries by status, "
+       "per-phase "
        "delays, error reasons, smtpd rejects, greylisting.",
        [](const Config&, ConfigMap options, const CollectorContext&,
           std::string* err) -> std::unique_ptr<Collector> {
@@ -210,9 +225,10 @@ void RegisterLogCollector(CollectorRegistry* registry) {
          if (!options.GetString("source", &source, err) ||
              !options.GetString("path", &o.path, err) ||
              !options.GetString("start_at", &start_at, err) ||
-             !options.GetString("journal_directory", &o.journal_directory, err) ||
-             !options.GetInt("greylist_tracking_max", 0, 10000000, &o.greylist_tracking_max,
-                             err) ||
+             !options.GetString("journal_directory", &o.journal_directory,
+                                err) ||
+             !options.GetInt("greylist_tracking_max", 0, 10000000,
+                             &o.greylist_tracking_max, err) ||
              !options.GetDuration("poll_interval", &o.poll_interval, err)) {
            return nullptr;
          }
@@ -223,16 +239,18 @@ void RegisterLogCollector(CollectorRegistry* registry) {
          } else if (source == "stdin") {
            o.source = Source::kStdin;
          } else {
-           *err = options.Where("source") + ": source must be file, journal or stdin, not \"" +
-                  source + "\"";
+           *err = options.Where("source") +
+                  ": source must be file, journal or stdin, not \"" + source +
+                  "\"";
            return nullptr;
          }
          o.source_name = source;
          if (start_at == "end" || start_at == "beginning") {
            o.start_at_end = start_at == "end";
          } else {
-           *err = options.Where("start_at") + ": start_at must be end or beginning, not \"" +
-                  start_at + "\"";
+           *err = options.Where("start_at") +
+                  ": start_at must be end or beginning, not \"" + start_at +
+                  "\"";
            return nullptr;
          }
          if (o.path.empty()) {
@@ -241,7 +259,8 @@ void RegisterLogCollector(CollectorRegistry* registry) {
          }
          if (o.poll_interval < std::chrono::milliseconds(10) ||
              o.poll_interval > std::chrono::seconds(60)) {
-           *err = options.Where("poll_interval") + ": poll_interval must be between 10ms and 1m";
+           *err = options.Where("poll_interval") +
+                  ": poll_interval must be between 10ms and 1m";
            return nullptr;
          }
          if (!options.Finish(err)) return nullptr;

@@ -19,9 +19,9 @@ using prometheus::MetricType;
 
 // smtpd restriction lists that may name a policy service.
 constexpr const char* kRestrictionLists[] = {
-    "smtpd_client_restrictions",   "smtpd_helo_restrictions",
-    "smtpd_sender_restrictions",   "smtpd_relay_restrictions",
-    "smtpd_recipient_restrictions", "smtpd_data_restrictions",
+    "smtpd_client_restrictions",     "smtpd_helo_restrictions",
+    "smtpd_sender_restrictions",     "smtpd_relay_restrictions",
+    "smtpd_recipient_restrictions",  "smtpd_data_restrictions",
     "smtpd_end_of_data_restrictions"};
 
 struct PostfixOptions {
@@ -38,7 +38,8 @@ class PostfixCollector : public Collector {
 
   std::string_view Name() const override { return "postfix"; }
 
-  Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override {
+  Status Collect(Deadline,
+                 std::vector<prometheus::MetricFamily>* out) override {
     PostfixConfig pf;
     std::string err;
     if (!LoadPostfixConfig(options_.config_directory, &pf, &err)) {
@@ -63,10 +64,10 @@ class PostfixCollector : public Collector {
 
     MasterStatus master = ReadMasterStatus(
         queue_directory, get("process_id_directory"), options_.proc);
-    LogOnChange(LogLevel::kWarn, "postfix", "postfix/master",
-                master.running ? "" : "Postfix master is not running: " +
-                                          master.detail,
-                "Postfix master is running");
+    LogOnChange(
+        LogLevel::kWarn, "postfix", "postfix/master",
+        master.running ? "" : "Postfix master is not running: " + master.detail,
+        "Postfix master is running");
     AddGauge(out, "mailflow_postfix_up",
              "Whether the Postfix master process is running (pid file in "
              "the queue directory names a live process called master).",
@@ -82,7 +83,8 @@ class PostfixCollector : public Collector {
              IsLoopbackOnly(get("inet_interfaces")));
 
     std::string mynetworks = get("mynetworks");
-    int public_networks = CountPublicNetworks(postfix::MainCf::SplitList(mynetworks));
+    int public_networks =
+        CountPublicNetworks(postfix::MainCf::SplitList(mynetworks));
     if (!main.IsSet("mynetworks")) {
       // Derived from mynetworks_style: "host" trusts only this host. For
       // "subnet"/"class" the networks are the host's own; only "class"
@@ -110,8 +112,8 @@ class PostfixCollector : public Collector {
         continue;
       }
       std::string e1, e2;
-      const std::string relay_list = main.GetWithOverrides(
-          "smtpd_relay_restrictions", s.overrides, &e1);
+      const std::string relay_list =
+          main.GetWithOverrides("smtpd_relay_restrictions", s.overrides, &e1);
       const std::string rcpt_list = main.GetWithOverrides(
           "smtpd_recipient_restrictions", s.overrides, &e2);
       for (const auto& [name, value] : s.overrides) {
@@ -144,13 +146,12 @@ class PostfixCollector : public Collector {
                            MetricType::Gauge);
     auto count = [](const auto& list, postfix::Severity severity) {
       return static_cast<double>(
-          std::count_if(list.begin(), list.end(), [&](const auto& p) {
-            return p.severity == severity;
-          }));
+          std::count_if(list.begin(), list.end(),
+                        [&](const auto& p) { return p.severity == severity; }));
     };
-    problems.Add({{"file", "main.cf"}, {"severity", "error"}},
-                 count(main.problems(), postfix::Severity::kError) +
-                     expansion_errors);
+    problems.Add(
+        {{"file", "main.cf"}, {"severity", "error"}},
+        count(main.problems(), postfix::Severity::kError) + expansion_errors);
     problems.Add({{"file", "main.cf"}, {"severity", "warning"}},
                  count(main.problems(), postfix::Severity::kWarning));
     problems.Add({{"file", "master.cf"}, {"severity", "error"}},

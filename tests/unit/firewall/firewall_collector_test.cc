@@ -49,20 +49,23 @@ class FirewallCollectorTest : public ::testing::Test {
 
   std::string BaseYaml(const std::string& nft) {
     return "nft_path: " + nft + "\nufw_directory: " + dir_ + "/no-ufw\n" +
-           "firewalld_directory: " + dir_ + "/no-fwd\nfirewalld_lib_directory: " +
-           dir_ + "/no-fwd-lib\nipv6: \"false\"\n";
+           "firewalld_directory: " + dir_ +
+           "/no-fwd\nfirewalld_lib_directory: " + dir_ +
+           "/no-fwd-lib\nipv6: \"false\"\n";
   }
 
-  static double Value(const std::vector<prometheus::MetricFamily>& fams,
-                      const std::string& name,
-                      const std::vector<std::pair<std::string, std::string>>& labels) {
+  static double Value(
+      const std::vector<prometheus::MetricFamily>& fams,
+      const std::string& name,
+      const std::vector<std::pair<std::string, std::string>>& labels) {
     for (const auto& f : fams) {
       if (f.name != name) continue;
       for (const auto& m : f.metric) {
         bool all = true;
         for (const auto& [k, v] : labels) {
           bool found = false;
-          for (const auto& l : m.label) found = found || (l.name == k && l.value == v);
+          for (const auto& l : m.label)
+            found = found || (l.name == k && l.value == v);
           all = all && found;
         }
         if (all) return m.gauge.value;
@@ -80,20 +83,30 @@ TEST_F(FirewallCollectorTest, OptionErrors) {
   ConfigMap options;
   ASSERT_TRUE(ConfigMap::Parse("ipv6: maybe\n", "test.yml", &options, &err));
   std::string where = options.Where("ipv6");
-  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, CollectorContext(), &err), nullptr);
+  EXPECT_EQ(BuiltinRegistry()
+                .Find("firewall")
+                ->create(config, options, CollectorContext(), &err),
+            nullptr);
   EXPECT_EQ(err, where + ": ipv6 must be auto, true or false, got \"maybe\"");
   ASSERT_TRUE(ConfigMap::Parse("nft_path: nft\n", "test.yml", &options, &err));
-  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, CollectorContext(), &err), nullptr);
-  EXPECT_EQ(err, options.Where() + ": firewall tool paths must be absolute, got \"nft\"");
+  EXPECT_EQ(BuiltinRegistry()
+                .Find("firewall")
+                ->create(config, options, CollectorContext(), &err),
+            nullptr);
+  EXPECT_EQ(err, options.Where() +
+                     ": firewall tool paths must be absolute, got \"nft\"");
   ASSERT_TRUE(ConfigMap::Parse("nft_pth: /x\n", "test.yml", &options, &err));
-  EXPECT_EQ(BuiltinRegistry().Find("firewall")->create(config, options, CollectorContext(), &err), nullptr);
+  EXPECT_EQ(BuiltinRegistry()
+                .Find("firewall")
+                ->create(config, options, CollectorContext(), &err),
+            nullptr);
   EXPECT_NE(err.find("nft_pth"), std::string::npos) << err;
 }
 
 TEST_F(FirewallCollectorTest, VerdictsFromTheRuleset) {
   const char* src = std::getenv("MAILFLOW_SOURCE_DIR");
-  std::string fixture =
-      std::string(src ? src : ".") + "/tests/fixtures/firewall/drop_policy.json";
+  std::string fixture = std::string(src ? src : ".") +
+                        "/tests/fixtures/firewall/drop_policy.json";
   std::string nft = Script("nft", "exec cat '" + fixture + "'");
   std::string err;
   auto c = Make(BaseYaml(nft), &err);
@@ -102,13 +115,29 @@ TEST_F(FirewallCollectorTest, VerdictsFromTheRuleset) {
   Status st = c->Collect(Deadline::After(std::chrono::seconds(10)), &out);
   ASSERT_TRUE(st.ok()) << st.message();
   const std::string v = "mailflow_firewall_inbound_verdict";
-  EXPECT_EQ(Value(out, v, {{"backend", "nftables"}, {"port", "25"}, {"verdict", "accept"}}), 1);
-  EXPECT_EQ(Value(out, v, {{"backend", "nftables"}, {"port", "25"}, {"verdict", "drop"}}), 0);
-  EXPECT_EQ(Value(out, v, {{"backend", "nftables"}, {"port", "587"}, {"verdict", "drop"}}), 1);
-  EXPECT_EQ(Value(out, "mailflow_firewall_backend_present", {{"backend", "ufw"}}), 0);
-  EXPECT_EQ(Value(out, "mailflow_firewall_backend_enabled", {{"backend", "nftables"}}), 1);
-  EXPECT_EQ(Value(out, "mailflow_firewall_ruleset_readable", {{"backend", "nftables"}}), 1);
-  EXPECT_EQ(Value(out, "mailflow_firewall_ruleset_rules", {{"backend", "nftables"}}), 3);
+  EXPECT_EQ(
+      Value(out, v,
+            {{"backend", "nftables"}, {"port", "25"}, {"verdict", "accept"}}),
+      1);
+  EXPECT_EQ(
+      Value(out, v,
+            {{"backend", "nftables"}, {"port", "25"}, {"verdict", "drop"}}),
+      0);
+  EXPECT_EQ(
+      Value(out, v,
+            {{"backend", "nftables"}, {"port", "587"}, {"verdict", "drop"}}),
+      1);
+  EXPECT_EQ(
+      Value(out, "mailflow_firewall_backend_present", {{"backend", "ufw"}}), 0);
+  EXPECT_EQ(Value(out, "mailflow_firewall_backend_enabled",
+                  {{"backend", "nftables"}}),
+            1);
+  EXPECT_EQ(Value(out, "mailflow_firewall_ruleset_readable",
+                  {{"backend", "nftables"}}),
+            1);
+  EXPECT_EQ(
+      Value(out, "mailflow_firewall_ruleset_rules", {{"backend", "nftables"}}),
+      3);
   for (const auto& f : out) EXPECT_TRUE(IsValidMetricName(f.name)) << f.name;
 }
 
@@ -133,24 +162,29 @@ TEST_F(FirewallCollectorTest, WatchesTheInetServicesOfMasterCf) {
 
 TEST_F(FirewallCollectorTest, WithoutCapNetAdmin) {
   std::string nft = Script(
-      "nft", "echo 'Error: Operation not permitted (you must be root)' >&2; exit 1");
+      "nft",
+      "echo 'Error: Operation not permitted (you must be root)' >&2; exit 1");
   std::string err;
   auto c = Make(BaseYaml(nft), &err);
   ASSERT_NE(c, nullptr) << err;
   std::vector<prometheus::MetricFamily> out;
   Status st = c->Collect(Deadline::After(std::chrono::seconds(10)), &out);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.message(),
-            "cannot read the nftables ruleset: " + nft +
-                ": exit status 1: Error: Operation not permitted (you must be "
-                "root); grant CAP_NET_ADMIN (systemd: "
-                "AmbientCapabilities=CAP_NET_ADMIN and "
-                "CapabilityBoundingSet=CAP_NET_ADMIN in the unit); nothing else "
-                "needs root");
-  EXPECT_EQ(Value(out, "mailflow_firewall_ruleset_readable", {{"backend", "nftables"}}), 0);
-  EXPECT_EQ(Value(out, "mailflow_firewall_inbound_verdict",
-                  {{"backend", "nftables"}, {"port", "25"}, {"verdict", "accept"}}),
-            -1);
+  EXPECT_EQ(
+      st.message(),
+      "cannot read the nftables ruleset: " + nft +
+          ": exit status 1: Error: Operation not permitted (you must be "
+          "root); grant CAP_NET_ADMIN (systemd: "
+          "AmbientCapabilities=CAP_NET_ADMIN and "
+          "CapabilityBoundingSet=CAP_NET_ADMIN in the unit); nothing else "
+          "needs root");
+  EXPECT_EQ(Value(out, "mailflow_firewall_ruleset_readable",
+                  {{"backend", "nftables"}}),
+            0);
+  EXPECT_EQ(
+      Value(out, "mailflow_firewall_inbound_verdict",
+            {{"backend", "nftables"}, {"port", "25"}, {"verdict", "accept"}}),
+      -1);
 }
 
 TEST_F(FirewallCollectorTest, HangingNftIsKilledAtTheDeadline) {
@@ -163,24 +197,26 @@ TEST_F(FirewallCollectorTest, HangingNftIsKilledAtTheDeadline) {
   Status st = c->Collect(Deadline::After(std::chrono::seconds(10)), &out);
   auto elapsed = std::chrono::steady_clock::now() - t0;
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.message(),
-            "cannot read the nftables ruleset: " + nft + ": killed at the scrape deadline");
+  EXPECT_EQ(st.message(), "cannot read the nftables ruleset: " + nft +
+                              ": killed at the scrape deadline");
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST(RunCommand, CollectsOutputAndStatus) {
-  auto r = firewall::RunCommand({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"},
-                                Deadline::After(std::chrono::seconds(10)));
+  auto r =
+      firewall::RunCommand({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"},
+                           Deadline::After(std::chrono::seconds(10)));
   EXPECT_TRUE(r.started);
   EXPECT_EQ(r.out, "out\n");
   EXPECT_EQ(r.err, "err\n");
   EXPECT_EQ(r.exit_code, 3);
-  auto missing = firewall::RunCommand({"/nonexistent/nft"},
-                                      Deadline::After(std::chrono::seconds(10)));
+  auto missing = firewall::RunCommand(
+      {"/nonexistent/nft"}, Deadline::After(std::chrono::seconds(10)));
   EXPECT_FALSE(missing.started);
   EXPECT_EQ(missing.spawn_error, "No such file or directory");
-  auto big = firewall::RunCommand({"/bin/sh", "-c", "head -c 100000 /dev/zero"},
-                                  Deadline::After(std::chrono::seconds(10)), 1000);
+  auto big =
+      firewall::RunCommand({"/bin/sh", "-c", "head -c 100000 /dev/zero"},
+                           Deadline::After(std::chrono::seconds(10)), 1000);
   EXPECT_TRUE(big.truncated);
   EXPECT_EQ(big.out.size(), 1000u);
 }
