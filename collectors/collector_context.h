@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "collectors/common/destination_domains.h"
+#include "collectors/common/probe.h"
 
 namespace mailflow {
 
@@ -15,6 +16,9 @@ struct CollectorContext {
   /// Written by the queue collector, read by the dns collector.
   std::shared_ptr<DestinationDomains> destination_domains =
       std::make_shared<DestinationDomains>();
+  /// The /probe modules: registered by the smtp collector, looked up by the
+  /// HTTP server (Exporter::Probe).
+  std::shared_ptr<ProbeRegistry> probes = std::make_shared<ProbeRegistry>();
 };
 
 }  // namespace mailflow

@@ -171,7 +171,7 @@ std::string Exporter::Scrape(Deadline deadline) {
 ProbeResponse Exporter::Probe(const std::string& target,
                               const std::string& module, Deadline deadline) {
   const std::string name = module.empty() ? "smtp" : module;
-  std::shared_ptr<ProbeHandler> handler = ProbeRegistry::Global().Find(name);
+  std::shared_ptr<ProbeHandler> handler = context_->probes->Find(name);
   if (!handler) {
     ProbeResponse r;
     r.http_status = 400;

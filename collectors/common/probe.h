@@ -34,16 +34,12 @@ class ProbeHandler {
   virtual ProbeResponse Probe(const ProbeRequest& request) = 0;
 };
 
-/// Module name -> handler. Thread-safe. A reload registers the new
-/// collector's handlers before the old collector is destroyed, so the old
-/// one unregisters only the entries that are still its own.
+/// Module name -> handler, one per exporter (CollectorContext::probes).
+/// Thread-safe. A reload registers the new collector's handlers before the
+/// old collector is destroyed, so the old one unregisters only the entries
+/// that are still its own.
 class ProbeRegistry {
  public:
-  static ProbeRegistry& Global() {
-    static ProbeRegistry* registry = new ProbeRegistry();  // never destroyed
-    return *registry;
-  }
-
   /// Replaces the handler of `module` (all modules of an owner are
   /// registered under the same `owner` token).
   void Set(const std::string& module, std::shared_ptr<ProbeHandler> handler,

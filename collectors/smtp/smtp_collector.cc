@@ -16,7 +16,7 @@ const std::vector<double>& PhaseBuckets() {
 }
 
 SmtpCollector::~SmtpCollector() {
-  ProbeRegistry::Global().RemoveOwner(this);
+  probes_->RemoveOwner(this);
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
@@ -29,7 +29,7 @@ SmtpCollector::~SmtpCollector() {
 void SmtpCollector::Start() {
   auto handler = std::make_shared<SmtpProbeHandler>(options_);
   for (const auto& [name, mod] : options_->modules) {
-    ProbeRegistry::Global().Set(name, handler, this);
+    probes_->Set(name, handler, this);
   }
   if (!HasBackgroundTargets()) return;  // nothing configured: no traffic
   thread_ = std::thread([this] { Loop(); });
@@ -129,8 +129,9 @@ void SmtpCollector::Loop() {
 
 using smtp_internal::SmtpCollector;
 
-std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options) {
-  return std::make_unique<SmtpCollector>(std::move(options));
+std::unique_ptr<Collector> NewSmtpCollector(
+    SmtpOptions options, std::shared_ptr<ProbeRegistry> probes) {
+  return std::make_unique<SmtpCollector>(std::move(options), std::move(probes));
 }
 
 void RegisterSmtpCollector(CollectorRegistry* registry) {
@@ -138,13 +139,14 @@ void RegisterSmtpCollector(CollectorRegistry* registry) {
       "smtp", true,
       "Outbound and inbound SMTP reachability probes (only for configured "
       "targets) and the /probe endpoint.",
-      [](const Config& config, ConfigMap options, const CollectorContext&,
+      [](const Config& config, ConfigMap options,
+         const CollectorContext& context,
          std::string* err) -> std::unique_ptr<Collector> {
         SmtpOptions o;
         if (!ParseSmtpOptions(config, std::move(options), &o, err)) {
           return nullptr;
         }
-        return NewSmtpCollector(std::move(o));
+        return NewSmtpCollector(std::move(o), context.probes);
       }});
 }
 

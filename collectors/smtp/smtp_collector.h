@@ -67,8 +67,8 @@ struct SmtpOptions {
 };
 
 /// Parses `collectors.smtp` options (also used by tests and benchmarks).
-bool ParseSmtpOptions(const Config& config, ConfigMap options,
-                      SmtpOptions* out, std::string* err);
+bool ParseSmtpOptions(const Config& config, ConfigMap options, SmtpOptions* out,
+                      std::string* err);
 
 /// The /probe handler of one configuration (shared by all its modules).
 /// Thread-safe and independent of the collector's lifetime.
@@ -83,7 +83,9 @@ class SmtpProbeHandler : public ProbeHandler {
 };
 
 /// Creates the collector (no threads, no traffic until Start()).
-std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options);
+/// `probes` (never null) receives the /probe modules in Start().
+std::unique_ptr<Collector> NewSmtpCollector(
+    SmtpOptions options, std::shared_ptr<ProbeRegistry> probes);
 
 void RegisterSmtpCollector(CollectorRegistry* registry);
 

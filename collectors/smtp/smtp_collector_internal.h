@@ -45,7 +45,8 @@ struct SeriesState {
   bool starttls_offered = false;
   double cert_not_after = 0;
   SeriesState() {
-    for (int i = 0; i < kNumProbePhases; ++i) phases.emplace_back(PhaseBuckets());
+    for (int i = 0; i < kNumProbePhases; ++i)
+      phases.emplace_back(PhaseBuckets());
   }
 };
 
@@ -56,8 +57,9 @@ struct PlannedProbe {
 
 class SmtpCollector : public Collector {
  public:
-  explicit SmtpCollector(SmtpOptions options)
-      : options_(std::make_shared<const SmtpOptions>(std::move(options))) {}
+  SmtpCollector(SmtpOptions options, std::shared_ptr<ProbeRegistry> probes)
+      : options_(std::make_shared<const SmtpOptions>(std::move(options))),
+        probes_(std::move(probes)) {}
 
   ~SmtpCollector() override;
 
@@ -81,6 +83,8 @@ class SmtpCollector : public Collector {
   void Loop();
 
   std::shared_ptr<const SmtpOptions> options_;
+  // Where Start() registers the /probe modules (the exporter's).
+  const std::shared_ptr<ProbeRegistry> probes_;
 
   std::mutex mu_;  // guards stop_
   std::condition_variable cv_;

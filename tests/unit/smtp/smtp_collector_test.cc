@@ -62,7 +62,9 @@ probe:
   modules:
     smtps: {tls: implicit, timeout: 3s}
     tcp: {connect_only: true}
-)", &o, &err)) << err;
+)",
+                    &o, &err))
+      << err;
   EXPECT_EQ(o.interval.count(), 30000);
   EXPECT_EQ(o.targets.size(), 2u);
   EXPECT_EQ(o.port25_control_ports, (std::vector<uint16_t>{587, 443}));
@@ -92,8 +94,10 @@ TEST(SmtpOptionsTest, Errors) {
             "smtp.yml:3:9: tls must be auto, starttls, implicit or none");
   EXPECT_EQ(ParseError("interval: 100ms\n"),
             "smtp.yml:1:1: interval must be at least 1s");
-  EXPECT_EQ(ParseError("max_targets: 1\ntargets: [\"10.0.0.1:25\", \"10.0.0.2:25\"]\n"),
-            "smtp.yml:1:1: 2 probe targets exceed max_targets (1)");
+  EXPECT_EQ(
+      ParseError(
+          "max_targets: 1\ntargets: [\"10.0.0.1:25\", \"10.0.0.2:25\"]\n"),
+      "smtp.yml:1:1: 2 probe targets exceed max_targets (1)");
   EXPECT_NE(ParseError("bogus: 1\n").find("bogus"), std::string::npos);
   if (MxResolutionAvailable()) {
     EXPECT_EQ(ParseError("domains: [example.org]\n"),
@@ -165,34 +169,40 @@ TEST(SmtpProbeHandlerTest, AllowedTargetIsProbed) {
   signal(SIGPIPE, SIG_IGN);
   uint16_t port;
   int fd = Listen(&port);
-  auto h = Handler("probe:\n  allowed_networks: [127.0.0.1/32]\n"
-                   "  allowed_ports: [" + std::to_string(port) + "]\n"
-                   "  modules:\n    tcp: {connect_only: true}\n"
-                   "    quick: {timeout: 300ms}\n");
+  auto h = Handler(
+      "probe:\n  allowed_networks: [127.0.0.1/32]\n"
+      "  allowed_ports: [" +
+      std::to_string(port) +
+      "]\n"
+      "  modules:\n    tcp: {connect_only: true}\n"
+      "    quick: {timeout: 300ms}\n");
   ProbeResponse r = Probe(h.get(), "127.0.0.1:" + std::to_string(port), "tcp");
   EXPECT_EQ(r.http_status, 200);
   EXPECT_NE(r.body.find("probe_success 1"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("probe_smtp_result{result=\"ok\"} 1"), std::string::npos);
+  EXPECT_NE(r.body.find("probe_smtp_result{result=\"ok\"} 1"),
+            std::string::npos);
   r = Probe(h.get(), "127.0.0.1:" + std::to_string(port), "quick");
   EXPECT_NE(r.body.find("probe_success 0"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("probe_smtp_result{result=\"banner_timeout\"} 1"),
-            std::string::npos) << r.body;
+            std::string::npos)
+      << r.body;
   close(fd);
 }
 
 TEST(SmtpProbeHandlerTest, ModulesRegisteredOnStartOnly) {
   SmtpOptions o;
   std::string err;
-  ASSERT_TRUE(Parse("probe: {modules: {unit_mod: {connect_only: true}}}\n", &o,
-                    &err));
+  ASSERT_TRUE(
+      Parse("probe: {modules: {unit_mod: {connect_only: true}}}\n", &o, &err));
+  auto probes = std::make_shared<ProbeRegistry>();
   {
-    auto c = NewSmtpCollector(o);
-    EXPECT_EQ(ProbeRegistry::Global().Find("unit_mod"), nullptr);
+    auto c = NewSmtpCollector(o, probes);
+    EXPECT_EQ(probes->Find("unit_mod"), nullptr);
     c->Start();
-    EXPECT_NE(ProbeRegistry::Global().Find("unit_mod"), nullptr);
-    EXPECT_NE(ProbeRegistry::Global().Find("smtp"), nullptr);
+    EXPECT_NE(probes->Find("unit_mod"), nullptr);
+    EXPECT_NE(probes->Find("smtp"), nullptr);
   }
-  EXPECT_EQ(ProbeRegistry::Global().Find("unit_mod"), nullptr);
+  EXPECT_EQ(probes->Find("unit_mod"), nullptr);
 }
 
 // --- background rounds ------------------------------------------------
@@ -205,12 +215,13 @@ TEST(SmtpCollectorTest, RoundOverLoopback) {
   close(fd2);
   SmtpOptions o;
   std::string err;
-  ASSERT_TRUE(Parse("timeout: 300ms\nconnect_timeout: 300ms\ntargets: [\"127.0.0.1:" +
-                        std::to_string(silent) + "\", \"127.0.0.1:" +
-                        std::to_string(dead) + "\"]\n",
-                    &o, &err))
+  ASSERT_TRUE(
+      Parse("timeout: 300ms\nconnect_timeout: 300ms\ntargets: [\"127.0.0.1:" +
+                std::to_string(silent) +
+                "\", \"127.0.0.1:" + std::to_string(dead) + "\"]\n",
+            &o, &err))
       << err;
-  auto c = NewSmtpCollector(o);
+  auto c = NewSmtpCollector(o, std::make_shared<ProbeRegistry>());
   c->Start();
   std::vector<prometheus::MetricFamily> fams;
   for (int i = 0; i < 100; ++i) {
