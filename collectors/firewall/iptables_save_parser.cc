@@ -27,6 +27,15 @@ using iptables_save_internal::Lower;
 
 namespace {
 
+// The line that begins at `*start`, without its '\n'; moves `*start` past it.
+std::string_view NextLine(std::string_view text, size_t* start) {
+  const size_t nl = text.find('\n', *start);
+  const size_t end = nl == std::string_view::npos ? text.size() : nl;
+  std::string_view line = text.substr(*start, end - *start);
+  *start = nl == std::string_view::npos ? text.size() : nl + 1;
+  return line;
+}
+
 int64_t TablePriority(const std::string& table) {
   if (table == "raw") return -300;
   if (table == "mangle") return -150;
@@ -79,11 +88,7 @@ bool SplitIptablesWords(std::string_view line,
 bool IptablesSaveHasFiltering(std::string_view text) {
   size_t start = 0;
   while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    std::string_view line =
-        text.substr(start, nl == std::string_view::npos ? std::string_view::npos
-                                                        : nl - start);
-    start = nl == std::string_view::npos ? text.size() : nl + 1;
+    std::string_view line = NextLine(text, &start);
     if (line.starts_with("-A ") || line.starts_with("[")) return true;
     if (line.starts_with(":")) {
       size_t sp = line.find(' ');
@@ -110,11 +115,7 @@ bool IptablesSaveToNft(std::string_view text, std::string_view family_view,
     return false;
   };
   while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    std::string_view line =
-        text.substr(start, nl == std::string_view::npos ? std::string_view::npos
-                                                        : nl - start);
-    start = nl == std::string_view::npos ? text.size() : nl + 1;
+    std::string_view line = NextLine(text, &start);
     ++line_no;
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
       line.remove_suffix(1);

@@ -73,6 +73,9 @@ class Expander {
   [[gnu::noinline]] int ParseRelational(std::optional<std::string_view>* lookup,
                                         std::string_view* cp);
   bool ExtractCurly(std::string_view* cp, std::string_view* payload);
+  // The operand of `?` / `:`: a {text} after optional blanks, else the rest
+  // of the expression. False (after Fail()) on unbalanced braces.
+  bool ExtractOperand(std::string_view* cp, std::string_view* text);
   Shared* shared_;
   std::string* out_;
   int status_ = 0;
@@ -204,14 +207,7 @@ int Expander::Expression(std::string_view buf) {
   std::string_view text;
   switch (ch) {
     case '?':
-      ws = SpanSpace(cp, 0);
-      if (ws < cp.size() && cp[ws] == '{') {
-        cp.remove_prefix(ws);
-        if (!ExtractCurly(&cp, &text)) return status_;
-      } else {
-        text = cp;
-        cp = {};
-      }
+      if (!ExtractOperand(&cp, &text)) return status_;
       if (non_empty) status_ |= Parse(text);
       if (cp.empty()) break;
       if (cp[0] != ':') {
@@ -221,14 +217,7 @@ int Expander::Expression(std::string_view buf) {
       cp.remove_prefix(1);
       [[fallthrough]];
     case ':':
-      ws = SpanSpace(cp, 0);
-      if (ws < cp.size() && cp[ws] == '{') {
-        cp.remove_prefix(ws);
-        if (!ExtractCurly(&cp, &text)) return status_;
-      } else {
-        text = cp;
-        cp = {};
-      }
+      if (!ExtractOperand(&cp, &text)) return status_;
       if (!non_empty) status_ |= Parse(text);
       if (!cp.empty()) {
         return Fail(
@@ -265,6 +254,17 @@ bool Expander::ExtractCurly(std::string_view* cp, std::string_view* payload) {
   size_t rest = i + 1;
   rest += SpanSpace(s, rest);
   *cp = s.substr(rest);
+  return true;
+}
+
+bool Expander::ExtractOperand(std::string_view* cp, std::string_view* text) {
+  const size_t ws = SpanSpace(*cp, 0);
+  if (ws < cp->size() && (*cp)[ws] == '{') {
+    cp->remove_prefix(ws);
+    return ExtractCurly(cp, text);
+  }
+  *text = *cp;
+  *cp = {};
   return true;
 }
 

@@ -7,7 +7,7 @@ resource is registered for cleanup (also when a test fails or is killed).
 """
 import atexit
 import contextlib
-import gzip
+import json
 import os
 import re
 import shutil
@@ -34,6 +34,19 @@ def on_exit(fn):
     """Registers fn to run at interpreter exit (LIFO), even after failures."""
     _cleanups.append(fn)
     return fn
+
+
+def start_process(cmd, **kw):
+    """Starts a long-running helper (subprocess.Popen arguments); killed at
+    exit if it still runs."""
+    p = subprocess.Popen(cmd, **kw)
+
+    def stop():
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
+    on_exit(stop)
+    return p
 
 
 @atexit.register
@@ -478,6 +491,7 @@ class Prometheus:
     def __init__(self, targets, rule_files=(), job="mailflow", alertmanager=None,
                  extra_scrape_configs="", netns=None):
         self.netns = netns
+        self.job = job
         self.dir = tmpdir("mailflow-prom-")
         self.port = free_port()
         rules = "".join("  - %s\n" % r for r in rule_files)
@@ -541,6 +555,18 @@ class Prometheus:
                 if not self.query(grafana_to_promql(t["expr"])):
                     empty.append("%s: %s" % (panel["title"], t["expr"]))
         return empty
+
+    def row_panels_without_data(self, row_file, targets=1, settle=3):
+        """Waits until `targets` targets of the job are up, then `settle`
+        seconds more (a few samples for rate()), and returns
+        panels_without_data() of dashboards/grafana/rows/ROW_FILE."""
+        with open(os.path.join(SOURCE_DIR, "dashboards", "grafana", "rows", row_file)) as f:
+            row = json.load(f)
+        assert row[0]["type"] == "row", row_file
+        wait_for(lambda: len(self.query('up{job="%s"} == 1' % self.job)) == targets, 30,
+                 what="first scrapes of %d targets" % targets)
+        time.sleep(settle)
+        return self.panels_without_data(row)
 
     def firing(self):
         """Alerts in state firing: list of label dicts."""

@@ -7,7 +7,7 @@ import itertools
 import os
 import subprocess
 
-from harness import on_exit, run
+from harness import on_exit, run, start_process
 
 _counter = itertools.count()
 
@@ -46,14 +46,7 @@ class NetnsPair:
 
     def popen(self, ns, cmd, **kw):
         """Starts a long-running process inside namespace `ns`; killed at exit."""
-        p = subprocess.Popen(["ip", "netns", "exec", ns] + cmd, **kw)
-
-        def stop():
-            if p.poll() is None:
-                p.kill()
-                p.wait(10)
-        on_exit(stop)
-        return p
+        return start_process(["ip", "netns", "exec", ns] + cmd, **kw)
 
     def delete(self):
         for ns in (self.a, self.b):

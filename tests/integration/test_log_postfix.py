@@ -25,7 +25,8 @@ import time
 import unittest
 
 import harness
-from harness import Exporter, PostfixInstance, free_port, on_exit, run, wait_for
+from harness import (Exporter, PostfixInstance, free_port, on_exit, run, start_process,
+                     wait_for)
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
 
@@ -43,17 +44,6 @@ class MountNsPostfix(PostfixInstance):
         self.running = True
         wait_for(lambda: harness._port_listening(self.smtp_port), 15, what="postfix smtpd")
         return self
-
-
-def start_process(cmd):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-    def stop():
-        if p.poll() is None:
-            p.kill()
-            p.wait(10)
-    on_exit(stop)
-    return p
 
 
 def drop_listener():
@@ -95,9 +85,11 @@ class LogPostfixTest(unittest.TestCase):
     def setUpClass(cls):
         accept_port, refuse_port, grey_port = free_port(), free_port(), free_port()
         drop_port = drop_listener()
-        start_process(["smtp-sink", "-u", "nobody", "127.0.0.1:%d" % accept_port, "100"])
+        start_process(["smtp-sink", "-u", "nobody", "127.0.0.1:%d" % accept_port, "100"],
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         start_process([sys.executable, os.path.join(TOOLS, "greylist_peer.py"),
-                       str(grey_port), "--delay", "1"])
+                       str(grey_port), "--delay", "1"],
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         wait_for(lambda: harness._port_listening(accept_port), 10, what="smtp-sink")
         wait_for(lambda: harness._port_listening(grey_port), 10, what="greylist peer")
         pf = MountNsPostfix()

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace mailflow::postfix::testing {
 
@@ -44,10 +46,11 @@ inline std::string NormalizeWhitespace(std::string_view text) {
   return out;
 }
 
-/// "name = value" lines of a postconf answer file, by name.
-inline std::map<std::string, std::string> ReadPostconfAnswers(
+/// "name = value" lines of a postconf answer file (postconf -n, -F, -P), in
+/// file order; lines without " =" are skipped.
+inline std::vector<std::pair<std::string, std::string>> ReadPostconfLines(
     std::string_view relative) {
-  std::map<std::string, std::string> answers;
+  std::vector<std::pair<std::string, std::string>> lines;
   std::istringstream in(ReadFixture(relative));
   std::string line;
   while (std::getline(in, line)) {
@@ -55,7 +58,17 @@ inline std::map<std::string, std::string> ReadPostconfAnswers(
     if (eq == std::string::npos) continue;
     std::string value = line.substr(eq + 2);
     if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-    answers[line.substr(0, eq)] = value;
+    lines.emplace_back(line.substr(0, eq), value);
+  }
+  return lines;
+}
+
+/// The same lines by name (the last one wins).
+inline std::map<std::string, std::string> ReadPostconfAnswers(
+    std::string_view relative) {
+  std::map<std::string, std::string> answers;
+  for (auto& [name, value] : ReadPostconfLines(relative)) {
+    answers[name] = std::move(value);
   }
   return answers;
 }

@@ -6,7 +6,6 @@
 
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +17,7 @@ namespace {
 
 using testing::NormalizeWhitespace;
 using testing::ReadFixture;
+using testing::ReadPostconfLines;
 
 using Overrides = std::vector<std::pair<std::string, std::string>>;
 using Args = std::vector<std::string>;
@@ -31,22 +31,6 @@ std::vector<std::string> Formatted(const MasterCf& cf) {
   for (const ConfigProblem& p : cf.problems())
     out.push_back(cf.FormatProblem(p));
   return out;
-}
-
-// "service/type/field = value" lines of postconf -F / -P, in file order.
-std::vector<std::pair<std::string, std::string>> ReadLines(
-    const std::string& relative) {
-  std::vector<std::pair<std::string, std::string>> lines;
-  std::istringstream in(ReadFixture(relative));
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t eq = line.find(" =");
-    if (eq == std::string::npos) continue;
-    std::string value = line.substr(eq + 2);
-    if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-    lines.emplace_back(line.substr(0, eq), value);
-  }
-  return lines;
 }
 
 bool Resolve(const std::string& raw, bool def) {
@@ -65,7 +49,7 @@ TEST_P(MasterPostconfAnswers, FieldsMatchPostconfF) {
   std::map<std::string, std::string> fields;
   std::vector<std::string> services;  // service/type, in file order
   for (const auto& [key, value] :
-       ReadLines("master/" + name + ".postconf-F.txt")) {
+       ReadPostconfLines("master/" + name + ".postconf-F.txt")) {
     fields[key] = value;
     size_t slash = key.rfind('/');
     if (key.substr(slash + 1) == "service")
@@ -103,7 +87,7 @@ TEST_P(MasterPostconfAnswers, OverridesMatchPostconfP) {
                    NormalizeWhitespace(value));
     }
   }
-  auto lines = ReadLines("master/" + name + ".postconf-P.txt");
+  auto lines = ReadPostconfLines("master/" + name + ".postconf-P.txt");
   std::set<std::pair<std::string, std::string>> theirs(lines.begin(),
                                                        lines.end());
   EXPECT_EQ(ours, theirs);
