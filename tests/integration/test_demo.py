@@ -13,16 +13,25 @@ class DemoTest(unittest.TestCase):
         before = set(subprocess.run(["ip", "netns", "list"], capture_output=True,
                                     text=True).stdout.split())
         demo = os.path.join(harness.SOURCE_DIR, "scripts", "demo.py")
-        p = subprocess.run([sys.executable, demo, "--break", "smtp-disabled"],
-                           capture_output=True, text=True, timeout=400)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("the page that arrived", p.stdout)
-        self.assertIn("to pager: PostfixSMTPServiceDisabled [critical]", p.stdout)
-        self.assertIn("runbooks.md#postfixsmtpservicedisabled", p.stdout)
-        self.assertIn("resolved notification received", p.stdout)
+        p = subprocess.Popen([sys.executable, demo, "--break", "smtp-disabled"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            out, err = p.communicate(timeout=400)
+        finally:
+            p.kill()
+        self.assertEqual(p.returncode, 0, out + err)
+        self.assertIn("the page that arrived", out)
+        self.assertIn("to pager: PostfixSMTPServiceDisabled [critical]", out)
+        self.assertIn("runbooks.md#postfixsmtpservicedisabled", out)
+        self.assertIn("resolved notification received", out)
         after = set(subprocess.run(["ip", "netns", "list"], capture_output=True,
                                    text=True).stdout.split())
-        self.assertEqual({n for n in after - before if n.startswith("mf")}, set())
+        # Other suites (test_alertmanager_chain uses the same stack) run in
+        # parallel under ctest: only the demo's own namespaces, named after
+        # its pid by netns.NetnsPair, must be gone.
+        own = "mfstk%d" % (p.pid % 10000)
+        self.assertEqual({n for n in after - before if n.startswith(own)}, set())
 
 
 if __name__ == "__main__":
