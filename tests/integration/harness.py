@@ -648,3 +648,27 @@ class Alertmanager:
 
     def stop(self):
         terminate(self.proc)
+
+
+def _duration_seconds(text):
+    return sum(int(n) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[u]
+               for n, u in re.findall(r"(\d+)([smhd])", text))
+
+
+def scaled_rules(dest_dir, divisor=60):
+    """The shipped alert rules with every `for:` divided by `divisor` (at
+    least 1s), plus the recording rules: alerts keep their hysteresis against
+    transients (5m -> 5s), only faster. Expressions are untouched."""
+    out = []
+    for name in sorted(os.listdir(RULES_DIR)):
+        if not name.endswith(".yml") or name.endswith("_test.yml"):
+            continue
+        with open(os.path.join(RULES_DIR, name)) as f:
+            text = re.sub(r"(?m)^(\s+for:\s*)(\S+)", lambda m: "%s%ds" % (
+                m.group(1), max(1, _duration_seconds(m.group(2)) // divisor)), f.read())
+        path = os.path.join(dest_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        out.append(path)
+    return out + [os.path.join(RECORDING_DIR, n) for n in sorted(os.listdir(RECORDING_DIR))
+                  if n.endswith(".yml") and not n.endswith("_test.yml")]
