@@ -15,6 +15,8 @@ using Stage = RelayWalk::Stage;
 // Deeper than this, smtpd would recurse without end (a class naming
 // itself): it dies, and the client is refused.
 constexpr int kMaxLevel = 20;
+// A bound on the work of one evaluation (restrictions applied).
+constexpr size_t kMaxSteps = 100000;
 
 // Restrictions a stranger passes: permits that need mynetworks, SASL, a
 // client certificate, this host's own addresses or domains; checks that can
@@ -59,18 +61,28 @@ constexpr std::string_view kPassed[] = {
 // The same, with one argument (a DNS list, seconds, a table whose OK
 // results Postfix refuses to honour).
 constexpr std::string_view kPassedWithArgument[] = {
-    "check_client_a_access",      "check_client_mx_access",
-    "check_client_ns_access",     "check_helo_a_access",
-    "check_helo_mx_access",       "check_helo_ns_access",
-    "check_recipient_a_access",   "check_recipient_mx_access",
-    "check_recipient_ns_access",  "check_reverse_client_hostname_a_access",
+    "check_client_a_access",
+    "check_client_mx_access",
+    "check_client_ns_access",
+    "check_helo_a_access",
+    "check_helo_mx_access",
+    "check_helo_ns_access",
+    "check_recipient_a_access",
+    "check_recipient_mx_access",
+    "check_recipient_ns_access",
+    "check_reverse_client_hostname_a_access",
     "check_reverse_client_hostname_mx_access",
     "check_reverse_client_hostname_ns_access",
-    "check_sender_a_access",      "check_sender_mx_access",
-    "check_sender_ns_access",     "reject_rbl",
-    "reject_rbl_client",          "reject_rhsbl_client",
-    "reject_rhsbl_helo",          "reject_rhsbl_recipient",
-    "reject_rhsbl_reverse_client", "reject_rhsbl_sender",
+    "check_sender_a_access",
+    "check_sender_mx_access",
+    "check_sender_ns_access",
+    "reject_rbl",
+    "reject_rbl_client",
+    "reject_rhsbl_client",
+    "reject_rhsbl_helo",
+    "reject_rhsbl_recipient",
+    "reject_rhsbl_reverse_client",
+    "reject_rhsbl_sender",
     "sleep",
 };
 
@@ -106,9 +118,9 @@ void Dedupe(std::vector<Path>* paths) {
   std::set<std::tuple<int, bool, bool, int, bool>> seen;
   std::vector<Path> out;
   for (Path& p : *paths) {
-    auto key = std::make_tuple(int(p.status), p.defer_if_permit,
-                               p.defer_if_reject, p.warn_level,
-                               p.undecided.empty());
+    auto key =
+        std::make_tuple(int(p.status), p.defer_if_permit, p.defer_if_reject,
+                        p.warn_level, p.undecided.empty());
     if (seen.insert(key).second) out.push_back(std::move(p));
   }
   *paths = std::move(out);
@@ -169,12 +181,13 @@ const std::vector<std::string>* RelayWalk::Class(
 // smtpd_check_init()'s sanity check (has_required): a list "works" when it
 // names one of these before any `permit` (restriction classes included,
 // the restriction after warn_if_reject not counted).
-bool RelayWalk::HasRequired(const std::vector<std::string>& items,
-                            int depth) const {
-  static constexpr std::string_view kRequired[] = {
-      "reject_unauth_destination", "defer_unauth_destination", "reject",
-      "defer", "defer_if_permit", "check_relay_domains"};
-  if (depth > kMaxLevel) return false;
+bool RelayWalk::HasRequired(const std::vector<std::string>& items) const {
+  static constexpr std::string_view kRequired[] = {"reject_unauth_destination",
+                                                   "defer_unauth_destination",
+                                                   "reject",
+                                                   "defer",
+                                                   "defer_if_permit",
+                                                   "check_relay_domains"};
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string name = Lower(items[i]);
     if (name == "warn_if_reject" && i + 1 < items.size()) {
@@ -183,10 +196,17 @@ bool RelayWalk::HasRequired(const std::vector<std::string>& items,
     }
     if (name == "permit") return false;
     if (In(name, kRequired)) return true;
-    const auto* cls = Class(items[i]);
-    if (cls != nullptr && HasRequired(*cls, depth + 1)) return true;
+    if (Class(items[i]) != nullptr && ClassHasRequired(items[i])) return true;
   }
   return false;
+}
+
+bool RelayWalk::ClassHasRequired(const std::string& name) const {
+  auto [it, inserted] = class_works_.emplace(name, false);
+  if (!inserted) return it->second;  // known, or being examined (a cycle)
+  const bool works = HasRequired(*Class(name));
+  class_works_[name] = works;
+  return works;
 }
 
 RelayWalk::Paths RelayWalk::WalkList(const std::vector<std::string>& items,
@@ -206,7 +226,8 @@ RelayWalk::Paths RelayWalk::WalkList(const std::vector<std::string>& items,
           r.warn_level = 0;  // warn_if_reject covered exactly this item
         }
         const bool both = r.defer_if_permit && r.defer_if_reject;
-        (r.status == Path::kDunno && !both ? next : done).push_back(std::move(r));
+        (r.status == Path::kDunno && !both ? next : done)
+            .push_back(std::move(r));
       }
     }
     Dedupe(&next);
@@ -227,6 +248,7 @@ RelayWalk::Paths RelayWalk::Apply(const std::vector<std::string>& items,
   const std::string& raw = items[*i];
   const std::string name = Lower(raw);
   const bool has_arg = *i + 1 < items.size();
+  if (++steps_ > kMaxSteps) return {p};  // Decide() reports `depends`
   auto what = [&](const std::string& text) {
     return where + ": " + text + " (item " + std::to_string(number) + ")";
   };
@@ -256,7 +278,8 @@ RelayWalk::Paths RelayWalk::Apply(const std::vector<std::string>& items,
   }
   if (name == "permit_mx_backup") {
     return stage.recipient
-               ? Undecided(p, what(raw + " (the recipient domain's MX records)"))
+               ? Undecided(p,
+                           what(raw + " (the recipient domain's MX records)"))
                : Paths{p};
   }
   if (In(name, kPassed)) return {p};
@@ -276,8 +299,8 @@ RelayWalk::Paths RelayWalk::Apply(const std::vector<std::string>& items,
     access = stage.default_access;  // "hash:/x" alone: the list's own kind
     shorthand = true;
   }
-  if (access.rfind("check_", 0) == 0 &&
-      access.size() > 7 && access.compare(access.size() - 7, 7, "_access") == 0) {
+  if (access.rfind("check_", 0) == 0 && access.size() > 7 &&
+      access.compare(access.size() - 7, 7, "_access") == 0) {
     if (!shorthand && !has_arg) {
       return {Reject(p, what(raw + " without table"), false)};
     }
@@ -323,8 +346,8 @@ RelayWalk::Paths RelayWalk::Action(const std::string& value, Path p,
     for (char& c : u) c = static_cast<char>(std::toupper(c));
     return u;
   }();
-  const bool numeric = !word.empty() &&
-      word.find_first_not_of("0123456789") == std::string::npos;
+  const bool numeric = !word.empty() && word.find_first_not_of("0123456789") ==
+                                            std::string::npos;
   if (upper == "OK" || (numeric && word[0] != '4' && word[0] != '5')) {
     return {Permit(p, what)};
   }
@@ -357,7 +380,7 @@ RelayWalk::Paths RelayWalk::Action(const std::string& value, Path p,
 }
 
 RelayDecision RelayWalk::Decide() const {
-  if (!HasRequired(relay_, 0) && !HasRequired(recipient_, 0)) {
+  if (!HasRequired(relay_) && !HasRequired(recipient_)) {
     return {RelayVerdict::kRefused,
             "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions "
             "names reject_unauth_destination, defer_unauth_destination, "
@@ -383,9 +406,8 @@ RelayDecision RelayWalk::Decide() const {
   };
   const Step first = relay_before_recipient_ ? Step{&relay_, &relay, true}
                                              : Step{&recipient_, &rcpt, true};
-  const Step second = relay_before_recipient_
-                          ? Step{&recipient_, &rcpt, false}
-                          : Step{&relay_, &relay, false};
+  const Step second = relay_before_recipient_ ? Step{&recipient_, &rcpt, false}
+                                              : Step{&relay_, &relay, false};
   const Step steps[] = {{&client_, &client, true},
                         {&helo_, &helo, true},
                         {&sender_, &sender, true},
@@ -414,6 +436,11 @@ RelayDecision RelayWalk::Decide() const {
       next.push_back(std::move(p));
     }
     live = std::move(next);
+  }
+  if (steps_ > kMaxSteps) {
+    return {RelayVerdict::kDepends,
+            "restriction classes name each other too often to evaluate "
+            "(smtpd may recurse without end)"};
   }
   for (Path& p : live) {
     if (p.defer_if_permit) {

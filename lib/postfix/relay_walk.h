@@ -11,6 +11,7 @@
 // verdict is `depends` exactly when some paths relay and others refuse.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,11 +30,11 @@ class RelayWalk {
     enum Status { kDunno, kOk, kReject } status = kDunno;
     bool defer_if_permit = false;
     bool defer_if_reject = false;
-    int warn_level = 0;     // recursion level of an active warn_if_reject
-    std::string reason;     // the restriction that rejected / permitted
-    std::string defer_reason;  // where defer_if_permit was raised
+    int warn_level = 0;         // recursion level of an active warn_if_reject
+    std::string reason;         // the restriction that rejected / permitted
+    std::string defer_reason;   // where defer_if_permit was raised
     std::string permit_reason;  // the first relay/recipient list permit
-    std::string undecided;  // the first undecidable restriction on the path
+    std::string undecided;      // the first undecidable restriction on the path
   };
 
   /// What the list being walked knows about the request.
@@ -53,16 +54,23 @@ class RelayWalk {
   Paths Apply(const std::vector<std::string>& items, size_t* i, size_t number,
               Path p, const Stage& stage, int level,
               const std::string& where) const;
-  Paths Table(const std::string& table, Path p, const Stage& stage,
-              int level, const std::string& what) const;
+  Paths Table(const std::string& table, Path p, const Stage& stage, int level,
+              const std::string& what) const;
   Paths Action(const std::string& value, Path p, const Stage& stage, int level,
                const std::string& what) const;
   const std::vector<std::string>* Class(const std::string& name) const;
-  bool HasRequired(const std::vector<std::string>& items, int depth) const;
+  bool HasRequired(const std::vector<std::string>& items) const;
+  bool ClassHasRequired(const std::string& name) const;
 
   std::vector<std::string> client_, helo_, sender_, relay_, recipient_;
   std::vector<std::pair<std::string, std::vector<std::string>>> classes_;
   bool delay_reject_, relay_before_recipient_;
+  // Memo of ClassHasRequired (a class being examined counts as false: a
+  // class that names itself would make smtpd recurse without end).
+  mutable std::map<std::string, bool> class_works_;
+  // Restrictions applied so far; past kMaxSteps (classes naming each other
+  // many times over) the walk gives up and the verdict is `depends`.
+  mutable size_t steps_ = 0;
 };
 
 }  // namespace mailflow::postfix

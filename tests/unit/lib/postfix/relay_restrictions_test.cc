@@ -52,17 +52,17 @@ TEST(RelayRestrictionsTest, CompatibilityLevelDefaults) {
 
 TEST(RelayRestrictionsTest, DebianSubmissionBlockWithTerminalReject) {
   // Debian 12's stock submission service, uncommented: the safest setting.
-  ExpectVerdict(
-      Decide("compatibility_level = 3.6\n"
-             "smtpd_relay_restrictions = permit_mynetworks "
-             "permit_sasl_authenticated defer_unauth_destination\n",
-             {{"smtpd_client_restrictions", ""},
-              {"smtpd_helo_restrictions", ""},
-              {"smtpd_sender_restrictions", ""},
-              {"smtpd_relay_restrictions", ""},
-              {"smtpd_recipient_restrictions",
-               "permit_sasl_authenticated,reject"}}),
-      RelayVerdict::kRefused, "smtpd_recipient_restrictions: reject (item 2)");
+  ExpectVerdict(Decide("compatibility_level = 3.6\n"
+                       "smtpd_relay_restrictions = permit_mynetworks "
+                       "permit_sasl_authenticated defer_unauth_destination\n",
+                       {{"smtpd_client_restrictions", ""},
+                        {"smtpd_helo_restrictions", ""},
+                        {"smtpd_sender_restrictions", ""},
+                        {"smtpd_relay_restrictions", ""},
+                        {"smtpd_recipient_restrictions",
+                         "permit_sasl_authenticated,reject"}}),
+                RelayVerdict::kRefused,
+                "smtpd_recipient_restrictions: reject (item 2)");
 }
 
 TEST(RelayRestrictionsTest, PermitBeforeRejectRelays) {
@@ -71,22 +71,26 @@ TEST(RelayRestrictionsTest, PermitBeforeRejectRelays) {
   ExpectVerdict(Decide("smtpd_relay_restrictions = permit\n"
                        "smtpd_recipient_restrictions = permit_mynetworks, "
                        "check_client_access static:OK, reject\n"),
-                RelayVerdict::kRelayed, "smtpd_relay_restrictions: permit (item 1)");
+                RelayVerdict::kRelayed,
+                "smtpd_relay_restrictions: permit (item 1)");
   // Level >= 3.6 walks the relay list first, older levels the recipient
   // list first: the same verdict, the first refusal named.
   ExpectVerdict(Decide("compatibility_level = 3.6\n"
                        "smtpd_relay_restrictions = defer\n"
                        "smtpd_recipient_restrictions = reject\n"),
-                RelayVerdict::kRefused, "smtpd_relay_restrictions: defer (item 1)");
+                RelayVerdict::kRefused,
+                "smtpd_relay_restrictions: defer (item 1)");
   ExpectVerdict(Decide("compatibility_level = 2\n"
                        "smtpd_relay_restrictions = defer\n"
                        "smtpd_recipient_restrictions = reject\n"),
-                RelayVerdict::kRefused, "smtpd_recipient_restrictions: reject (item 1)");
-  // A permit in the relay list does not skip the recipient list.
-  ExpectVerdict(Decide("smtpd_relay_restrictions = permit\n"
-                       "smtpd_recipient_restrictions = reject_unauth_destination\n"),
                 RelayVerdict::kRefused,
-                "smtpd_recipient_restrictions: reject_unauth_destination (item 1)");
+                "smtpd_recipient_restrictions: reject (item 1)");
+  // A permit in the relay list does not skip the recipient list.
+  ExpectVerdict(
+      Decide("smtpd_relay_restrictions = permit\n"
+             "smtpd_recipient_restrictions = reject_unauth_destination\n"),
+      RelayVerdict::kRefused,
+      "smtpd_recipient_restrictions: reject_unauth_destination (item 1)");
 }
 
 TEST(RelayRestrictionsTest, SanityCheckStopsAtPermit) {
@@ -114,28 +118,29 @@ TEST(RelayRestrictionsTest, RestrictionClassThatPermitsRelays) {
       RelayVerdict::kRelayed,
       "smtpd_relay_restrictions: restriction class relay_ok: permit (item 1)");
   // A class that rejects refuses; one that falls through continues.
-  ExpectVerdict(
-      Decide("smtpd_restriction_classes = strict, lax\n"
-             "strict = reject_unauth_destination\n"
-             "lax = permit_mynetworks\n"
-             "smtpd_relay_restrictions = lax, strict\n"),
-      RelayVerdict::kRefused,
-      "smtpd_relay_restrictions: restriction class strict: "
-      "reject_unauth_destination (item 1)");
+  ExpectVerdict(Decide("smtpd_restriction_classes = strict, lax\n"
+                       "strict = reject_unauth_destination\n"
+                       "lax = permit_mynetworks\n"
+                       "smtpd_relay_restrictions = lax, strict\n"),
+                RelayVerdict::kRefused,
+                "smtpd_relay_restrictions: restriction class strict: "
+                "reject_unauth_destination (item 1)");
 }
 
 TEST(RelayRestrictionsTest, WarnIfRejectCoversOnlyTheNextRestriction) {
-  ExpectVerdict(Decide("smtpd_relay_restrictions = warn_if_reject "
-                       "reject_unauth_destination, reject_unauth_destination\n"),
-                RelayVerdict::kRefused,
-                "smtpd_relay_restrictions: reject_unauth_destination (item 3)");
+  ExpectVerdict(
+      Decide("smtpd_relay_restrictions = warn_if_reject "
+             "reject_unauth_destination, reject_unauth_destination\n"),
+      RelayVerdict::kRefused,
+      "smtpd_relay_restrictions: reject_unauth_destination (item 3)");
   // Applied to a class, it covers the whole class.
-  ExpectVerdict(Decide("smtpd_restriction_classes = c\n"
-                       "c = reject_unauth_destination, reject\n"
-                       "smtpd_relay_restrictions = defer_unauth_destination\n"
-                       "smtpd_recipient_restrictions = warn_if_reject c, permit\n"),
-                RelayVerdict::kRefused,
-                "smtpd_relay_restrictions: defer_unauth_destination (item 1)");
+  ExpectVerdict(
+      Decide("smtpd_restriction_classes = c\n"
+             "c = reject_unauth_destination, reject\n"
+             "smtpd_relay_restrictions = defer_unauth_destination\n"
+             "smtpd_recipient_restrictions = warn_if_reject c, permit\n"),
+      RelayVerdict::kRefused,
+      "smtpd_relay_restrictions: defer_unauth_destination (item 1)");
   ExpectVerdict(Decide("smtpd_restriction_classes = c\n"
                        "c = reject_unauth_destination, reject\n"
                        "smtpd_relay_restrictions = warn_if_reject c, defer\n"
@@ -159,13 +164,12 @@ TEST(RelayRestrictionsTest, DeferIfPermit) {
 }
 
 TEST(RelayRestrictionsTest, TablesAndPoliciesDecide) {
-  ExpectVerdict(
-      Decide("smtpd_relay_restrictions = permit_mynetworks, "
-             "check_recipient_access hash:/etc/postfix/rcpt, "
-             "reject_unauth_destination\n"),
-      RelayVerdict::kDepends,
-      "smtpd_relay_restrictions: check_recipient_access "
-      "hash:/etc/postfix/rcpt (item 2) decides");
+  ExpectVerdict(Decide("smtpd_relay_restrictions = permit_mynetworks, "
+                       "check_recipient_access hash:/etc/postfix/rcpt, "
+                       "reject_unauth_destination\n"),
+                RelayVerdict::kDepends,
+                "smtpd_relay_restrictions: check_recipient_access "
+                "hash:/etc/postfix/rcpt (item 2) decides");
   ExpectVerdict(Decide("smtpd_relay_restrictions = check_policy_service "
                        "inet:127.0.0.1:10023, reject_unauth_destination\n"),
                 RelayVerdict::kDepends,
@@ -187,11 +191,12 @@ TEST(RelayRestrictionsTest, TablesAndPoliciesDecide) {
                 RelayVerdict::kRefused,
                 "smtpd_relay_restrictions: reject_unauth_destination (item 1)");
   // A whitelist in the client list only ends the client list.
-  ExpectVerdict(Decide("smtpd_client_restrictions = check_client_access "
-                       "cidr:/etc/postfix/clients\n"
-                       "smtpd_relay_restrictions = reject_unauth_destination\n"),
-                RelayVerdict::kRefused,
-                "smtpd_relay_restrictions: reject_unauth_destination (item 1)");
+  ExpectVerdict(
+      Decide("smtpd_client_restrictions = check_client_access "
+             "cidr:/etc/postfix/clients\n"
+             "smtpd_relay_restrictions = reject_unauth_destination\n"),
+      RelayVerdict::kRefused,
+      "smtpd_relay_restrictions: reject_unauth_destination (item 1)");
   // The map shorthand takes the list's own kind of lookup.
   ExpectVerdict(Decide("smtpd_relay_restrictions = hash:/etc/postfix/access, "
                        "reject_unauth_destination\n"),
@@ -206,14 +211,15 @@ TEST(RelayRestrictionsTest, StaticTablesAreDecided) {
                 RelayVerdict::kRelayed,
                 "smtpd_relay_restrictions: check_sender_access static:OK "
                 "(item 1)");
-  ExpectVerdict(Decide("compatibility_level = 3.6\n"
-                       "smtpd_relay_restrictions = check_client_access "
-                       "static:DUNNO, permit_mynetworks, check_client_access "
-                       "static:{REJECT go away}, permit\n"
-                       "smtpd_recipient_restrictions = reject_unauth_destination\n"),
-                RelayVerdict::kRefused,
-                "smtpd_relay_restrictions: check_client_access static:{REJECT "
-                "go away} (item 3)");
+  ExpectVerdict(
+      Decide("compatibility_level = 3.6\n"
+             "smtpd_relay_restrictions = check_client_access "
+             "static:DUNNO, permit_mynetworks, check_client_access "
+             "static:{REJECT go away}, permit\n"
+             "smtpd_recipient_restrictions = reject_unauth_destination\n"),
+      RelayVerdict::kRefused,
+      "smtpd_relay_restrictions: check_client_access static:{REJECT "
+      "go away} (item 3)");
   ExpectVerdict(Decide("compatibility_level = 3.6\n"
                        "smtpd_relay_restrictions = check_client_access "
                        "static:{permit_mynetworks, reject}, reject\n"),
@@ -238,13 +244,14 @@ TEST(RelayRestrictionsTest, ChecksAStrangerPassesDoNotRefuse) {
 }
 
 TEST(RelayRestrictionsTest, UnknownRestrictionIsAServerError) {
-  ExpectVerdict(Decide("compatibility_level = 3.6\n"
-                       "smtpd_relay_restrictions = permit_mynetwork, permit, "
-                       "reject\n"
-                       "smtpd_recipient_restrictions = reject_unauth_destination\n"),
-                RelayVerdict::kRefused,
-                "smtpd_relay_restrictions: unknown restriction permit_mynetwork "
-                "(item 1)");
+  ExpectVerdict(
+      Decide("compatibility_level = 3.6\n"
+             "smtpd_relay_restrictions = permit_mynetwork, permit, "
+             "reject\n"
+             "smtpd_recipient_restrictions = reject_unauth_destination\n"),
+      RelayVerdict::kRefused,
+      "smtpd_relay_restrictions: unknown restriction permit_mynetwork "
+      "(item 1)");
 }
 
 TEST(RelayRestrictionsTest, DelayRejectOffLeavesRecipientChecksToRcpt) {
@@ -258,21 +265,50 @@ TEST(RelayRestrictionsTest, DelayRejectOffLeavesRecipientChecksToRcpt) {
                 RelayVerdict::kRelayed,
                 "smtpd_relay_restrictions: permit (item 1)");
   // With the default (yes) the client list sees the recipient.
-  ExpectVerdict(Decide("smtpd_client_restrictions = reject_unauth_destination\n"
-                       "smtpd_relay_restrictions = permit\n"
-                       "smtpd_recipient_restrictions = permit_mynetworks, "
-                       "check_sender_access static:OK, reject\n"),
-                RelayVerdict::kRefused,
-                "smtpd_client_restrictions: reject_unauth_destination (item 1)");
+  ExpectVerdict(
+      Decide("smtpd_client_restrictions = reject_unauth_destination\n"
+             "smtpd_relay_restrictions = permit\n"
+             "smtpd_recipient_restrictions = permit_mynetworks, "
+             "check_sender_access static:OK, reject\n"),
+      RelayVerdict::kRefused,
+      "smtpd_client_restrictions: reject_unauth_destination (item 1)");
 }
 
 TEST(RelayRestrictionsTest, SelfReferencingClassIsRefused) {
-  RelayDecision d = Decide("smtpd_restriction_classes = loop\n"
-                           "loop = loop\n"
-                           "smtpd_relay_restrictions = loop, "
-                           "reject_unauth_destination\n");
+  RelayDecision d = Decide(
+      "smtpd_restriction_classes = loop\n"
+      "loop = loop\n"
+      "smtpd_relay_restrictions = loop, "
+      "reject_unauth_destination\n");
   EXPECT_EQ(d.verdict, RelayVerdict::kRefused);
   EXPECT_NE(d.reason.find("nested too deep"), std::string::npos) << d.reason;
+}
+
+}  // namespace
+}  // namespace mailflow::postfix
+
+namespace mailflow::postfix {
+namespace {
+
+TEST(RelayRestrictionsTest, ClassesNamingEachOtherAreBounded) {
+  // Each class names the next several times: without a bound the walk is
+  // exponential in the nesting depth.
+  std::string cf = "smtpd_restriction_classes =";
+  for (int i = 0; i < 15; ++i) cf += " c" + std::to_string(i);
+  cf += "\n";
+  for (int i = 0; i < 14; ++i) {
+    const std::string next = "c" + std::to_string(i + 1);
+    cf += "c" + std::to_string(i) + " = " + next + " " + next + " " + next +
+          ", check_policy_service inet:127.0.0.1:1\n";
+  }
+  cf += "c14 = permit_mynetworks\n";  // 3^14 walks of it without a bound
+  cf += "smtpd_relay_restrictions = c0, reject_unauth_destination\n";
+  RelayDecision d =
+      EvaluateRelay(RestrictionsFor(MainCf::Parse(cf, "m"), {}, nullptr));
+  EXPECT_EQ(d.verdict, RelayVerdict::kDepends);
+  EXPECT_EQ(d.reason,
+            "restriction classes name each other too often to evaluate (smtpd "
+            "may recurse without end)");
 }
 
 }  // namespace
