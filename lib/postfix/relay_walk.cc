@@ -382,10 +382,9 @@ RelayWalk::Paths RelayWalk::Action(const std::string& value, Path p,
 RelayDecision RelayWalk::Decide() const {
   if (!HasRequired(relay_) && !HasRequired(recipient_)) {
     return {RelayVerdict::kRefused,
-            "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions "
-            "names reject_unauth_destination, defer_unauth_destination, "
-            "reject, defer, defer_if_permit or check_relay_domains before a "
-            "permit: smtpd refuses to run"};
+            "no reject_unauth_destination, defer_unauth_destination, reject, "
+            "defer, defer_if_permit or check_relay_domains before a permit in "
+            "either list: smtpd refuses to run"};
   }
   const bool d = delay_reject_;
   // With smtpd_delay_reject = yes every list runs at RCPT TO, when HELO,

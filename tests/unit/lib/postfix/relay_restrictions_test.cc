@@ -98,10 +98,9 @@ TEST(RelayRestrictionsTest, SanityCheckStopsAtPermit) {
       Decide("smtpd_relay_restrictions = permit, reject_unauth_destination\n"
              "smtpd_recipient_restrictions = permit\n"),
       RelayVerdict::kRefused,
-      "neither smtpd_relay_restrictions nor smtpd_recipient_restrictions names "
-      "reject_unauth_destination, defer_unauth_destination, reject, defer, "
-      "defer_if_permit or check_relay_domains before a permit: smtpd refuses "
-      "to run");
+      "no reject_unauth_destination, defer_unauth_destination, reject, defer, "
+      "defer_if_permit or check_relay_domains before a permit in either list: "
+      "smtpd refuses to run");
   // warn_if_reject hides the restriction after it from the check.
   EXPECT_NE(Decide("smtpd_relay_restrictions = warn_if_reject "
                    "reject_unauth_destination\n")
