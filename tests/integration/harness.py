@@ -290,12 +290,14 @@ class Exporter:
         self.stop()
 
 
-def exporter_config(pf, smtp_ports=None, collectors=""):
+def exporter_config(pf, smtp_ports=None, collectors="", role="mx"):
     """A config for an exporter watching instance `pf` with every collector
     on its defaults, except what must not leak into tests: the log collector
-    follows the instance's own log, the dns collector reads a resolv.conf
-    naming 127.0.0.1 (never the host's resolver; it probes nothing anyway
-    without configured domains). `collectors` is extra YAML under
+    follows the instance's own log file, the dns collector reads a
+    resolv.conf naming 127.0.0.1 (never the host's resolver; it probes
+    nothing anyway without configured domains). The instance is declared an
+    MX (`role`; None: guessed from its main.cf, which for a private instance
+    on loopback says null_client). `collectors` is extra YAML under
     `collectors:` (indented by 2)."""
     resolv = os.path.join(pf.dir, "resolv.conf")
     with open(resolv, "w") as f:
@@ -304,8 +306,10 @@ def exporter_config(pf, smtp_ports=None, collectors=""):
     if smtp_ports is not None:
         text += "smtp_ports: [%s]\n" % ", ".join(str(p) for p in smtp_ports)
     text += ("collectors:\n"
-             "  log:\n    path: %s\n    start_at: beginning\n"
+             "  log:\n    source: file\n    path: %s\n    start_at: beginning\n"
              "  dns:\n    resolv_conf: %s\n" % (pf.log_file, resolv))
+    if role:
+        text += "  postfix:\n    role: %s\n" % role
     return text + collectors
 
 

@@ -33,7 +33,8 @@ class FileSourceTest(unittest.TestCase):
     def test_rotation_while_writing_counts_every_line_once(self):
         d = tmpdir()
         path = os.path.join(d, "mail.log")
-        ex = exporter_for("collectors:\n  log:\n    path: %s\n    poll_interval: 20ms\n" % path)
+        ex = exporter_for("collectors:\n  log:\n    source: file\n    path: %s\n"
+                          "    poll_interval: 20ms\n" % path)
         ex.start()
         m = ex.scrape()
         self.assertEqual(m.get("mailflow_log_source_up", source="file"), 0)  # absent: fine
@@ -104,7 +105,8 @@ class FileSourceTest(unittest.TestCase):
         with open(path, "w") as f:
             for i in range(10):
                 f.write(SENT % qid(i))
-        ex = exporter_for("collectors:\n  log:\n    path: %s\n    poll_interval: 20ms\n" % path)
+        ex = exporter_for("collectors:\n  log:\n    source: file\n    path: %s\n"
+                          "    poll_interval: 20ms\n" % path)
         ex.start()
         wait_for(lambda: ex.scrape().get("mailflow_log_source_up", source="file") == 1, 10)
         with open(path, "a") as f:
@@ -121,7 +123,7 @@ class FileSourceTest(unittest.TestCase):
         p = subprocess.run([EXPORTER, "--config.file=" + cfg, "--config.check"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn(cfg + ":3:5: source must be file, journal or stdin, not \"syslog\"",
+        self.assertIn(cfg + ":3:5: source must be auto, file, journal or stdin, not \"syslog\"",
                       p.stdout)
 
 
