@@ -13,10 +13,12 @@ no packet leaves the namespaces.
 """
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
+import time
 
 import harness
 from harness import Exporter, on_exit, run, start_process, tmpdir, wait_for
@@ -172,7 +174,8 @@ class CorpusHost:
         self.run_ns(["postfix", "-c", self.etc, "start"])
         self.services.append(lambda: run(["postfix", "-c", self.etc, "stop"], check=False))
         pid = os.path.join(self.spool, "pid", "master.pid")
-        wait_for(lambda: os.path.exists(pid), 20, interval=0.1, what="%s: master" % self.name)
+        wait_for(lambda: os.path.exists(pid) and os.path.exists(self.log_file), 20,
+                 interval=0.1, what="%s: master and its log" % self.name)
 
     def start_dns(self):
         """The spoke's resolver: MX of any name under corpus.test points at the
@@ -280,12 +283,61 @@ $enable_dkim_signing = 0;
     def listening(self, port):
         return bool(self.run_ns(["ss", "-Htln", "sport = :%d" % port], check=False).strip())
 
-    def start_exporter(self, extra_yaml=""):
+    def start_exporter(self, log_yaml=None):
+        """The exporter with its defaults but for the paths of this private
+        instance: its log (source auto, as shipped), and the inbound
+        self-probe of what Postfix listens on (self_probe_addresses: auto,
+        the default 10s timeout: postscreen greets after
+        postscreen_greet_wait, 6s)."""
+        if log_yaml is None:
+            log_yaml = "    path: %s\n" % self.log_file
         config = ("paths:\n  postfix_config_directory: %s\n"
-                  "collectors:\n  log:\n    path: %s\n    start_at: beginning\n"
-                  % (self.etc, self.log_file)) + extra_yaml
+                  "collectors:\n  log:\n    start_at: beginning\n%s"
+                  "  smtp:\n    self_probe_addresses: auto\n    interval: 3s\n"
+                  % (self.etc, log_yaml))
         self.exporter = SpokeExporter(self, config).start()
         self.services.append(self.exporter.stop)
+
+    def forward_log_to_journal(self, directory, interval=1.0):
+        """Journal-only logging: every `interval` the new lines of the
+        instance's log become a journal file in `directory` (the journal
+        export format through systemd-journal-remote, as journald would
+        store them), and the instance's own log file stands for nothing the
+        exporter is told about."""
+        os.makedirs(directory, exist_ok=True)
+        stop = threading.Event()
+        state = {"offset": 0, "batch": 0}
+
+        def batch():
+            if not os.path.exists(self.log_file):
+                return
+            with open(self.log_file, "rb") as f:
+                f.seek(state["offset"])
+                data = f.read()
+            end = data.rfind(b"\n") + 1
+            if end == 0:
+                return
+            state["offset"] += end
+            entries = "".join(journal_entry(l) for l in
+                              data[:end].decode(errors="replace").splitlines())
+            if not entries:
+                return
+            state["batch"] += 1
+            subprocess.run(["/lib/systemd/systemd-journal-remote", "-o",
+                            os.path.join(directory, "batch-%05d.journal" % state["batch"]),
+                            "-"], input=entries.encode(), check=True, timeout=60,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def loop():
+            for _ in range(3600):  # bounded: an hour
+                batch()
+                if stop.wait(interval):
+                    return
+        t = threading.Thread(target=loop, daemon=True)
+        t.start()
+        self.services.append(lambda: (stop.set(), t.join(30)))
+        wait_for(lambda: state["batch"] > 0, 30, interval=0.2,
+                 what="%s: first journal file" % self.name)
 
     def stop(self):
         while self.services:
@@ -293,6 +345,23 @@ $enable_dkim_signing = 0;
                 self.services.pop()()
             except Exception as e:  # go on stopping the rest
                 print("%s: stop failed: %s" % (self.name, e))
+
+
+_SYSLOG = re.compile(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ ([^\s\[]+)\[(\d+)\]: (.*)$")
+
+
+def journal_entry(line):
+    """A Postfix log line ("Dec  5 08:29:14 host postfix/smtp[123]: text") as
+    a journal export-format entry the way journald stores syslog messages."""
+    m = _SYSLOG.match(line)
+    if not m:
+        return ""
+    usec = int(time.time() * 1e6)
+    ident, pid, text = m.groups()
+    return ("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n"
+            "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=postfix@-.service\n"
+            "_PID=%s\n_COMM=%s\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n" % (
+                usec, usec // 1000, pid, ident.rsplit("/", 1)[-1][:15], ident, text))
 
 
 def uncomment_master_block(text, first_line_prefix):
@@ -364,7 +433,7 @@ class Hub:
             input=msg)
 
 
-def prometheus(targets, rule_files, job, alertmanager, netns, scrape="2s"):
+def prometheus(targets, rule_files, job, alertmanager, netns, scrape="10s"):
     """harness.Prometheus with a scrape interval and timeout of `scrape`
     (rules are still evaluated every second): ten exporters on two loaded
     cores need more than the 1s (0.5s deadline) the single-host tests use."""

@@ -106,6 +106,11 @@ class Layout:
         host.start_dns()
         host.start_postfix()
 
+    def exporter_log_yaml(self, host):
+        """The log collector's settings beside start_at (None: the
+        instance's log file, source auto)."""
+        return None
+
     def traffic(self, host, hub):
         """One round of mail (runs repeatedly while the test lasts)."""
 
@@ -365,5 +370,32 @@ policyd-spf    unix  -       n       n       -       0       spawn
         hub.submit(host, 465, "implicit", "friend@remote8." + CORPUS_ZONE)
 
 
+class JournalOnly(Layout):
+    """Debian 12 "Internet Site" without rsyslog: Postfix logs to the
+    journal only, there is no /var/log/mail.log. The exporter is left on
+    `source: auto` with the default path absent; it must find the journal."""
+    name = "debian12-journal-only"
+    delivers = ("smtp", "local")
+
+    def configure(self, host):
+        domain = "journal." + CORPUS_ZONE
+        debian_main_cf(host, "Internet Site", domain,
+                       "$myhostname, %s, localhost.localdomain, localhost" % domain)
+        debian_master_cf(host)
+
+    def start(self, host):
+        super().start(host)
+        host.forward_log_to_journal(host.path("journal"))
+
+    def exporter_log_yaml(self, host):
+        return ("    path: %s\n    journal_directory: %s\n    auto_interval: 2s\n"
+                % (host.path("no-mail.log"), host.path("journal")))
+
+    def traffic(self, host, hub):
+        hub.smtp_source(host, 25, "nobody@journal." + CORPUS_ZONE)
+        hub.sendmail(host, "cron@remote9." + CORPUS_ZONE)
+
+
 LAYOUTS = [DebianInternetSite(), NullClient(), DebianSatelliteSmarthost(), PostscreenMX(),
-           AmavisContentFilter(), DockerMailserver(), SubmissionOnly(), QuietServer()]
+           AmavisContentFilter(), DockerMailserver(), SubmissionOnly(), QuietServer(),
+           JournalOnly()]
