@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace mailflow {
@@ -63,21 +65,15 @@ bool IsMaster(const std::string& proc_root, int pid, std::string* comm) {
   return in && std::getline(in, *comm) && *comm == "master";
 }
 
-// The exporter sees every process: it is in the initial pid namespace
-// (NSpid lists one pid), or the kernel predates NSpid.
+// The exporter sees every process and every lock: it is in the initial pid
+// namespace, whose inode the kernel fixes (PROC_PID_INIT_INO). A proc tree
+// without the link (a fixture) counts as the initial namespace.
 bool SeesAllProcesses(const std::string& proc_root) {
-  std::ifstream in(proc_root + "/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("NSpid:", 0) == 0) {
-      std::istringstream fields(line.substr(6));
-      int n = 0;
-      std::string f;
-      while (fields >> f) ++n;
-      return n <= 1;
-    }
-  }
-  return true;
+  char link[64] = {};
+  const std::string path = proc_root + "/self/ns/pid";
+  const ssize_t n = readlink(path.c_str(), link, sizeof(link) - 1);
+  if (n <= 0) return true;
+  return std::string_view(link, n) == "pid:[4026531836]";
 }
 
 }  // namespace
@@ -124,31 +120,32 @@ MasterStatus ReadMasterStatus(const std::string& queue_directory,
   int holder = 0;
   const Locks locks = FindLock(proc_root, file_st, &holder);
   if (locks == Locks::kHeld) {
-    return decide(MasterLiveness::kUp, "lock",
-                  "process " + std::to_string(holder) + " holds the lock on " +
-                      pid_file);
+    return decide(
+        MasterLiveness::kUp, "lock",
+        "process " + std::to_string(holder) + " holds the lock on " + pid_file);
   }
   std::string comm;
   if (st.pid > 0 && IsMaster(proc_root, st.pid, &comm)) {
-    return decide(MasterLiveness::kUp, "pid",
-                  pid_file + " names process " + std::to_string(st.pid) +
-                      ", a master");
+    return decide(
+        MasterLiveness::kUp, "pid",
+        pid_file + " names process " + std::to_string(st.pid) + ", a master");
   }
-  std::string why =
-      st.pid <= 0 ? pid_file + ": no process id in pid file"
-      : comm.empty()
-          ? "stale pid file " + pid_file + " (process " +
-                std::to_string(st.pid) + " does not exist)"
-          : "stale pid file " + pid_file + " (process " +
-                std::to_string(st.pid) + " is \"" + comm + "\", not master)";
+  std::string why = st.pid <= 0 ? pid_file + ": no process id in pid file"
+                    : comm.empty()
+                        ? "stale pid file " + pid_file + " (process " +
+                              std::to_string(st.pid) + " does not exist)"
+                        : "stale pid file " + pid_file + " (process " +
+                              std::to_string(st.pid) + " is \"" + comm +
+                              "\", not master)";
   if (locks == Locks::kFree) why += "; no process holds its lock";
   if (SeesAllProcesses(proc_root)) {
     return decide(MasterLiveness::kDown, locks == Locks::kFree ? "lock" : "pid",
                   why);
   }
   return decide(MasterLiveness::kUnknown, "none",
-                why + " (the exporter runs in a nested pid namespace: a master "
-                      "in another one cannot be seen)");
+                why +
+                    " (the exporter runs in a nested pid namespace: a master "
+                    "in another one cannot be seen)");
 }
 
 }  // namespace mailflow

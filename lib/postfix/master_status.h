@@ -36,8 +36,8 @@ struct MasterStatus {
 /// 3. Else the pid file's pid is a live process named master in
 ///    PROC_ROOT: up.
 /// 4. Else down when the exporter sees every process (it is in the initial
-///    pid namespace: PROC_ROOT/self/status NSpid has one field), unknown
-///    otherwise (a master in a sibling namespace is invisible).
+///    pid namespace: PROC_ROOT/self/ns/pid is the kernel's initial one),
+///    unknown otherwise (a master in a sibling namespace is invisible).
 /// Thread-safe.
 MasterStatus ReadMasterStatus(const std::string& queue_directory,
                               const std::string& process_id_directory,

@@ -1,12 +1,11 @@
 #include "lib/postfix/master_status.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -70,10 +69,9 @@ TEST_F(MasterStatusTest, TheLockDecidesWhateverThePid) {
   // The pid file names pid 7 of the master's own namespace; no process 7
   // here, but the lock is held.
   Write(PidFile(), "          7\n");
-  Write(proc_ + "/self/status", "NSpid:\t4242\t1\n");
-  Write(proc_ + "/locks", "1: POSIX  ADVISORY  READ 99 08:01:1 0 EOF\n" +
-                              LockLine(31337) + "1: -> FLOCK ADVISORY WRITE 5 " +
-                              "00:00:0 0 EOF\n");
+  Write(proc_ + "/locks",
+        "1: POSIX  ADVISORY  READ 99 08:01:1 0 EOF\n" + LockLine(31337) +
+            "1: -> FLOCK ADVISORY WRITE 5 " + "00:00:0 0 EOF\n");
   MasterStatus st = Read();
   EXPECT_EQ(st.liveness, MasterLiveness::kUp);
   EXPECT_EQ(st.method, "lock");
@@ -100,7 +98,8 @@ TEST_F(MasterStatusTest, NoLockAndNoMaster) {
   Write(proc_ + "/locks", "");
   Write(proc_ + "/4321/comm", "bash\n");
   // The initial pid namespace sees every lock: down.
-  Write(proc_ + "/self/status", "Name:\tx\nNSpid:\t100\n");
+  fs::create_directories(proc_ + "/self/ns");
+  fs::create_symlink("pid:[4026531836]", proc_ + "/self/ns/pid");
   MasterStatus st = Read();
   EXPECT_EQ(st.liveness, MasterLiveness::kDown);
   EXPECT_EQ(st.method, "lock");
@@ -108,7 +107,8 @@ TEST_F(MasterStatusTest, NoLockAndNoMaster) {
                            " (process 4321 is \"bash\", not master); no "
                            "process holds its lock");
   // A nested namespace cannot see a master elsewhere: unknown.
-  Write(proc_ + "/self/status", "Name:\tx\nNSpid:\t100\t3\n");
+  fs::remove(proc_ + "/self/ns/pid");
+  fs::create_symlink("pid:[4026532999]", proc_ + "/self/ns/pid");
   st = Read();
   EXPECT_EQ(st.liveness, MasterLiveness::kUnknown);
   EXPECT_EQ(st.method, "none");
