@@ -7,7 +7,7 @@
 namespace mailflow {
 
 struct PolicyServices {
-  int count = 0;            // check_policy_service entries
+  int count = 0;             // check_policy_service entries
   bool greylisting = false;  // one looks like a greylisting daemon
 };
 

@@ -71,10 +71,10 @@ class PostfixCollector : public Collector {
     };
     const std::string queue_directory = get("queue_directory");
 
-    AddLivenessFamilies(ReadMasterStatus(queue_directory,
-                                         get("process_id_directory"),
-                                         options_.proc),
-                        out);
+    AddLivenessFamilies(
+        ReadMasterStatus(queue_directory, get("process_id_directory"),
+                         options_.proc),
+        out);
 
     const std::vector<InetService>& services = snapshot->inet_services;
     AddServices(pf, services, out);
@@ -246,7 +246,8 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
            if (!postfix::ParseHostRole(role, &r)) {
              *err = options.Where("role") +
                     ": role must be auto, mx, submission or null_client, "
-                    "not \"" + role + "\"";
+                    "not \"" +
+                    role + "\"";
              return nullptr;
            }
            o.role = r;

@@ -69,17 +69,17 @@ void AddRelayFamilies(const PostfixSnapshot& snapshot, Families* out) {
     for (postfix::RelayVerdict v :
          {postfix::RelayVerdict::kRefused, postfix::RelayVerdict::kRelayed,
           postfix::RelayVerdict::kDepends}) {
-      verdicts.Add({{"service", s.service},
-                    {"verdict", postfix::RelayVerdictName(v)}},
-                   v == d.verdict);
+      verdicts.Add(
+          {{"service", s.service}, {"verdict", postfix::RelayVerdictName(v)}},
+          v == d.verdict);
     }
     reasons.Add({{"reason", d.reason}, {"service", s.service}}, 1);
-    LogOnChange(
-        d.verdict == postfix::RelayVerdict::kRefused ? LogLevel::kInfo
-                                                     : LogLevel::kWarn,
-        "postfix", "postfix/relay/" + s.service,
-        "relay verdict for service " + s.service + ": " +
-            postfix::RelayVerdictName(d.verdict) + " (" + d.reason + ")");
+    LogOnChange(d.verdict == postfix::RelayVerdict::kRefused ? LogLevel::kInfo
+                                                             : LogLevel::kWarn,
+                "postfix", "postfix/relay/" + s.service,
+                "relay verdict for service " + s.service + ": " +
+                    postfix::RelayVerdictName(d.verdict) + " (" + d.reason +
+                    ")");
   }
 }
 
@@ -110,7 +110,8 @@ void AddMynetworksFamilies(const postfix::MainCf& main,
            "address space (not this host's own): clients there may relay.",
            pub.total());
   std::string list;
-  for (const std::string& e : pub.entries) list += (list.empty() ? "" : " ") + e;
+  for (const std::string& e : pub.entries)
+    list += (list.empty() ? "" : " ") + e;
   LogOnChange(LogLevel::kWarn, "postfix", "postfix/mynetworks",
               list.empty() ? "" : "mynetworks trusts public entries: " + list,
               "mynetworks trusts no public network");
@@ -139,8 +140,8 @@ void AddRoleFamily(const PostfixSnapshot& snapshot,
           r == guess.role);
   }
   LogOnChange(LogLevel::kInfo, "postfix", "postfix/role",
-              std::string("role: ") + postfix::HostRoleName(guess.role) +
-                  " (" + source + ": " + guess.reason + ")");
+              std::string("role: ") + postfix::HostRoleName(guess.role) + " (" +
+                  source + ": " + guess.reason + ")");
 }
 
 void AddOutboundRouteFamily(const postfix::MainCf& main, Families* out) {
@@ -170,8 +171,8 @@ void AddLivenessFamilies(const MasterStatus& master, Families* out) {
                   "its pid file; pid: the pid file's process; pid_file: no "
                   "pid file; none).",
                   MetricType::Gauge);
-  for (MasterLiveness l : {MasterLiveness::kUp, MasterLiveness::kDown,
-                           MasterLiveness::kUnknown}) {
+  for (MasterLiveness l :
+       {MasterLiveness::kUp, MasterLiveness::kDown, MasterLiveness::kUnknown}) {
     f.Add({{"method", master.method}, {"state", MasterLivenessName(l)}},
           l == master.liveness);
   }

@@ -4,10 +4,10 @@
 // goes, whether the master runs. Each logs its finding when it changes.
 #pragma once
 
+#include <prometheus/metric_family.h>
+
 #include <optional>
 #include <vector>
-
-#include <prometheus/metric_family.h>
 
 #include "lib/base/ip_network.h"
 #include "lib/postfix/host_role.h"

@@ -51,9 +51,9 @@ bool ListInterfaceAddresses(std::vector<InterfaceAddress>* out,
                   &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr,
                   4);
     } else {
-      std::memcpy(a.network.addr,
-                  &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr,
-                  16);
+      std::memcpy(
+          a.network.addr,
+          &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, 16);
     }
     a.network.bits = PrefixLength(i->ifa_netmask, family);
     IpNetwork host = a.network;

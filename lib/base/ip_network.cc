@@ -63,9 +63,9 @@ bool ParseIpNetwork(std::string_view text, IpNetwork* out) {
 
 bool IsPrivateNetwork(const IpNetwork& net) {
   static const char* const kPrivate[] = {
-      "127.0.0.0/8",    "10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16",
-      "100.64.0.0/10",  "169.254.0.0/16", "::1/128",       "fc00::/7",
-      "fe80::/10"};
+      "127.0.0.0/8",    "10.0.0.0/8",    "172.16.0.0/12",
+      "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
+      "::1/128",        "fc00::/7",      "fe80::/10"};
   for (const char* p : kPrivate) {
     IpNetwork range;
     if (ParseIpNetwork(p, &range) && range.Contains(net)) return true;

@@ -28,7 +28,8 @@ OwnDomains FindOwnDomains(const MainCf& main, std::string_view hostname) {
     const std::string i = Lower(item);
     return i == "localhost" || i.rfind("localhost.", 0) == 0 ||
            i == myhostname || i == host ||
-           (!myhostname.empty() && i == myhostname.substr(0, myhostname.find('.')));
+           (!myhostname.empty() &&
+            i == myhostname.substr(0, myhostname.find('.')));
   };
   OwnDomains out;
   for (const std::string& item : MainCf::SplitList(main.Get("mydestination"))) {
@@ -37,7 +38,8 @@ OwnDomains FindOwnDomains(const MainCf& main, std::string_view hostname) {
   for (const char* param :
        {"relay_domains", "virtual_alias_domains", "virtual_mailbox_domains"}) {
     // compatibility_level < 2 defaults relay_domains to $mydestination.
-    if (std::string_view(param) == "relay_domains" && !main.IsSet(param)) continue;
+    if (std::string_view(param) == "relay_domains" && !main.IsSet(param))
+      continue;
     for (const std::string& item : MainCf::SplitList(main.Get(param))) {
       if (!own_name(item)) out.hosted.push_back(item);
     }
@@ -105,7 +107,8 @@ RoleGuess GuessHostRole(const PostfixConfig& config,
     }
     return {HostRole::kNullClient,
             "no smtpd service accepts mail from other hosts (inet_interfaces "
-            "= " + main.Get("inet_interfaces") + ")" +
+            "= " +
+                main.Get("inet_interfaces") + ")" +
                 (domains.local.empty() ? ", no domain of its own"
                  : local_only          ? ", default_transport = error"
                                        : ", relayhost = " + relayhost)};

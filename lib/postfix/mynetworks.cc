@@ -50,8 +50,9 @@ PublicEntries ClassifyMynetworks(const std::vector<std::string>& entries,
     if (!ParseIpNetwork(e, &n) || IsPrivateNetwork(n)) continue;
     const NetworkSize size = SizeOf(n);
     if (size == NetworkSize::kHost &&
-        std::any_of(own_addresses.begin(), own_addresses.end(),
-                    [&](const IpNetwork& own) { return SameAddress(own, n); })) {
+        std::any_of(
+            own_addresses.begin(), own_addresses.end(),
+            [&](const IpNetwork& own) { return SameAddress(own, n); })) {
       continue;
     }
     ++(size == NetworkSize::kWide     ? out.wide

@@ -6,7 +6,8 @@ namespace mailflow::postfix {
 
 OutboundRoute ReadOutboundRoute(const MainCf& main) {
   OutboundRoute r;
-  const std::vector<std::string> relays = MainCf::SplitList(main.Get("relayhost"));
+  const std::vector<std::string> relays =
+      MainCf::SplitList(main.Get("relayhost"));
   r.relayhost = relays.empty() ? "" : relays.front();
   r.content_filter = main.Get("content_filter");
   std::string port_name = main.Get("smtp_tcp_port");

@@ -35,8 +35,9 @@ struct SmtpdRestrictions {
   std::string recipient;  // smtpd_recipient_restrictions
   /// smtpd_restriction_classes: class name -> its expanded value.
   std::vector<std::pair<std::string, std::string>> classes;
-  bool delay_reject = true;             // smtpd_delay_reject
-  bool relay_before_recipient = true;   // smtpd_relay_before_recipient_restrictions
+  bool delay_reject = true;  // smtpd_delay_reject
+  bool relay_before_recipient =
+      true;  // smtpd_relay_before_recipient_restrictions
 };
 
 /// The lists as the service with `overrides` (master.cf -o) sees them,

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <tuple>
 
+#include "lib/postfix/restriction_names.h"
+
 namespace mailflow::postfix {
 namespace {
 
@@ -17,84 +19,6 @@ using Stage = RelayWalk::Stage;
 constexpr int kMaxLevel = 20;
 // A bound on the work of one evaluation (restrictions applied).
 constexpr size_t kMaxSteps = 100000;
-
-// Restrictions a stranger passes: permits that need mynetworks, SASL, a
-// client certificate, this host's own addresses or domains; checks that can
-// only reject, which the worst-case stranger passes.
-constexpr std::string_view kPassed[] = {
-    "permit_auth_destination",
-    "permit_inet_interfaces",
-    "permit_mynetworks",
-    "permit_sasl_authenticated",
-    "permit_tls_all_clientcerts",
-    "permit_tls_clientcerts",
-    "reject_authenticated_sender_login_mismatch",
-    "reject_invalid_helo_hostname",
-    "reject_invalid_hostname",
-    "reject_known_sender_login_mismatch",
-    "reject_maps_rbl",
-    "reject_multi_recipient_bounce",
-    "reject_non_fqdn_helo_hostname",
-    "reject_non_fqdn_hostname",
-    "reject_non_fqdn_recipient",
-    "reject_non_fqdn_sender",
-    "reject_plaintext_session",
-    "reject_sender_login_mismatch",
-    "reject_unauth_pipelining",
-    "reject_unauth_sender_login_mismatch",
-    "reject_unknown_address",
-    "reject_unknown_client",
-    "reject_unknown_client_hostname",
-    "reject_unknown_forward_client_hostname",
-    "reject_unknown_helo_hostname",
-    "reject_unknown_hostname",
-    "reject_unknown_recipient_domain",
-    "reject_unknown_reverse_client_hostname",
-    "reject_unknown_sender_domain",
-    "reject_unlisted_recipient",
-    "reject_unlisted_sender",
-    "reject_unverified_recipient",
-    "reject_unverified_sender",
-    "check_recipient_maps",
-};
-
-// The same, with one argument (a DNS list, seconds, a table whose OK
-// results Postfix refuses to honour).
-constexpr std::string_view kPassedWithArgument[] = {
-    "check_client_a_access",
-    "check_client_mx_access",
-    "check_client_ns_access",
-    "check_helo_a_access",
-    "check_helo_mx_access",
-    "check_helo_ns_access",
-    "check_recipient_a_access",
-    "check_recipient_mx_access",
-    "check_recipient_ns_access",
-    "check_reverse_client_hostname_a_access",
-    "check_reverse_client_hostname_mx_access",
-    "check_reverse_client_hostname_ns_access",
-    "check_sender_a_access",
-    "check_sender_mx_access",
-    "check_sender_ns_access",
-    "reject_rbl",
-    "reject_rbl_client",
-    "reject_rhsbl_client",
-    "reject_rhsbl_helo",
-    "reject_rhsbl_recipient",
-    "reject_rhsbl_reverse_client",
-    "reject_rhsbl_sender",
-    "sleep",
-};
-
-bool In(std::string_view name, const std::string_view* begin,
-        const std::string_view* end) {
-  return std::find(begin, end, name) != end;
-}
-
-template <size_t N>
-bool In(std::string_view name, const std::string_view (&set)[N]) {
-  return In(name, set, set + N);
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(c));
@@ -155,6 +79,40 @@ std::vector<Path> Undecided(Path p, const std::string& what) {
   return {Permit(decided, what), Reject(decided, what, false), p};
 }
 
+// The verdict from the paths that passed every list (`live`) and those
+// refused on the way.
+RelayDecision Conclude(std::vector<Path> live, std::vector<Path> refused) {
+  std::vector<Path> relayed;
+  for (Path& p : live) {
+    if (p.defer_if_permit) {
+      p.reason = p.defer_reason + ", then permitted: deferred";
+      refused.push_back(std::move(p));
+    } else {
+      relayed.push_back(std::move(p));
+    }
+  }
+  if (!relayed.empty() && !refused.empty()) {
+    for (const std::vector<Path>* paths : {&relayed, &refused}) {
+      for (const Path& p : *paths) {
+        if (!p.undecided.empty()) return {RelayVerdict::kDepends, p.undecided};
+      }
+    }
+  }
+  if (!relayed.empty()) {
+    const Path& p = relayed.front();
+    return {RelayVerdict::kRelayed,
+            !p.permit_reason.empty()
+                ? p.permit_reason
+                : "no restriction of smtpd_relay_restrictions or "
+                  "smtpd_recipient_restrictions refuses"};
+  }
+  // Prefer the path on which nothing was left to a table or policy.
+  for (const Path& p : refused) {
+    if (p.undecided.empty()) return {RelayVerdict::kRefused, p.reason};
+  }
+  return {RelayVerdict::kRefused, refused.front().reason};
+}
+
 }  // namespace
 
 RelayWalk::RelayWalk(const SmtpdRestrictions& r)
@@ -182,12 +140,6 @@ const std::vector<std::string>* RelayWalk::Class(
 // names one of these before any `permit` (restriction classes included,
 // the restriction after warn_if_reject not counted).
 bool RelayWalk::HasRequired(const std::vector<std::string>& items) const {
-  static constexpr std::string_view kRequired[] = {"reject_unauth_destination",
-                                                   "defer_unauth_destination",
-                                                   "reject",
-                                                   "defer",
-                                                   "defer_if_permit",
-                                                   "check_relay_domains"};
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string name = Lower(items[i]);
     if (name == "warn_if_reject" && i + 1 < items.size()) {
@@ -195,7 +147,7 @@ bool RelayWalk::HasRequired(const std::vector<std::string>& items) const {
       continue;
     }
     if (name == "permit") return false;
-    if (In(name, kRequired)) return true;
+    if (RestrictsRelay(name)) return true;
     if (Class(items[i]) != nullptr && ClassHasRequired(items[i])) return true;
   }
   return false;
@@ -282,8 +234,8 @@ RelayWalk::Paths RelayWalk::Apply(const std::vector<std::string>& items,
                            what(raw + " (the recipient domain's MX records)"))
                : Paths{p};
   }
-  if (In(name, kPassed)) return {p};
-  if (In(name, kPassedWithArgument)) {
+  if (StrangerPasses(name)) return {p};
+  if (StrangerPassesWithArgument(name)) {
     if (has_arg) argument();
     return {p};
   }
@@ -363,9 +315,7 @@ RelayWalk::Paths RelayWalk::Action(const std::string& value, Path p,
   if (upper == "DISCARD") {
     return {Reject(p, what + " (accepted and discarded, not relayed)", false)};
   }
-  static constexpr std::string_view kContinue[] = {
-      "HOLD", "FILTER", "REDIRECT", "BCC", "PREPEND", "WARN", "INFO"};
-  if (In(upper, kContinue)) return {p};
+  if (IsNonFinalAction(upper)) return {p};
   std::vector<std::string> list = MainCf::SplitList(value);
   for (const std::string& item : list) {
     if (item.find(':') != std::string::npos) {
@@ -412,7 +362,7 @@ RelayDecision RelayWalk::Decide() const {
                         {&sender_, &sender, true},
                         first,
                         second};
-  Paths live{Path{}}, refused, relayed;
+  Paths live{Path{}}, refused;
   for (const Step& step : steps) {
     for (Path& p : live) {
       p.status = Path::kDunno;
@@ -441,34 +391,7 @@ RelayDecision RelayWalk::Decide() const {
             "restriction classes name each other too often to evaluate "
             "(smtpd may recurse without end)"};
   }
-  for (Path& p : live) {
-    if (p.defer_if_permit) {
-      p.reason = p.defer_reason + ", then permitted: deferred";
-      refused.push_back(std::move(p));
-    } else {
-      relayed.push_back(std::move(p));
-    }
-  }
-  if (!relayed.empty() && !refused.empty()) {
-    for (const Paths* paths : {&relayed, &refused}) {
-      for (const Path& p : *paths) {
-        if (!p.undecided.empty()) return {RelayVerdict::kDepends, p.undecided};
-      }
-    }
-  }
-  if (!relayed.empty()) {
-    const Path& p = relayed.front();
-    return {RelayVerdict::kRelayed,
-            !p.permit_reason.empty()
-                ? p.permit_reason
-                : "no restriction of smtpd_relay_restrictions or "
-                  "smtpd_recipient_restrictions refuses"};
-  }
-  // Prefer the path on which nothing was left to a table or policy.
-  for (const Path& p : refused) {
-    if (p.undecided.empty()) return {RelayVerdict::kRefused, p.reason};
-  }
-  return {RelayVerdict::kRefused, refused.front().reason};
+  return Conclude(std::move(live), std::move(refused));
 }
 
 }  // namespace mailflow::postfix

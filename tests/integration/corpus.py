@@ -113,18 +113,13 @@ class CorpusHost:
         self.name, self.star, self.index = name, star, index
         self.ns = star.spokes[index]
         self.addr, self.hub_addr = star.addr[index], star.hub_addr[index]
-        self.dir = tmpdir("mailflow-corpus-%s-" % name)
-        os.chmod(self.dir, 0o755)
-        self.etc = os.path.join(self.dir, "etc")
-        self.spool = os.path.join(self.dir, "spool")
-        self.data = os.path.join(self.dir, "data")
-        self.log_file = os.path.join(self.dir, "postfix.log")
-        for d in (self.etc, self.spool, self.data):
-            os.makedirs(d)
-        shutil.chown(self.data, "postfix", "postfix")
+        harness.make_postfix_dirs(self, "mailflow-corpus-%s-" % name)
         self.services = []  # callables that stop what start_* started
         self.exporter = None
         self.chrooted = False
+
+    def __str__(self):
+        return self.name
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)

@@ -115,6 +115,15 @@ class Layout:
         """One round of mail (runs repeatedly while the test lasts)."""
 
 
+def debian_internet_site(host, label, enable=()):
+    """The stock Debian "Internet Site" answers for LABEL.<zone> (its own
+    final destination) with the stock master.cf, `enable` uncommented."""
+    domain = label + "." + CORPUS_ZONE
+    debian_main_cf(host, "Internet Site", domain,
+                   "$myhostname, %s, localhost.localdomain, localhost" % domain)
+    debian_master_cf(host, enable=enable)
+
+
 # --- the layouts --------------------------------------------------------------
 
 class DebianInternetSite(Layout):
@@ -125,10 +134,7 @@ class DebianInternetSite(Layout):
     delivers = ("smtp", "local")
 
     def configure(self, host):
-        domain = "debian." + CORPUS_ZONE
-        debian_main_cf(host, "Internet Site", domain,
-                       "$myhostname, %s, localhost.localdomain, localhost" % domain)
-        debian_master_cf(host, enable=("submission inet", "submissions     inet"))
+        debian_internet_site(host, "debian", enable=("submission inet", "submissions     inet"))
         dovecot_sasl(host)
 
     def start(self, host):
@@ -294,10 +300,7 @@ class QuietServer(Layout):
     delivers = ()
 
     def configure(self, host):
-        domain = "quiet." + CORPUS_ZONE
-        debian_main_cf(host, "Internet Site", domain,
-                       "$myhostname, %s, localhost.localdomain, localhost" % domain)
-        debian_master_cf(host)
+        debian_internet_site(host, "quiet")
 
 
 class DockerMailserver(Layout):
@@ -378,10 +381,7 @@ class JournalOnly(Layout):
     delivers = ("smtp", "local")
 
     def configure(self, host):
-        domain = "journal." + CORPUS_ZONE
-        debian_main_cf(host, "Internet Site", domain,
-                       "$myhostname, %s, localhost.localdomain, localhost" % domain)
-        debian_master_cf(host)
+        debian_internet_site(host, "journal")
 
     def start(self, host):
         super().start(host)

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -321,6 +322,40 @@ def _port_listening(port, host="127.0.0.1"):
         return s.connect_ex((host, port)) == 0
 
 
+def make_postfix_dirs(obj, prefix):
+    """Sets obj.dir (a fresh directory), obj.etc, obj.spool, obj.data (owned
+    by postfix) and obj.log_file for a private Postfix instance."""
+    obj.dir = tmpdir(prefix)
+    os.chmod(obj.dir, 0o755)
+    obj.etc = os.path.join(obj.dir, "etc")
+    obj.spool = os.path.join(obj.dir, "spool")
+    obj.data = os.path.join(obj.dir, "data")
+    obj.log_file = os.path.join(obj.dir, "postfix.log")
+    for d in (obj.etc, obj.spool, obj.data):
+        os.makedirs(d)
+    shutil.chown(obj.data, "postfix", "postfix")
+
+
+def start_concurrently(fn, items, what, timeout=180):
+    """Calls fn(item) for every item in its own thread (independent Postfix
+    hosts start in parallel) and raises one AssertionError naming every
+    item whose call failed (str(item): the error)."""
+    errors = []
+
+    def call(item):
+        try:
+            fn(item)
+        except Exception as e:  # reported below, with the item's name
+            errors.append("%s: %s" % (item, e))
+    threads = [threading.Thread(target=call, args=(i,)) for i in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    if errors:
+        raise AssertionError("%s failed to start: %s" % (what, errors))
+
+
 class PostfixInstance:
     """A private Postfix instance in a temp dir: own main.cf/master.cf (from
     Debian's master.cf), queue and data directory, no chroot, smtpd on
@@ -332,15 +367,7 @@ class PostfixInstance:
     """
 
     def __init__(self, smtp_port=None, relay_port=None, main_cf_extra="", netns=None):
-        self.dir = tmpdir("mailflow-postfix-")
-        os.chmod(self.dir, 0o755)
-        self.etc = os.path.join(self.dir, "etc")
-        self.spool = os.path.join(self.dir, "spool")
-        self.data = os.path.join(self.dir, "data")
-        self.log_file = os.path.join(self.dir, "postfix.log")
-        for d in (self.etc, self.spool, self.data):
-            os.makedirs(d)
-        shutil.chown(self.data, "postfix", "postfix")
+        make_postfix_dirs(self, "mailflow-postfix-")
         self.netns = netns  # run the instance inside this network namespace
         self.smtp_port = smtp_port or free_port()
         self.relay_port = relay_port or free_port()

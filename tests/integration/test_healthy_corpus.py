@@ -57,21 +57,11 @@ class HealthyCorpusTest(unittest.TestCase):
             host.private_instance()
             cls.hosts[layout.name] = (layout, host)
             harness.on_exit(host.stop)
-        errors = []
-
-        def start(layout, host):
-            try:
-                layout.start(host)
-                host.start_exporter(layout.exporter_log_yaml(host))
-            except Exception as e:  # reported below, with the host's name
-                errors.append("%s: %s" % (host.name, e))
-        threads = [threading.Thread(target=start, args=lh) for lh in cls.hosts.values()]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(180)
-        if errors:
-            raise AssertionError("corpus hosts failed to start: %s" % errors)
+        def start(host):
+            layout = cls.hosts[host.name][0]
+            layout.start(host)
+            host.start_exporter(layout.exporter_log_yaml(host))
+        harness.start_concurrently(start, [h for _, h in cls.hosts.values()], "corpus hosts")
         hub = cls.star.hub
         cls.webhook = Webhook(netns=hub)
         cls.am = Alertmanager(cls.webhook, netns=hub).start()

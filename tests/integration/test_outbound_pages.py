@@ -94,28 +94,18 @@ class OutboundPagesTest(unittest.TestCase):
             host.private_instance()
             cls.hosts[name] = host
             harness.on_exit(host.stop)
-        errors = []
 
         def start(host):
-            try:
-                host.start_postfix()
-                if host.name == "chroot-refused":
-                    # The jail's copy names a server the host no longer uses.
-                    host.write("spool/etc/resolv.conf", "nameserver 10.99.99.99\n")
-                if host.name == "fw-and-probe":
-                    host.run_ns(["nft", "-f", "-"], input=(
-                        "table inet filter {\n chain input {\n  type filter hook input "
-                        "priority 0; policy accept;\n  tcp dport 587 drop\n }\n}\n"))
-                host.start_exporter()
-            except Exception as e:  # reported below with the host's name
-                errors.append("%s: %s" % (host.name, e))
-        threads = [threading.Thread(target=start, args=(h,)) for h in cls.hosts.values()]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(180)
-        if errors:
-            raise AssertionError("hosts failed to start: %s" % errors)
+            host.start_postfix()
+            if host.name == "chroot-refused":
+                # The jail's copy names a server the host no longer uses.
+                host.write("spool/etc/resolv.conf", "nameserver 10.99.99.99\n")
+            if host.name == "fw-and-probe":
+                host.run_ns(["nft", "-f", "-"], input=(
+                    "table inet filter {\n chain input {\n  type filter hook input "
+                    "priority 0; policy accept;\n  tcp dport 587 drop\n }\n}\n"))
+            host.start_exporter()
+        harness.start_concurrently(start, list(cls.hosts.values()), "hosts")
         cls.webhook = Webhook(netns=hub)
         cls.am = Alertmanager(cls.webhook, netns=hub).start()
         rules = harness.scaled_rules(harness.tmpdir(), divisor=30)

@@ -18,10 +18,11 @@ const char kSubmission[] =
 
 TEST(HostRoleTest, NullClientByTheBook) {
   // STANDARD_CONFIGURATION_README's null client.
-  RoleGuess g = Guess("myhostname = host.example.com\nmyorigin = $mydomain\n"
-                      "relayhost = $mydomain\ninet_interfaces = loopback-only\n"
-                      "mydestination =\n",
-                      kSmtp);
+  RoleGuess g = Guess(
+      "myhostname = host.example.com\nmyorigin = $mydomain\n"
+      "relayhost = $mydomain\ninet_interfaces = loopback-only\n"
+      "mydestination =\n",
+      kSmtp);
   EXPECT_EQ(g.role, HostRole::kNullClient);
   EXPECT_EQ(g.reason,
             "no smtpd service accepts mail from other hosts (inet_interfaces = "
@@ -30,18 +31,20 @@ TEST(HostRoleTest, NullClientByTheBook) {
 
 TEST(HostRoleTest, DebianLocalOnlyAndSatellite) {
   // Debian's "Local only": the mail name in mydestination, nothing leaves.
-  EXPECT_EQ(Guess("myhostname = vm\nmydestination = example.org, $myhostname, "
-                  "vm, localhost.localdomain, localhost\n"
-                  "inet_interfaces = loopback-only\ndefault_transport = error\n",
-                  kSmtp)
-                .role,
-            HostRole::kNullClient);
+  EXPECT_EQ(
+      Guess("myhostname = vm\nmydestination = example.org, $myhostname, "
+            "vm, localhost.localdomain, localhost\n"
+            "inet_interfaces = loopback-only\ndefault_transport = error\n",
+            kSmtp)
+          .role,
+      HostRole::kNullClient);
   // "Satellite system": everything to the relayhost.
-  RoleGuess g = Guess("myhostname = sat.example.org\nmydestination = "
-                      "$myhostname, example.org, localhost\n"
-                      "relayhost = [smtp.example.net]:587\n"
-                      "inet_interfaces = loopback-only\n",
-                      kSmtp);
+  RoleGuess g = Guess(
+      "myhostname = sat.example.org\nmydestination = "
+      "$myhostname, example.org, localhost\n"
+      "relayhost = [smtp.example.net]:587\n"
+      "inet_interfaces = loopback-only\n",
+      kSmtp);
   EXPECT_EQ(g.role, HostRole::kNullClient);
   EXPECT_EQ(g.reason,
             "no smtpd service accepts mail from other hosts (inet_interfaces = "
@@ -50,20 +53,22 @@ TEST(HostRoleTest, DebianLocalOnlyAndSatellite) {
 
 TEST(HostRoleTest, AnMxWithItsSmtpdOffIsStillAnMx) {
   // The incident: loopback-only by mistake on a domain's mail server.
-  RoleGuess g = Guess("myhostname = mx.example.org\nmydestination = "
-                      "$myhostname, example.org, localhost\n"
-                      "inet_interfaces = loopback-only\n",
-                      kSmtp);
+  RoleGuess g = Guess(
+      "myhostname = mx.example.org\nmydestination = "
+      "$myhostname, example.org, localhost\n"
+      "inet_interfaces = loopback-only\n",
+      kSmtp);
   EXPECT_EQ(g.role, HostRole::kMx);
   EXPECT_EQ(g.reason,
             "it is the destination of example.org (though no smtpd service "
             "accepts mail from other hosts)");
   // Hosted (virtual) domains make an MX even with a relayhost.
-  EXPECT_EQ(Guess("virtual_mailbox_domains = example.net\n"
-                  "relayhost = [smtp.example.net]\ninet_interfaces = 127.0.0.1\n",
-                  kSmtp)
-                .role,
-            HostRole::kMx);
+  EXPECT_EQ(
+      Guess("virtual_mailbox_domains = example.net\n"
+            "relayhost = [smtp.example.net]\ninet_interfaces = 127.0.0.1\n",
+            kSmtp)
+          .role,
+      HostRole::kMx);
 }
 
 TEST(HostRoleTest, SubmissionOnly) {

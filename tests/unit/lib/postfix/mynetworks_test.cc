@@ -22,11 +22,11 @@ TEST(MynetworksTest, PrivateAndPublicEntries) {
 }
 
 TEST(MynetworksTest, SizesOfPublicEntries) {
-  const PublicEntries p = ClassifyMynetworks(
-      {"0.0.0.0/0", "198.51.100.0/24", "172.16.0.0/11", "203.0.113.0/29",
-       "203.0.113.9", "[2001:db8::]/32", "[2001:db8:1::]/64",
-       "[2001:db8::25]/128"},
-      {});
+  const PublicEntries p =
+      ClassifyMynetworks({"0.0.0.0/0", "198.51.100.0/24", "172.16.0.0/11",
+                          "203.0.113.0/29", "203.0.113.9", "[2001:db8::]/32",
+                          "[2001:db8:1::]/64", "[2001:db8::25]/128"},
+                         {});
   EXPECT_EQ(p.wide, 4);    // /0, /24, /11 (wider than 172.16/12), ::/32
   EXPECT_EQ(p.narrow, 2);  // /29, /64
   EXPECT_EQ(p.host, 2);
@@ -36,14 +36,15 @@ TEST(MynetworksTest, SizesOfPublicEntries) {
 TEST(MynetworksTest, ThisHostsOwnAddressIsNotAStranger) {
   const std::vector<IpNetwork> own = {Net("198.51.100.7"), Net("2001:db8::7")};
   const PublicEntries p = ClassifyMynetworks(
-      {"198.51.100.7", "[2001:db8::7]", "198.51.100.8", "198.51.100.0/24"}, own);
+      {"198.51.100.7", "[2001:db8::7]", "198.51.100.8", "198.51.100.0/24"},
+      own);
   EXPECT_EQ(p.host, 1);  // .8, a partner server
   EXPECT_EQ(p.wide, 1);  // the host's /24 trusts its neighbours
 }
 
 TEST(MynetworksTest, DerivedFromStyle) {
-  const std::vector<IpNetwork> ifs = {Net("127.0.0.1/8"), Net("198.51.100.7/24"),
-                                      Net("2001:db8::7/64")};
+  const std::vector<IpNetwork> ifs = {
+      Net("127.0.0.1/8"), Net("198.51.100.7/24"), Net("2001:db8::7/64")};
   EXPECT_EQ(DerivedMynetworks("host", ifs),
             (std::vector<std::string>{"127.0.0.1/32", "198.51.100.7/32",
                                       "2001:db8::7/128"}));

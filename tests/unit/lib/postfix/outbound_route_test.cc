@@ -27,9 +27,9 @@ TEST(OutboundRouteTest, Relayhosts) {
 }
 
 TEST(OutboundRouteTest, ContentFilter) {
-  EXPECT_EQ(Route("content_filter = smtp-amavis:[127.0.0.1]:10024\n")
-                .content_filter,
-            "smtp-amavis:[127.0.0.1]:10024");
+  EXPECT_EQ(
+      Route("content_filter = smtp-amavis:[127.0.0.1]:10024\n").content_filter,
+      "smtp-amavis:[127.0.0.1]:10024");
 }
 
 }  // namespace
