@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "collectors/log/file_follower.h"
+#include "collectors/log/journal_probe.h"
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_families.h"
 #include "collectors/log/log_stats.h"
@@ -26,16 +28,18 @@ using log::JournalSource;
 using log::LogStats;
 using log::SourceState;
 
-enum class Source { kFile, kJournal, kStdin };
+enum class Source { kAuto, kFile, kJournal, kStdin };
 
 struct LogOptions {
-  Source source = Source::kFile;
-  std::string source_name = "file";
+  Source source = Source::kAuto;
+  std::string source_name = "auto";
   std::string path = "/var/log/mail.log";
   bool start_at_end = true;
   std::string journal_directory;
   int64_t greylist_tracking_max = 10000;
   std::chrono::milliseconds poll_interval{250};
+  /// source auto: how often to look again while neither source is there.
+  std::chrono::milliseconds auto_interval{30000};
 };
 
 double NowUnix() {
@@ -48,8 +52,8 @@ class LogCollector : public Collector {
  public:
   explicit LogCollector(LogOptions o)
       : options_(std::move(o)), stats_(size_t(options_.greylist_tracking_max)) {
-    state_.source = options_.source_name;
-    state_.is_file = options_.source == Source::kFile;
+    state_.configured = options_.source_name;
+    SetSource(options_.source);
   }
 
   ~LogCollector() override {
@@ -97,6 +101,16 @@ class LogCollector : public Collector {
     return !wake_.wait_for(lock, d, [this] { return stop_; });
   }
 
+  // What /metrics says is followed. REQUIRES: mu_ held or no thread yet.
+  void SetSource(Source s) {
+    static const char* const kNames[] = {"none", "file", "journal", "stdin"};
+    state_.source = kNames[static_cast<int>(s)];
+    state_.is_file = s == Source::kFile;
+    state_.path = s == Source::kFile      ? options_.path
+                  : s == Source::kJournal ? options_.journal_directory
+                                          : "";
+  }
+
   bool stopping() {
     std::lock_guard<std::mutex> lock(wake_mu_);
     return stop_;
@@ -112,6 +126,9 @@ class LogCollector : public Collector {
 
   void Run() {
     switch (options_.source) {
+      case Source::kAuto:
+        RunAuto();
+        break;
       case Source::kFile:
         RunFile();
         break;
@@ -121,6 +138,50 @@ class LogCollector : public Collector {
       case Source::kJournal:
         RunJournal();
         break;
+    }
+  }
+
+  // source auto: the file if it exists, else the journal when it holds
+  // Postfix entries; neither: look again every auto_interval.
+  void RunAuto() {
+    std::string last;
+    while (!stopping()) {
+      struct stat st;
+      std::string why, err;
+      Source chosen = Source::kAuto;
+      if (stat(options_.path.c_str(), &st) == 0) {
+        chosen = Source::kFile;
+        why = options_.path + " exists";
+      } else if (log::JournalHasPostfixEntries(options_.journal_directory,
+                                               &err)) {
+        chosen = Source::kJournal;
+        why =
+            options_.path + " does not exist, the journal has Postfix entries";
+      } else {
+        why = "no " + options_.path +
+              (err.empty() ? " and no Postfix entries in the journal"
+                           : " and " + err);
+      }
+      if (chosen != Source::kAuto) {
+        Log(LogLevel::kInfo, "log",
+            std::string("log source: ") +
+                (chosen == Source::kFile ? "file " + options_.path
+                                         : "journal") +
+                " (auto: " + why + ")");
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          SetSource(chosen);
+        }
+        chosen == Source::kFile ? RunFile() : RunJournal();
+        return;
+      }
+      if (why != last) {
+        Log(LogLevel::kInfo, "log",
+            "log source: none yet (auto: " + why + "); looking again every " +
+                std::to_string(options_.auto_interval.count() / 1000) + "s");
+        last = why;
+      }
+      if (!SleepFor(options_.auto_interval)) return;
     }
   }
 
@@ -221,7 +282,7 @@ void RegisterLogCollector(CollectorRegistry* registry) {
        [](const Config&, ConfigMap options, const CollectorContext&,
           std::string* err) -> std::unique_ptr<Collector> {
          LogOptions o;
-         std::string source = "file", start_at = "end";
+         std::string source = "auto", start_at = "end";
          if (!options.GetString("source", &source, err) ||
              !options.GetString("path", &o.path, err) ||
              !options.GetString("start_at", &start_at, err) ||
@@ -229,10 +290,13 @@ void RegisterLogCollector(CollectorRegistry* registry) {
                                 err) ||
              !options.GetInt("greylist_tracking_max", 0, 10000000,
                              &o.greylist_tracking_max, err) ||
-             !options.GetDuration("poll_interval", &o.poll_interval, err)) {
+             !options.GetDuration("poll_interval", &o.poll_interval, err) ||
+             !options.GetDuration("auto_interval", &o.auto_interval, err)) {
            return nullptr;
          }
-         if (source == "file") {
+         if (source == "auto") {
+           o.source = Source::kAuto;
+         } else if (source == "file") {
            o.source = Source::kFile;
          } else if (source == "journal") {
            o.source = Source::kJournal;
@@ -240,8 +304,14 @@ void RegisterLogCollector(CollectorRegistry* registry) {
            o.source = Source::kStdin;
          } else {
            *err = options.Where("source") +
-                  ": source must be file, journal or stdin, not \"" + source +
-                  "\"";
+                  ": source must be auto, file, journal or stdin, not \"" +
+                  source + "\"";
+           return nullptr;
+         }
+         if (o.auto_interval < std::chrono::seconds(1) ||
+             o.auto_interval > std::chrono::minutes(10)) {
+           *err = options.Where("auto_interval") +
+                  ": auto_interval must be between 1s and 10m";
            return nullptr;
          }
          o.source_name = source;

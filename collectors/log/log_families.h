@@ -12,12 +12,16 @@
 namespace mailflow::log {
 
 struct SourceState {
-  std::string source;          // file | journal | stdin
-  bool up = false;             // file open / journal open / stdin not at EOF
+  std::string source;  // file | journal | stdin | none (auto, undecided)
+  std::string
+      configured;    // the `source:` option: auto | file | journal | stdin
+  std::string path;  // the file, or the journal directory ("" = system)
+  bool up = false;   // file open / journal open / stdin not at EOF
   bool is_file = false;
-  FollowerState file;          // when is_file
-  uint64_t read_errors = 0;    // all sources
-  double last_line_time = 0;   // unix seconds when the last line was read; 0 never
+  FollowerState file;        // when is_file
+  uint64_t read_errors = 0;  // all sources
+  double last_line_time =
+      0;  // unix seconds when the last line was read; 0 never
 };
 
 void AppendLogFamilies(const LogStats& stats, const SourceState& source,

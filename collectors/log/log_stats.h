@@ -67,7 +67,8 @@ class LogStats {
   /// delay= per final status: index by DeliveryStatus (only
   /// sent/bounced/expired used).
   std::vector<CumulativeHistogram> message_delay;
-  uint64_t errors[kStatusCount][kDeferReasonCount] = {};
+  /// Failed attempts by status, transport (kTransports index) and reason.
+  uint64_t errors[kStatusCount][kTransportCount][kDeferReasonCount] = {};
   uint64_t connect_failures[kDeferReasonCount] = {};
   uint64_t tls_failures[kTlsProgramCount] = {};
   std::map<std::string, uint64_t, std::less<>>

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "collectors/common/metrics.h"
 #include "collectors/postfix/chroot_check.h"
 #include "collectors/postfix/config_findings.h"
+#include "collectors/postfix/postfix_findings.h"
+#include "lib/base/interfaces.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
 #include "lib/postfix/master_status.h"
@@ -29,6 +32,8 @@ struct PostfixOptions {
   std::string proc;
   std::string etc;
   std::vector<int64_t> smtp_ports;
+  /// `role:`; unset = auto (guessed from main.cf/master.cf).
+  std::optional<postfix::HostRole> role;
 };
 
 class PostfixCollector : public Collector {
@@ -66,16 +71,10 @@ class PostfixCollector : public Collector {
     };
     const std::string queue_directory = get("queue_directory");
 
-    MasterStatus master = ReadMasterStatus(
-        queue_directory, get("process_id_directory"), options_.proc);
-    LogOnChange(
-        LogLevel::kWarn, "postfix", "postfix/master",
-        master.running ? "" : "Postfix master is not running: " + master.detail,
-        "Postfix master is running");
-    AddGauge(out, "mailflow_postfix_up",
-             "Whether the Postfix master process is running (pid file in "
-             "the queue directory names a live process called master).",
-             master.running);
+    AddLivenessFamilies(
+        ReadMasterStatus(queue_directory, get("process_id_directory"),
+                         options_.proc),
+        out);
 
     const std::vector<InetService>& services = snapshot->inet_services;
     AddServices(pf, services, out);
@@ -86,50 +85,26 @@ class PostfixCollector : public Collector {
              "so smtpd cannot accept mail from other hosts.",
              IsLoopbackOnly(get("inet_interfaces")));
 
-    std::string mynetworks = get("mynetworks");
-    int public_networks =
-        CountPublicNetworks(postfix::MainCf::SplitList(mynetworks));
-    if (!main.IsSet("mynetworks")) {
-      // Derived from mynetworks_style: "host" trusts only this host. For
-      // "subnet"/"class" the networks are the host's own; only "class"
-      // (whole class A/B/C networks) is flagged, as it trusts strangers.
-      public_networks = get("mynetworks_style") == "class" ? 1 : 0;
-    }
-    AddGauge(out, "mailflow_postfix_mynetworks_public_addresses",
-             "Number of mynetworks entries outside loopback and private "
-             "address space: clients there may relay (open relay risk).",
-             public_networks);
+    AddMynetworksFamilies(main, InterfaceNetworks(), out);
+    AddRelayFamilies(*snapshot, out);
+    AddRoleFamily(*snapshot, options_.role, out);
+    AddOutboundRouteFamily(main, out);
 
-    FamilyBuilder relay(out, "mailflow_postfix_relay_restrictions_safe",
-                        "Whether an smtpd inet service refuses to relay for "
-                        "strangers: reject_unauth_destination or "
-                        "defer_unauth_destination before any permit, with "
-                        "the service's -o overrides applied.",
-                        MetricType::Gauge);
+    // Policy services in main.cf's lists and in the services' -o overrides.
     std::vector<std::string> restriction_values;
     for (const char* list : kRestrictionLists) {
       restriction_values.push_back(get(list));
     }
-    std::set<std::string> relay_seen;
     for (const InetService& s : services) {
-      if (!s.enabled || !s.smtpd || !relay_seen.insert(s.service).second) {
-        continue;
-      }
-      std::string e1, e2;
-      const std::string relay_list =
-          main.GetWithOverrides("smtpd_relay_restrictions", s.overrides, &e1);
-      const std::string rcpt_list = main.GetWithOverrides(
-          "smtpd_recipient_restrictions", s.overrides, &e2);
-      for (const auto& [name, value] : s.overrides) {
+      if (!s.enabled || !s.smtpd) continue;
+      for (const auto& override : s.overrides) {
         for (const char* list : kRestrictionLists) {
-          if (name == list) {
+          if (override.first == list) {
             restriction_values.push_back(
                 main.GetWithOverrides(list, s.overrides));
           }
         }
       }
-      relay.Add({{"service", s.service}},
-                RelayRestrictionsSafe(relay_list, rcpt_list));
     }
     PolicyServices policy = FindPolicyServices(restriction_values);
     AddGauge(out, "mailflow_postfix_policy_services",
@@ -168,6 +143,19 @@ class PostfixCollector : public Collector {
   }
 
  private:
+  // This host's addresses with their prefix lengths (mynetworks_style and
+  // "not this host" for mynetworks).
+  static std::vector<IpNetwork> InterfaceNetworks() {
+    std::vector<InterfaceAddress> ifs;
+    std::string err;
+    if (!ListInterfaceAddresses(&ifs, &err)) {
+      LogOnChange(LogLevel::kWarn, "postfix", "postfix/interfaces", err);
+    }
+    std::vector<IpNetwork> out;
+    for (const InterfaceAddress& a : ifs) out.push_back(a.network);
+    return out;
+  }
+
   void AddServices(const PostfixConfig& pf,
                    const std::vector<InetService>& services,
                    std::vector<prometheus::MetricFamily>* out) const {
@@ -248,12 +236,25 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
        [](const Config& config, ConfigMap options,
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
+         std::string role = "auto";
+         if (!options.GetString("role", &role, err)) return nullptr;
+         PostfixOptions o{config.paths.postfix_config_directory,
+                          config.paths.proc, config.paths.etc,
+                          config.smtp_ports, std::nullopt};
+         if (role != "auto") {
+           postfix::HostRole r;
+           if (!postfix::ParseHostRole(role, &r)) {
+             *err = options.Where("role") +
+                    ": role must be auto, mx, submission or null_client, "
+                    "not \"" +
+                    role + "\"";
+             return nullptr;
+           }
+           o.role = r;
+         }
          if (!options.Finish(err)) return nullptr;
-         return std::make_unique<PostfixCollector>(
-             PostfixOptions{config.paths.postfix_config_directory,
-                            config.paths.proc, config.paths.etc,
-                            config.smtp_ports},
-             context.postfix);
+         return std::make_unique<PostfixCollector>(std::move(o),
+                                                   context.postfix);
        }});
 }
 

@@ -55,10 +55,14 @@ struct SmtpOptions {
   std::string postfix_config_directory = "/etc/postfix";
   /// Control ports for port-25 block detection (empty: off).
   std::vector<uint16_t> port25_control_ports{587};
-  /// Self-probe addresses; `self_probe_auto` discovers interface addresses.
+  /// Self-probe addresses; `self_probe_auto`: the addresses and ports
+  /// Postfix's enabled smtpd services listen on for other hosts
+  /// (ExternalSmtpdAddresses), limited to self_probe_ports when those are
+  /// given.
   std::vector<Endpoint> self_probe_addresses;
   bool self_probe_auto = false;
   std::vector<uint16_t> self_probe_ports{25, 587, 465};
+  bool self_probe_ports_set = false;
   /// /probe: targets must lie in one of these networks and use one of the
   /// ports. Empty networks: every target is denied.
   std::vector<Cidr> probe_allowed_networks;

@@ -77,7 +77,8 @@ class SmtpCollector : public Collector {
   void Add(std::vector<PlannedProbe>* plan, std::set<SeriesKey>* seen,
            const char* direction, ProbeSpec spec);
   std::vector<Endpoint> RelayhostEndpoints();
-  std::vector<Endpoint> SelfAddresses();
+  /// The (address, port) pairs of the inbound self-probe.
+  std::vector<Endpoint> SelfEndpoints();
   std::vector<PlannedProbe> Plan();
   void RunRound();
 

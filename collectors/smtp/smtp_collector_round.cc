@@ -1,13 +1,11 @@
 // SmtpCollector's probe rounds: the targets of a round (Plan) and running
 // it (RunRound), including port-25 block detection.
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-
 #include <algorithm>
 
 #include "collectors/smtp/smtp_collector_internal.h"
+#include "lib/base/interfaces.h"
 #include "lib/base/log.h"
+#include "lib/postfix/listen_addresses.h"
 #include "lib/postfix/postfix_snapshot.h"
 
 namespace mailflow {
@@ -101,36 +99,46 @@ std::vector<Endpoint> SmtpCollector::RelayhostEndpoints() {
   return out;
 }
 
-std::vector<Endpoint> SmtpCollector::SelfAddresses() {
-  if (!options_->self_probe_auto) return options_->self_probe_addresses;
+std::vector<Endpoint> SmtpCollector::SelfEndpoints() {
   std::vector<Endpoint> out;
-  ifaddrs* ifs = nullptr;
-  if (getifaddrs(&ifs) != 0) {
-    LogOnChange(LogLevel::kWarn, kComponent, "smtp-ifaddrs",
-                "getifaddrs failed; no self-probe addresses");
+  if (!options_->self_probe_auto) {
+    for (const Endpoint& addr : options_->self_probe_addresses) {
+      for (uint16_t port : options_->self_probe_ports) {
+        Endpoint ep;
+        if (ParseIpLiteral(addr.host, port, &ep)) out.push_back(ep);
+      }
+    }
     return out;
   }
-  for (ifaddrs* i = ifs; i; i = i->ifa_next) {
-    if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK)) continue;
-    char buf[INET6_ADDRSTRLEN] = {};
-    int fam = i->ifa_addr->sa_family;
-    if (fam == AF_INET) {
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr,
-                buf, sizeof(buf));
-    } else if (fam == AF_INET6) {
-      auto* a6 = &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr;
-      if (IN6_IS_ADDR_LINKLOCAL(a6) || IN6_IS_ADDR_LOOPBACK(a6)) continue;
-      inet_ntop(AF_INET6, a6, buf, sizeof(buf));
-    } else {
-      continue;
+  std::string err;
+  auto snapshot = snapshots_->Get(options_->postfix_config_directory, &err);
+  std::vector<InterfaceAddress> interfaces;
+  if (snapshot && !ListInterfaceAddresses(&interfaces, &err))
+    snapshot = nullptr;
+  LogOnChange(LogLevel::kWarn, kComponent, "smtp-self-auto",
+              snapshot ? "" : "self_probe_addresses: auto: " + err,
+              "self_probe_addresses: auto works again");
+  if (!snapshot) return out;
+  std::vector<std::string> skipped;
+  const auto& ports = options_->self_probe_ports;
+  for (const auto& a : postfix::ExternalSmtpdAddresses(snapshot->config.main,
+                                                       snapshot->inet_services,
+                                                       interfaces, &skipped)) {
+    Endpoint ep;
+    const bool wanted =
+        !options_->self_probe_ports_set ||
+        std::find(ports.begin(), ports.end(), a.port) != ports.end();
+    if (wanted && a.port < 65536 && ParseIpLiteral(a.address, a.port, &ep)) {
+      out.push_back(ep);
     }
-    Endpoint e;
-    if (ParseIpLiteral(buf, 25, &e)) out.push_back(e);
   }
-  freeifaddrs(ifs);
-  std::sort(out.begin(), out.end(), [](const Endpoint& a, const Endpoint& b) {
-    return a.host < b.host;
-  });
+  std::string names;
+  for (const auto& s : skipped) names += (names.empty() ? "" : ", ") + s;
+  LogOnChange(LogLevel::kInfo, kComponent, "smtp-self-skipped",
+              names.empty() ? ""
+                            : "self_probe_addresses: auto: host names are "
+                              "not resolved, not probed: " +
+                                  names);
   return out;
 }
 
@@ -176,12 +184,8 @@ std::vector<PlannedProbe> SmtpCollector::Plan() {
       Add(&plan, &seen, "control", s);
     }
   }
-  for (const auto& addr : SelfAddresses()) {
-    for (uint16_t port : options_->self_probe_ports) {
-      Endpoint ep;
-      ParseIpLiteral(addr.host, port, &ep);
-      Add(&plan, &seen, "inbound", Spec(ep));
-    }
+  for (const Endpoint& ep : SelfEndpoints()) {
+    Add(&plan, &seen, "inbound", Spec(ep));
   }
   return plan;
 }

@@ -213,6 +213,7 @@ bool ParseSmtpOptions(const Config& config, ConfigMap m, SmtpOptions* out,
       }
     }
   }
+  o.self_probe_ports_set = m.Has("self_probe_ports");
   if (!GetPortList(&m, "self_probe_ports", &o.self_probe_ports, err)) {
     return false;
   }

@@ -41,6 +41,7 @@ std::vector<InetService> InetServices(const PostfixConfig& config) {
     s.port = e.port;
     s.chroot = e.chroot;
     s.overrides = e.overrides;
+    s.command = e.command;
     s.smtpd = e.command == "smtpd" || e.command == "postscreen";
     if (!e.enabled) {
       s.disabled_by = "comment";

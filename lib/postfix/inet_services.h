@@ -20,7 +20,8 @@ struct InetService {
   /// Why disabled: "comment" (commented out) or "master_service_disable".
   std::string disabled_by;
   bool chroot = false;
-  bool smtpd = false;  // runs smtpd (or postscreen): accepts SMTP
+  bool smtpd = false;   // runs smtpd (or postscreen): accepts SMTP
+  std::string command;  // master.cf's command: "smtpd", "postscreen", ...
   /// Configured to accept connections from other hosts (not loopback only).
   bool expect_external = false;
   std::vector<std::pair<std::string, std::string>> overrides;

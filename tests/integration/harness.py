@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -290,12 +291,14 @@ class Exporter:
         self.stop()
 
 
-def exporter_config(pf, smtp_ports=None, collectors=""):
+def exporter_config(pf, smtp_ports=None, collectors="", role="mx"):
     """A config for an exporter watching instance `pf` with every collector
     on its defaults, except what must not leak into tests: the log collector
-    follows the instance's own log, the dns collector reads a resolv.conf
-    naming 127.0.0.1 (never the host's resolver; it probes nothing anyway
-    without configured domains). `collectors` is extra YAML under
+    follows the instance's own log file, the dns collector reads a
+    resolv.conf naming 127.0.0.1 (never the host's resolver; it probes
+    nothing anyway without configured domains). The instance is declared an
+    MX (`role`; None: guessed from its main.cf, which for a private instance
+    on loopback says null_client). `collectors` is extra YAML under
     `collectors:` (indented by 2)."""
     resolv = os.path.join(pf.dir, "resolv.conf")
     with open(resolv, "w") as f:
@@ -304,8 +307,10 @@ def exporter_config(pf, smtp_ports=None, collectors=""):
     if smtp_ports is not None:
         text += "smtp_ports: [%s]\n" % ", ".join(str(p) for p in smtp_ports)
     text += ("collectors:\n"
-             "  log:\n    path: %s\n    start_at: beginning\n"
+             "  log:\n    source: file\n    path: %s\n    start_at: beginning\n"
              "  dns:\n    resolv_conf: %s\n" % (pf.log_file, resolv))
+    if role:
+        text += "  postfix:\n    role: %s\n" % role
     return text + collectors
 
 
@@ -315,6 +320,40 @@ def _port_listening(port, host="127.0.0.1"):
     with contextlib.closing(socket.socket()) as s:
         s.settimeout(0.2)
         return s.connect_ex((host, port)) == 0
+
+
+def make_postfix_dirs(obj, prefix):
+    """Sets obj.dir (a fresh directory), obj.etc, obj.spool, obj.data (owned
+    by postfix) and obj.log_file for a private Postfix instance."""
+    obj.dir = tmpdir(prefix)
+    os.chmod(obj.dir, 0o755)
+    obj.etc = os.path.join(obj.dir, "etc")
+    obj.spool = os.path.join(obj.dir, "spool")
+    obj.data = os.path.join(obj.dir, "data")
+    obj.log_file = os.path.join(obj.dir, "postfix.log")
+    for d in (obj.etc, obj.spool, obj.data):
+        os.makedirs(d)
+    shutil.chown(obj.data, "postfix", "postfix")
+
+
+def start_concurrently(fn, items, what, timeout=180):
+    """Calls fn(item) for every item in its own thread (independent Postfix
+    hosts start in parallel) and raises one AssertionError naming every
+    item whose call failed (str(item): the error)."""
+    errors = []
+
+    def call(item):
+        try:
+            fn(item)
+        except Exception as e:  # reported below, with the item's name
+            errors.append("%s: %s" % (item, e))
+    threads = [threading.Thread(target=call, args=(i,)) for i in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    if errors:
+        raise AssertionError("%s failed to start: %s" % (what, errors))
 
 
 class PostfixInstance:
@@ -328,15 +367,7 @@ class PostfixInstance:
     """
 
     def __init__(self, smtp_port=None, relay_port=None, main_cf_extra="", netns=None):
-        self.dir = tmpdir("mailflow-postfix-")
-        os.chmod(self.dir, 0o755)
-        self.etc = os.path.join(self.dir, "etc")
-        self.spool = os.path.join(self.dir, "spool")
-        self.data = os.path.join(self.dir, "data")
-        self.log_file = os.path.join(self.dir, "postfix.log")
-        for d in (self.etc, self.spool, self.data):
-            os.makedirs(d)
-        shutil.chown(self.data, "postfix", "postfix")
+        make_postfix_dirs(self, "mailflow-postfix-")
         self.netns = netns  # run the instance inside this network namespace
         self.smtp_port = smtp_port or free_port()
         self.relay_port = relay_port or free_port()
@@ -648,3 +679,27 @@ class Alertmanager:
 
     def stop(self):
         terminate(self.proc)
+
+
+def _duration_seconds(text):
+    return sum(int(n) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[u]
+               for n, u in re.findall(r"(\d+)([smhd])", text))
+
+
+def scaled_rules(dest_dir, divisor=60):
+    """The shipped alert rules with every `for:` divided by `divisor` (at
+    least 1s), plus the recording rules: alerts keep their hysteresis against
+    transients (5m -> 5s), only faster. Expressions are untouched."""
+    out = []
+    for name in sorted(os.listdir(RULES_DIR)):
+        if not name.endswith(".yml") or name.endswith("_test.yml"):
+            continue
+        with open(os.path.join(RULES_DIR, name)) as f:
+            text = re.sub(r"(?m)^(\s+for:\s*)(\S+)", lambda m: "%s%ds" % (
+                m.group(1), max(1, _duration_seconds(m.group(2)) // divisor)), f.read())
+        path = os.path.join(dest_dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        out.append(path)
+    return out + [os.path.join(RECORDING_DIR, n) for n in sorted(os.listdir(RECORDING_DIR))
+                  if n.endswith(".yml") and not n.endswith("_test.yml")]

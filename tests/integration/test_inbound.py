@@ -142,7 +142,7 @@ class InboundTest(unittest.TestCase):
             self.assertEqual(m.get("mailflow_listen_port_listening", port=self.port), 0)
             # Mismatches are only judged while the master runs.
             self.assertEqual(set(self.mismatches(m).values()), {0})
-            self.assertIn("Postfix master is not running", self.exporter.log())
+            self.assertIn("Postfix master: down", self.exporter.log())
         finally:
             self.pf.start()
         self.assertEqual(self.scrape().get("mailflow_postfix_up"), 1)

@@ -186,7 +186,9 @@ collectors:
         self.assertEqual(errors, {"connection_refused": 2, "connection_timed_out": 1,
                                   "host_not_found": 1, "greylisted": 1})
         self.assertEqual(m.get("mailflow_log_delivery_errors_total", status="bounced",
-                               reason="other"), 2)
+                               reason="other", transport="smtp"), 1)
+        self.assertEqual(m.get("mailflow_log_delivery_errors_total", status="bounced",
+                               reason="other", transport="error"), 1)
         self.assertEqual(m.get("mailflow_log_smtp_connect_failures_total",
                                reason="connection_refused"), 2)
         self.assertEqual(m.get("mailflow_log_smtp_connect_failures_total",

@@ -2,17 +2,22 @@
 dashboards/alerts/log.yml (with `for:` shortened) and the Deliveries row
 (dashboards/grafana/rows/40-log.json).
 
-Three exporters follow three logs:
-  bad      a log written while the test runs: connections refused and timed
-           out, slow connection setup (delays= phase c 9 s), bounces,
-           greylisting that lasts an hour (delay= 10 s, then 3610 s);
-  good     fast successful deliveries only;
-  stalled  a log file that does not exist.
-bad must raise exactly the five delivery alerts, stalled LogSourceStalled,
-good nothing; every query of the dashboard row returns data.
+Three exporters:
+  bad      follows a log written while the test runs: connections refused
+           and timed out, slow connection setup (delays= phase c 9 s),
+           bounces, greylisting that lasts an hour (delay= 10 s, then 3610 s);
+  good     follows fast successful deliveries only;
+  stalled  watches a real Postfix instance whose mail moves (every message
+           deferred, the queue grows) but follows a file Postfix does not log
+           to: the log is silent while mail moves.
+bad must raise exactly the five delivery alerts, stalled LogSourceStalled
+(problem "silent"), good nothing; every query of the dashboard row returns
+data. (A missing file alone, a quiet server or a fresh exporter must not
+fire LogSourceStalled: dashboards/alerts/log_test.yml and the healthy corpus.)
 """
 import os
 import shutil
+import subprocess
 import threading
 import time
 import unittest
@@ -20,6 +25,7 @@ import unittest
 import harness
 
 RULES = os.path.join(harness.SOURCE_DIR, "dashboards", "alerts", "log.yml")
+RECORDING = os.path.join(harness.SOURCE_DIR, "dashboards", "recording", "mailflow.yml")
 BAD_ALERTS = {"DeliveryFailuresConnectionRefused", "DeliveryFailuresConnectionTimedOut",
               "SlowConnectionSetup", "GreylistingDelaysHigh", "BounceRateHigh"}
 
@@ -73,11 +79,16 @@ class LogPrometheusTest(unittest.TestCase):
         args = ["--collector.disable-defaults", "--collector.log"]
         cls.bad = harness.Exporter(args=args, config=cfg % cls.bad_log).start()
         cls.good = harness.Exporter(args=args, config=cfg % cls.good_log).start()
+        cls.pf = harness.PostfixInstance().start()
+        wrong = os.path.join(d, "not-the-postfix.log")
+        open(wrong, "w").close()
         cls.stalled = harness.Exporter(
-            args=args, config=cfg % os.path.join(d, "missing", "mail.log")).start()
+            args=["--collector.disable-defaults", "--collector.log", "--collector.queue"],
+            config="paths:\n  postfix_config_directory: %s\n" % cls.pf.etc +
+            "collectors:\n  log:\n    source: file\n    path: %s\n" % wrong).start()
         rules_dir = harness.tmpdir("mailflow-log-rules-")
         shutil.copy(RULES, rules_dir)
-        rules = harness.fast_rules(harness.tmpdir(), rules_dir=rules_dir)
+        rules = harness.fast_rules(harness.tmpdir(), rules_dir=rules_dir) + [RECORDING]
         cls.prom = harness.Prometheus(
             [cls.bad.address, cls.good.address, cls.stalled.address], rules).start()
         cls.stop_feeding = threading.Event()
@@ -89,6 +100,9 @@ class LogPrometheusTest(unittest.TestCase):
                     f.write(bad_lines(i))
                 with open(cls.good_log, "a") as f:
                     f.write(good_lines(i))
+                if i % 4 == 0:  # mail into the stalled instance: deferred
+                    subprocess.run(["sendmail", "-C", cls.pf.etc, "-f", "a@x.test",
+                                    "b@y.test"], input=b"Subject: x\n\nx\n", timeout=30)
                 i += 1
                 cls.stop_feeding.wait(0.5)
         cls.feeder = threading.Thread(target=feed, daemon=True)
@@ -100,17 +114,23 @@ class LogPrometheusTest(unittest.TestCase):
         cls.stop_feeding.set()
         cls.feeder.join(10)
         cls.prom.stop()
+        cls.pf.stop()
 
     def alertnames(self, exp):
         return {a["alertname"] for a in self.prom.firing() if a.get("instance") == exp.address}
 
     def test_alerts(self):
-        harness.wait_for(lambda: BAD_ALERTS <= self.alertnames(self.bad) and
-                         "LogSourceStalled" in self.alertnames(self.stalled), 90, interval=0.5,
-                         what="log alerts (firing: %s)" % self.prom.firing())
+        try:
+            harness.wait_for(lambda: BAD_ALERTS <= self.alertnames(self.bad) and
+                             "LogSourceStalled" in self.alertnames(self.stalled), 90,
+                             interval=0.5, what="log alerts")
+        except TimeoutError:
+            raise AssertionError("firing: %s" % self.prom.firing())
         time.sleep(3)
         self.assertEqual(self.alertnames(self.bad), BAD_ALERTS)
         self.assertEqual(self.alertnames(self.stalled), {"LogSourceStalled"})
+        self.assertEqual({a["problem"] for a in self.prom.firing()
+                          if a.get("instance") == self.stalled.address}, {"silent"})
         self.assertEqual(self.alertnames(self.good), set())
 
     def test_dashboard_row_queries_return_data(self):

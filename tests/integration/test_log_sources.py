@@ -7,6 +7,8 @@
   that appears after the exporter started; skipped with the reason when the
   tool is missing.
 - stdin: lines piped into the exporter.
+- auto: the journal on a host without the file (once Postfix has logged
+  there), the file when it exists.
 """
 import os
 import subprocess
@@ -33,7 +35,8 @@ class FileSourceTest(unittest.TestCase):
     def test_rotation_while_writing_counts_every_line_once(self):
         d = tmpdir()
         path = os.path.join(d, "mail.log")
-        ex = exporter_for("collectors:\n  log:\n    path: %s\n    poll_interval: 20ms\n" % path)
+        ex = exporter_for("collectors:\n  log:\n    source: file\n    path: %s\n"
+                          "    poll_interval: 20ms\n" % path)
         ex.start()
         m = ex.scrape()
         self.assertEqual(m.get("mailflow_log_source_up", source="file"), 0)  # absent: fine
@@ -104,7 +107,8 @@ class FileSourceTest(unittest.TestCase):
         with open(path, "w") as f:
             for i in range(10):
                 f.write(SENT % qid(i))
-        ex = exporter_for("collectors:\n  log:\n    path: %s\n    poll_interval: 20ms\n" % path)
+        ex = exporter_for("collectors:\n  log:\n    source: file\n    path: %s\n"
+                          "    poll_interval: 20ms\n" % path)
         ex.start()
         wait_for(lambda: ex.scrape().get("mailflow_log_source_up", source="file") == 1, 10)
         with open(path, "a") as f:
@@ -121,7 +125,7 @@ class FileSourceTest(unittest.TestCase):
         p = subprocess.run([EXPORTER, "--config.file=" + cfg, "--config.check"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn(cfg + ":3:5: source must be file, journal or stdin, not \"syslog\"",
+        self.assertIn(cfg + ":3:5: source must be auto, file, journal or stdin, not \"syslog\"",
                       p.stdout)
 
 
@@ -163,6 +167,65 @@ class JournalSourceTest(unittest.TestCase):
             ex.scrape()), 15, what="entry from the new journal file")
         self.assertEqual(m.get("mailflow_log_smtp_connect_failures_total",
                                reason="connection_refused"), 1)
+
+
+class AutoSourceTest(unittest.TestCase):
+    """source: auto (the default): the file if it exists, else the journal
+    once it holds Postfix entries; which one is exported and logged."""
+
+    def setUp(self):
+        if not os.access(REMOTE, os.X_OK):
+            self.skipTest("%s missing (package systemd-journal-remote)" % REMOTE)
+        self.dir = tmpdir()
+        self.journal = os.path.join(self.dir, "journal")
+        os.makedirs(self.journal)
+        self.path = os.path.join(self.dir, "mail.log")
+        self.msg = SENT.split(": ", 1)[1].strip()
+
+    def exporter(self):
+        ex = exporter_for("collectors:\n  log:\n    path: %s\n    journal_directory: %s\n"
+                          "    start_at: beginning\n    poll_interval: 50ms\n"
+                          "    auto_interval: 1s\n" % (self.path, self.journal))
+        ex.start()
+        return ex
+
+    def source(self, m):
+        series = [labels for labels, v in m.find("mailflow_log_source_info") if v == 1]
+        self.assertEqual(len(series), 1, series)
+        return series[0]
+
+    def test_journal_only_host(self):
+        # No mail.log; the journal has no Postfix entry yet (a fresh server).
+        write_journal(os.path.join(self.journal, "a.journal"),
+                      export_entry(1700000000000000, "sshd", "Accepted publickey for root"))
+        ex = self.exporter()
+        m = wait_for(lambda: (lambda m: m.has("mailflow_log_source_info") and m)(ex.scrape()), 10)
+        self.assertEqual(self.source(m), {"source": "none", "configured": "auto", "path": ""})
+        self.assertEqual(m.get("mailflow_log_lines_total"), 0)
+        # Postfix logs its first lines: the journal is followed from then on.
+        write_journal(os.path.join(self.journal, "b.journal"),
+                      export_entry(1700000001000000, "postfix/smtp", self.msg % qid(1)))
+        m = wait_for(lambda: (lambda m: m.get("mailflow_log_lines_total") == 1 and m)(
+            ex.scrape()), 20, what="the journal chosen and read")
+        self.assertEqual(self.source(m), {"source": "journal", "configured": "auto",
+                                          "path": self.journal})
+        self.assertEqual(m.get("mailflow_log_source_up", source="journal"), 1)
+        self.assertIn("log source: journal (auto: %s does not exist, the journal has Postfix "
+                      "entries)" % self.path, ex.log())
+
+    def test_file_wins_when_it_exists(self):
+        write_journal(os.path.join(self.journal, "a.journal"),
+                      export_entry(1700000000000000, "postfix/smtp", self.msg % qid(1)))
+        with open(self.path, "w") as f:
+            f.write(SENT % qid(2))
+            f.write(SENT % qid(3))
+        ex = self.exporter()
+        m = wait_for(lambda: (lambda m: m.get("mailflow_log_lines_total") == 2 and m)(
+            ex.scrape()), 20, what="the file chosen and read")
+        self.assertEqual(self.source(m), {"source": "file", "configured": "auto",
+                                          "path": self.path})
+        self.assertEqual(m.get("mailflow_log_source_up", source="file"), 1)
+        self.assertIn("log source: file", ex.log())
 
 
 class StdinSourceTest(unittest.TestCase):

@@ -255,18 +255,39 @@ collectors:
             self.assertIn(want, body)
 
     def test_self_probe_addresses_auto(self):
+        """auto probes what Postfix is configured to listen on: the enabled
+        smtpd services' ports (25 and 587, not the commented-out 465 nor
+        the loopback-only 2525) on inet_interfaces' addresses of the
+        inet_protocols families (not the global IPv6 address the host also
+        has: inet_protocols = ipv4), never loopback."""
+        dev = [l.split(":")[1].strip().split("@")[0]
+               for l in self.net.exec_a(["ip", "-o", "link"]).splitlines()
+               if ": lo:" not in l][0]
+        self.net.exec_a(["ip", "addr", "add", "2001:db8:77::1/64", "dev", dev, "nodad"])
+        pfdir = os.path.join(self.dir, "postfix-auto")
+        os.makedirs(pfdir)
+        with open(os.path.join(pfdir, "main.cf"), "w") as f:
+            f.write("inet_interfaces = all\ninet_protocols = ipv4\n")
+        with open(os.path.join(pfdir, "master.cf"), "w") as f:
+            f.write("smtp inet n - n - - smtpd\n"
+                    "submission inet n - n - - smtpd\n"
+                    "#smtps inet n - n - - smtpd\n"
+                    "127.0.0.1:2525 inet n - n - - smtpd\n")
         e = NsExporter(self.net.a, config="""
+paths:
+  postfix_config_directory: %s
 collectors:
   smtp:
     interval: 1h
     timeout: 2s
     self_probe_addresses: auto
-    self_probe_ports: [25, 587]
-""").start()
+""" % pfdir).start()
         m = e.wait_round()
         A = self.net.addr_a
-        self.assertEqual(m.get("mailflow_smtp_targets", direction="inbound"), 2)  # lo skipped
-        self.assertEqual(last_result(m, "inbound", A, 25), "refused")
+        inbound = {(l["target"], l["port"]) for l, v in m.find("mailflow_smtp_probe_success",
+                                                               direction="inbound")}
+        self.assertEqual(inbound, {(A, "25"), (A, "587")})
+        self.assertEqual(last_result(m, "inbound", A, 25), "refused")  # 127.0.0.1 only
         self.assertEqual(last_result(m, "inbound", A, 587), "ok")
         e.stop()
 

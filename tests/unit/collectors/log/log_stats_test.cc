@@ -41,10 +41,11 @@ TEST(LogStatsTest, DelaysObservedOnFinalStatusesOnly) {
   for (int k = 0; k < 4; ++k) EXPECT_EQ(s.phase_delay[k].count(), 2u);
   EXPECT_DOUBLE_EQ(s.phase_delay[2].sum(), 0.6);
   EXPECT_EQ(s.message_delay[int(DeliveryStatus::kSent)].count(), 1u);
-  EXPECT_EQ(s.errors[int(DeliveryStatus::kDeferred)]
+  EXPECT_EQ(s.errors[int(DeliveryStatus::kDeferred)][T("smtp")]
                     [int(DeferReason::kConnectionRefused)],
             1u);
-  EXPECT_EQ(s.errors[int(DeliveryStatus::kBounced)][int(DeferReason::kOther)],
+  EXPECT_EQ(s.errors[int(DeliveryStatus::kBounced)][T("smtp")]
+                    [int(DeferReason::kOther)],
             1u);
 }
 
@@ -190,10 +191,11 @@ TEST(LogStatsTest, RealPostfixCorpusGoldenCounts) {
   EXPECT_EQ(s.deliveries[int(DeliveryStatus::kBounced)][T("smtp")], 1u);
   EXPECT_EQ(s.deliveries[int(DeliveryStatus::kBounced)][T("error")], 1u);
   const int d = int(DeliveryStatus::kDeferred);
-  EXPECT_EQ(s.errors[d][int(DeferReason::kConnectionRefused)], 2u);
-  EXPECT_EQ(s.errors[d][int(DeferReason::kConnectionTimedOut)], 1u);
-  EXPECT_EQ(s.errors[d][int(DeferReason::kHostNotFound)], 1u);
-  EXPECT_EQ(s.errors[d][int(DeferReason::kGreylisted)], 1u);
+  const int smtp = T("smtp");
+  EXPECT_EQ(s.errors[d][smtp][int(DeferReason::kConnectionRefused)], 2u);
+  EXPECT_EQ(s.errors[d][smtp][int(DeferReason::kConnectionTimedOut)], 1u);
+  EXPECT_EQ(s.errors[d][smtp][int(DeferReason::kHostNotFound)], 1u);
+  EXPECT_EQ(s.errors[d][smtp][int(DeferReason::kGreylisted)], 1u);
   EXPECT_EQ(s.connect_failures[int(DeferReason::kConnectionRefused)], 2u);
   EXPECT_EQ(s.connect_failures[int(DeferReason::kConnectionTimedOut)], 1u);
   // 8 messages + 1 rejected session + 1 readiness probe on each port.
