@@ -16,6 +16,30 @@
 namespace mailflow {
 namespace {
 
+// Whether `flag` was given on the command line (as "FLAG VALUE" or
+// "FLAG=VALUE"), as opposed to through its environment variable.
+bool OnCommandLine(int argc, char** argv, std::string_view flag) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a.substr(0, flag.size()) == flag &&
+        (a.size() == flag.size() || a[flag.size()] == '=')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A collector setting that a flag or an environment variable can set over
+// the config file (for containers: docker run -e, Kubernetes env).
+struct OverrideFlag {
+  const char* collector;
+  const char* key;
+  const char* env;
+  const char* help;
+  std::string value;
+};
+
 std::string VersionString() {
   return std::string("mailflow_exporter, version ") + ExporterVersion() +
          " (revision " + ExporterRevision() + ")";
@@ -39,9 +63,12 @@ int Main(int argc, char** argv) {
   std::string web_config_file;
   std::string log_level = "info";
   std::vector<std::string> listen;
+  // Environment variables: the flag on the command line wins, then the
+  // variable, then the config file, then the default.
   app.add_option("--web.listen-address", listen,
                  "Address to listen on for the web interface and telemetry; "
-                 "repeatable. Default :10029.");
+                 "repeatable. Default :10029.")
+      ->envname("MAILFLOW_WEB_LISTEN_ADDRESS");
   app.add_option("--web.telemetry-path", http.telemetry_path,
                  "Path under which to expose metrics.")
       ->capture_default_str();
@@ -49,15 +76,37 @@ int Main(int argc, char** argv) {
                  "Path to a configuration file that enables TLS, basic "
                  "authentication and extra headers (Prometheus "
                  "exporter-toolkit format). Re-read on SIGHUP and POST "
-                 "/-/reload.");
+                 "/-/reload.")
+      ->envname("MAILFLOW_WEB_CONFIG_FILE");
   app.add_option("--config.file", options.config_file,
-                 "YAML configuration file. Default: the embedded defaults.");
+                 "YAML configuration file. Default: the embedded defaults.")
+      ->envname("MAILFLOW_CONFIG_FILE");
   app.add_flag("--config.check", config_check,
                "Validate the configuration and exit (0 valid, 1 invalid).");
   app.add_option("--log.level", log_level,
                  "Only log messages with the given severity or above: debug, "
                  "info, warn, error.")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("MAILFLOW_LOG_LEVEL");
+  OverrideFlag overrides[] = {
+      {"log",
+       "source",
+       "MAILFLOW_LOG_SOURCE",
+       "Where the log collector reads Postfix's log, over the config file's "
+       "collectors.log.source.",
+       {}},
+      {"log",
+       "path",
+       "MAILFLOW_LOG_PATH",
+       "The log file the log collector follows, over the config file's "
+       "collectors.log.path.",
+       {}},
+  };
+  for (OverrideFlag& o : overrides) {
+    app.add_option(std::string("--collector.") + o.collector + "." + o.key,
+                   o.value, o.help)
+        ->envname(o.env);
+  }
   app.add_flag("--collector.disable-defaults",
                options.selection.disable_defaults,
                "Disable all collectors not explicitly enabled.");
@@ -80,6 +129,16 @@ int Main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
   if (!listen.empty()) http.listen_addresses = listen;
+  for (const OverrideFlag& o : overrides) {
+    if (o.value.empty()) continue;
+    const std::string flag =
+        std::string("--collector.") + o.collector + "." + o.key;
+    options.overrides.push_back(
+        {o.collector, o.key, o.value,
+         OnCommandLine(argc, argv, flag)
+             ? flag
+             : std::string("environment variable ") + o.env});
+  }
   if (http.telemetry_path.empty() || http.telemetry_path[0] != '/') {
     std::fprintf(stderr, "--web.telemetry-path must start with '/'\n");
     return 1;
@@ -129,6 +188,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", err.c_str());
       return 1;
     }
+    ApplyOverrides(options.overrides, &config);
     if (!CollectorSet::Build(registry, config, options.selection, &err)) {
       std::fprintf(stderr, "%s\n", err.c_str());
       return 1;

@@ -22,8 +22,8 @@ TEST(ConfigMapTest, TypedGetters) {
   ConfigMap m;
   std::string err;
   ASSERT_TRUE(ConfigMap::Parse(
-      "b: true\ns: hello\ni: 42\nd: 1m30s\nl: [a, b]\nn: [25, 587]\n",
-      "c.yml", &m, &err))
+      "b: true\ns: hello\ni: 42\nd: 1m30s\nl: [a, b]\nn: [25, 587]\n", "c.yml",
+      &m, &err))
       << err;
   bool b = false;
   std::string s;
@@ -32,8 +32,8 @@ TEST(ConfigMapTest, TypedGetters) {
   std::vector<std::string> l;
   std::vector<int64_t> n;
   ASSERT_TRUE(m.GetBool("b", &b, &err) && m.GetString("s", &s, &err) &&
-              m.GetInt("i", 0, 100, &i, &err) &&
-              m.GetDuration("d", &d, &err) && m.GetStringList("l", &l, &err) &&
+              m.GetInt("i", 0, 100, &i, &err) && m.GetDuration("d", &d, &err) &&
+              m.GetStringList("l", &l, &err) &&
               m.GetIntList("n", 1, 65535, &n, &err))
       << err;
   EXPECT_TRUE(b);
@@ -61,12 +61,14 @@ TEST(ConfigMapTest, ErrorsNameFileLineAndColumn) {
   std::chrono::milliseconds d;
   ASSERT_TRUE(ConfigMap::Parse("t: 10 s\n", "c.yml", &m, &err));
   EXPECT_FALSE(m.GetDuration("t", &d, &err));
-  EXPECT_EQ(err, "c.yml:1:4: \"t\" must be a duration such as 500ms, 10s or 5m");
+  EXPECT_EQ(err,
+            "c.yml:1:4: \"t\" must be a duration such as 500ms, 10s or 5m");
 
   std::vector<int64_t> n;
   ASSERT_TRUE(ConfigMap::Parse("ports:\n  - 25\n  - x\n", "c.yml", &m, &err));
   EXPECT_FALSE(m.GetIntList("ports", 1, 65535, &n, &err));
-  EXPECT_EQ(err, "c.yml:3:5: items of \"ports\" must be an integer from 1 to 65535");
+  EXPECT_EQ(err,
+            "c.yml:3:5: items of \"ports\" must be an integer from 1 to 65535");
 }
 
 TEST(ConfigMapTest, UnknownKeyIsAnError) {
@@ -145,8 +147,64 @@ TEST(ConfigTest, MissingFileNamesIt) {
   Config c;
   std::string err;
   EXPECT_FALSE(LoadConfigFile("/nonexistent/mailflow.yml", &c, &err));
-  EXPECT_EQ(err,
-            "/nonexistent/mailflow.yml: cannot read: No such file or directory");
+  EXPECT_EQ(
+      err, "/nonexistent/mailflow.yml: cannot read: No such file or directory");
+}
+
+TEST(ConfigMapTest, OverrideReplacesTheFileValueAndNamesItsOrigin) {
+  ConfigMap m;
+  std::string err;
+  ASSERT_TRUE(ConfigMap::Parse("source: file\npath: /var/log/mail.log\n",
+                               "c.yml", &m, &err));
+  const ConfigMap file_only = m;
+  m.Override("source", "stdin", "environment variable MAILFLOW_LOG_SOURCE");
+  std::string source, path;
+  ASSERT_TRUE(m.GetString("source", &source, &err) &&
+              m.GetString("path", &path, &err))
+      << err;
+  EXPECT_EQ(source, "stdin");
+  EXPECT_EQ(path, "/var/log/mail.log");
+  EXPECT_TRUE(m.Finish(&err)) << err;
+  EXPECT_EQ(m.Where("source"), "environment variable MAILFLOW_LOG_SOURCE");
+  EXPECT_EQ(m.Where("path"), "c.yml:2:1");
+
+  // Copies made before the override keep the file's value.
+  ConfigMap copy = file_only;
+  ASSERT_TRUE(copy.GetString("source", &source, &err));
+  EXPECT_EQ(source, "file");
+
+  // Type errors name the origin, not a line of the file.
+  bool b;
+  m.Override("follow", "maybe", "--collector.log.follow");
+  EXPECT_FALSE(m.GetBool("follow", &b, &err));
+  EXPECT_EQ(err, "--collector.log.follow: \"follow\" must be true or false");
+}
+
+TEST(ConfigMapTest, OverrideOfAnAbsentSectionAndUnreadOverride) {
+  ConfigMap m;  // no such section in the file
+  std::string err;
+  m.Override("sorce", "stdin", "--collector.log.sorce");
+  EXPECT_FALSE(m.empty());
+  EXPECT_TRUE(m.Has("sorce"));
+  EXPECT_FALSE(m.Finish(&err));
+  EXPECT_EQ(err, "--collector.log.sorce: unknown key \"sorce\"");
+}
+
+TEST(ConfigTest, ApplyOverridesCreatesTheCollectorSection) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(ParseConfig("collectors:\n  log:\n    source: file\n", "c.yml",
+                          &c, &err));
+  ApplyOverrides({{"log", "source", "journal", "MAILFLOW_LOG_SOURCE"},
+                  {"queue", "top_domains", "3", "--x"}},
+                 &c);
+  std::string source;
+  int64_t top = 0;
+  ASSERT_TRUE(c.collectors["log"].options.GetString("source", &source, &err));
+  EXPECT_EQ(source, "journal");
+  ASSERT_TRUE(
+      c.collectors["queue"].options.GetInt("top_domains", 0, 9, &top, &err));
+  EXPECT_EQ(top, 3);
 }
 
 }  // namespace
