@@ -68,7 +68,7 @@ bool OpenMap(const YAML::Node& node, const std::string& source,
     const std::string key = kv.first.Scalar();
     if (!seen.insert(key).second) {
       return Fail(err, At(source, kv.first.Mark()),
-                  std::string("duplicate key ") + Quote(key));
+                  std::string("duplicate key ").append(Quote(key)));
     }
   }
   return true;
@@ -326,7 +326,8 @@ bool ConfigMap::GetMap(std::string_view key, ConfigMap* out, std::string* err) {
 bool ConfigMap::Finish(std::string* err) const {
   for (const std::string& key : Keys()) {
     if (!impl_->read.count(key)) {
-      return Fail(err, Where(key), std::string("unknown key ") + Quote(key));
+      return Fail(err, Where(key),
+                  std::string("unknown key ").append(Quote(key)));
     }
   }
   return true;

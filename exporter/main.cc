@@ -10,7 +10,9 @@
 
 #include "collectors/common/log.h"
 #include "collectors/registry.h"
+#include "exporter/capabilities.h"
 #include "exporter/exporter.h"
+#include "exporter/health_check.h"
 #include "exporter/http_server.h"
 
 namespace mailflow {
@@ -83,6 +85,11 @@ int Main(int argc, char** argv) {
       ->envname("MAILFLOW_CONFIG_FILE");
   app.add_flag("--config.check", config_check,
                "Validate the configuration and exit (0 valid, 1 invalid).");
+  bool health_check = false;
+  app.add_flag("--health-check", health_check,
+               "Ask the exporter running with these --web.* settings for "
+               "/-/healthy and exit 0 if it answers (200, or 401 with basic "
+               "auth), else 1; for container HEALTHCHECKs.");
   app.add_option("--log.level", log_level,
                  "Only log messages with the given severity or above: debug, "
                  "info, warn, error.")
@@ -177,6 +184,15 @@ int Main(int argc, char** argv) {
     http.web = std::move(web);
   }
 
+  if (health_check) {
+    DropAllCapabilities();
+    std::string message;
+    const bool healthy =
+        CheckHealth(http, std::chrono::milliseconds(5000), &message);
+    std::printf("%s: %s\n", healthy ? "healthy" : "unhealthy", message.c_str());
+    return healthy ? 0 : 1;
+  }
+
   if (config_check) {
     Config config;
     std::string err;
@@ -199,6 +215,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
+  // Before the exporter starts its threads, which inherit the result.
+  const CapabilityReport caps = SetUpCapabilities();
   Exporter exporter(registry, options);
   std::string err;
   if (!exporter.Init(&err)) {
@@ -217,6 +235,8 @@ int Main(int argc, char** argv) {
     collectors += (collectors.empty() ? "" : ",") + n;
   }
   Log(LogLevel::kInfo, "", VersionString());
+  Log(caps.error.empty() ? LogLevel::kInfo : LogLevel::kWarn, "",
+      DescribeCapabilities(caps));
   Log(LogLevel::kInfo, "config",
       "loaded " + exporter.config_source() + "; collectors: " + collectors);
   for (const auto& a : server.bound_addresses()) {
