@@ -8,12 +8,12 @@
 #include <iostream>
 #include <memory>
 
-#include "collectors/common/log.h"
 #include "collectors/registry.h"
 #include "exporter/capabilities.h"
 #include "exporter/exporter.h"
 #include "exporter/health_check.h"
 #include "exporter/http_server.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 namespace {
