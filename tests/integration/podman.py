@@ -90,15 +90,16 @@ class Podman:
                     _timed("import " + tag, lambda: self(
                         "import", "--change", 'CMD ["bash"]', BASE_TAR, tag, timeout=300))
 
-    def build_image(self, tag=IMAGE):
+    def build_image(self, tag=IMAGE, rev=None):
         """Builds the repository's Dockerfile (the working tree, as it is) with
-        -j2, from the base images, never pulling. Returns the build output."""
+        -j2, from the base images, never pulling, labelled with revision
+        `rev` (default: git's HEAD now). Returns the build output."""
         self.base_images()
         with _locked("image"):
             out = _timed("podman build", lambda: self(
                 "build", "--pull=never", "--network=host", "--format=docker",
                 "--build-arg", "JOBS=2", "--build-arg", "VERSION=" + project_version(),
-                "--build-arg", "REVISION=" + revision(), "-t", tag, SOURCE_DIR,
+                "--build-arg", "REVISION=" + (rev or revision()), "-t", tag, SOURCE_DIR,
                 timeout=3600))
             # Layers of earlier builds of the tag would pile up in BUILD_DIR.
             self("image", "prune", "-f", check=False)

@@ -79,7 +79,8 @@ class ImageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.podman = Podman()
-        cls.podman.build_image()
+        cls.revision = revision()  # HEAD may move while the image builds
+        cls.podman.build_image(rev=cls.revision)
         cls.ns = make_netns()
         run(["ip", "netns", "exec", cls.ns, "nft", "-f", "-"], input=RULESET)
         cls.pf = PostfixInstance(netns=cls.ns)
@@ -266,7 +267,7 @@ class ImageTest(unittest.TestCase):
         inspect = json.loads(self.podman("image", "inspect", IMAGE))[0]
         labels = inspect["Labels"]
         self.assertEqual(labels["org.opencontainers.image.version"], project_version())
-        self.assertEqual(labels["org.opencontainers.image.revision"], revision())
+        self.assertEqual(labels["org.opencontainers.image.revision"], self.revision)
         self.assertEqual(labels["org.opencontainers.image.title"], "mailflow_exporter")
         self.assertEqual(inspect["Config"]["User"], "10029:10029")
         self.assertEqual(inspect["Config"]["Entrypoint"], ["/usr/bin/mailflow_exporter"])
