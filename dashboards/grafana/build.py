@@ -4,7 +4,8 @@
 Each rows/NN-name.json is a JSON list of Grafana panels: a {"type": "row"}
 panel first, then its panels with gridPos {x, w, h} and an optional y relative
 to the row. This script assigns absolute y positions and panel ids, and wraps
-the rows in the dashboard (fixed uid, datasource/job/instance variables).
+the rows in the dashboard (fixed uid, datasource/job/instance/postfix_instance
+variables).
 
   build.py          write mailflow.json
   build.py --check  exit 1 if mailflow.json is not what the rows produce
@@ -36,6 +37,11 @@ def variables():
         query_var("job", "Job", "label_values(mailflow_exporter_build_info, job)"),
         query_var("instance", "Instance",
                   'label_values(mailflow_exporter_build_info{job=~"$job"}, instance)'),
+        # The Postfix instances of a multi-instance host (postmulti); the
+        # queue and log panels filter on it.
+        query_var("postfix_instance", "Postfix instance",
+                  'label_values(mailflow_postfix_instance_enabled{job=~"$job",'
+                  'instance=~"$instance"}, postfix_instance)'),
     ]}
 
 
