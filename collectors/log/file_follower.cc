@@ -207,8 +207,7 @@ size_t FileFollower::Poll(const Sink& sink) {
       lseek(current_.fd, 0, SEEK_SET);
       current_.offset = 0;
       current_.partial.clear();
-      const long m =
-          ReadAvailable(&current_, sink, options_.max_bytes_per_poll);
+      const long m = ReadAvailable(&current_, sink, options_.max_bytes_per_poll);
       if (m > 0) got += size_t(m);
       state_.position = current_.offset;
       return got;

@@ -16,8 +16,7 @@ namespace mailflow::log {
 
 class JournalSource {
  public:
-  using Sink = std::function<void(std::string_view identifier,
-                                  std::string_view message)>;
+  using Sink = std::function<void(std::string_view identifier, std::string_view message)>;
 
   /// `directory` empty: the local system journal; otherwise the journal
   /// files in that directory (also files created there later).

@@ -49,10 +49,9 @@ void CappedIncrement(Map* m, std::string_view key, size_t cap) {
 
 }  // namespace
 
-std::map<std::tuple<std::string, std::string, std::string>, uint64_t>
-LogStats::RejectSeries() const {
-  static const char* const kPrograms[] = {"smtpd", "postscreen", "cleanup",
-                                          "other"};
+std::map<std::tuple<std::string, std::string, std::string>, uint64_t> LogStats::RejectSeries()
+    const {
+  static const char* const kPrograms[] = {"smtpd", "postscreen", "cleanup", "other"};
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> out;
   for (const auto& [k, n] : rejects_) {
     if (k.program == 255) {
@@ -60,18 +59,16 @@ LogStats::RejectSeries() const {
       continue;
     }
     std::string code = k.code >= 100 ? std::to_string(k.code)
-                       : k.code != 0 ? std::to_string(k.code) + "xx"
-                                     : "none";
+                       : k.code != 0  ? std::to_string(k.code) + "xx"
+                                      : "none";
     out[{kPrograms[k.program], std::move(code),
-         postfix::RejectClassName(
-             static_cast<postfix::RejectClass>(k.reason))}] += n;
+         postfix::RejectClassName(static_cast<postfix::RejectClass>(k.reason))}] += n;
   }
   return out;
 }
 
 std::vector<double> DeliveryDelayBuckets() {
-  return {0.01, 0.05, 0.1, 0.25, 0.5, 1,    2.5,   5,
-          10,   30,   60,  300,  900, 3600, 14400, 86400};
+  return {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400};
 }
 
 std::vector<double> GreylistDelayBuckets() {
@@ -79,11 +76,9 @@ std::vector<double> GreylistDelayBuckets() {
 }
 
 LogStats::LogStats(size_t greylist_tracking_max)
-    : greylist_delay(GreylistDelayBuckets()),
-      greylist_max_(greylist_tracking_max) {
+    : greylist_delay(GreylistDelayBuckets()), greylist_max_(greylist_tracking_max) {
   for (int i = 0; i < 4; ++i) phase_delay.emplace_back(DeliveryDelayBuckets());
-  for (int i = 0; i < kStatusCount; ++i)
-    message_delay.emplace_back(DeliveryDelayBuckets());
+  for (int i = 0; i < kStatusCount; ++i) message_delay.emplace_back(DeliveryDelayBuckets());
 }
 
 void LogStats::AddLine(std::string_view text) {
@@ -94,14 +89,11 @@ void LogStats::AddLine(std::string_view text) {
 
 void LogStats::Add(const LogLine& l) {
   ++lines;
-  if (l.severity != postfix::Severity::kInfo)
-    ++severity[static_cast<int>(l.severity)];
+  if (l.severity != postfix::Severity::kInfo) ++severity[static_cast<int>(l.severity)];
   switch (l.event) {
     case LogEvent::kUnparsed:
-      CappedIncrement(
-          &unparsed,
-          l.program.empty() ? std::string_view("unknown") : l.program,
-          kMaxUnparsedPrograms);
+      CappedIncrement(&unparsed, l.program.empty() ? std::string_view("unknown") : l.program,
+                      kMaxUnparsedPrograms);
       break;
     case LogEvent::kForeign:
       ++foreign;
@@ -127,14 +119,11 @@ void LogStats::Add(const LogLine& l) {
       break;
     case LogEvent::kReject: {
       RejectKey key;
-      key.program = l.program == "smtpd"        ? 0
-                    : l.program == "postscreen" ? 1
-                    : l.program == "cleanup"    ? 2
-                                                : 3;
+      key.program = l.program == "smtpd" ? 0 : l.program == "postscreen" ? 1
+                  : l.program == "cleanup" ? 2 : 3;
       key.reason = static_cast<uint8_t>(l.reject_class);
       key.code = l.reply_code != 0 ? l.reply_code
-                 : !l.dsn.empty()  ? uint16_t(l.dsn[0] - '0')
-                                   : uint16_t(0);
+                 : !l.dsn.empty() ? uint16_t(l.dsn[0] - '0') : uint16_t(0);
       auto it = rejects_.find(key);
       if (it == rejects_.end() && rejects_.size() + 1 >= kMaxRejectSeries) {
         key = RejectKey{255, 0, 0};
@@ -174,14 +163,12 @@ void LogStats::AddDelivery(const LogLine& l) {
     GreylistDone(l.queue_id, l.delay, true);
     return;
   }
-  if (l.status != DeliveryStatus::kDeferred &&
-      l.status != DeliveryStatus::kBounced &&
+  if (l.status != DeliveryStatus::kDeferred && l.status != DeliveryStatus::kBounced &&
       l.status != DeliveryStatus::kExpired)
     return;
   const DeferReason reason = ClassifyDeferReason(l.dsn, l.reason);
   ++errors[s][static_cast<int>(reason)];
-  if (l.status == DeliveryStatus::kDeferred &&
-      reason == DeferReason::kGreylisted) {
+  if (l.status == DeliveryStatus::kDeferred && reason == DeferReason::kGreylisted) {
     ++greylist_deferrals;
     GreylistDeferred(l.queue_id, l.delay);
   } else if (l.status != DeliveryStatus::kDeferred) {
@@ -210,15 +197,13 @@ void LogStats::GreylistDeferred(std::string_view qid, double delay) {
     std::deque<std::pair<std::string, uint64_t>> live;
     for (auto& e : greylist_order_) {
       auto it = greylist_.find(e.first);
-      if (it != greylist_.end() && it->second.seq == e.second)
-        live.push_back(std::move(e));
+      if (it != greylist_.end() && it->second.seq == e.second) live.push_back(std::move(e));
     }
     greylist_order_.swap(live);
   }
 }
 
-void LogStats::GreylistDone(std::string_view qid, double delay,
-                            bool delivered) {
+void LogStats::GreylistDone(std::string_view qid, double delay, bool delivered) {
   if (greylist_.empty() || qid.empty()) return;
   auto it = greylist_.find(std::string(qid));
   if (it == greylist_.end()) return;

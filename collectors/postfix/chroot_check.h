@@ -7,7 +7,7 @@
 namespace mailflow {
 
 struct ChrootFileState {
-  std::string file;      // relative to the jail: "etc/resolv.conf"
+  std::string file;  // relative to the jail: "etc/resolv.conf"
   bool missing = false;  // the host has it, the jail does not
   bool stale = false;    // both exist, contents differ
 };
@@ -19,7 +19,7 @@ const std::vector<std::string>& ChrootJailFiles();
 /// Compares QUEUE_DIRECTORY/FILE with HOST_ETC/../FILE (host_etc is the
 /// host's /etc) for every jail file the host has. Symlinks are followed.
 /// Thread-safe.
-std::vector<ChrootFileState> CheckChrootFiles(
-    const std::string& queue_directory, const std::string& host_etc);
+std::vector<ChrootFileState> CheckChrootFiles(const std::string& queue_directory,
+                                              const std::string& host_etc);
 
 }  // namespace mailflow

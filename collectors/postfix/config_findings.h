@@ -25,7 +25,7 @@ bool ClassifyNetwork(std::string_view entry, bool* is_public);
 int CountPublicNetworks(const std::vector<std::string>& entries);
 
 struct PolicyServices {
-  int count = 0;             // check_policy_service entries
+  int count = 0;            // check_policy_service entries
   bool greylisting = false;  // one looks like a greylisting daemon
 };
 

@@ -89,7 +89,8 @@ void QueueScanner::Impl::ScanDir(int dirfd, QueueName q, int depth,
   closedir(d);
 }
 
-void QueueScanner::Impl::ScanDeferDir(int dirfd, int depth, bool read_untracked,
+void QueueScanner::Impl::ScanDeferDir(int dirfd, int depth,
+                                      bool read_untracked,
                                       const std::string& rel) {
   const uint32_t dir = DirIndex(rel);
   struct stat dst;
@@ -103,8 +104,7 @@ void QueueScanner::Impl::ScanDeferDir(int dirfd, int depth, bool read_untracked,
       if (TimeUp()) break;
       int sub = openat(dirfd, sd.c_str(),
                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub >= 0)
-        ScanDeferDir(sub, depth + 1, read_untracked, rel + "/" + sd);
+      if (sub >= 0) ScanDeferDir(sub, depth + 1, read_untracked, rel + "/" + sd);
     }
     close(dirfd);
     return;
