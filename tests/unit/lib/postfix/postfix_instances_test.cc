@@ -3,25 +3,17 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "tests/support/temp_dir.h"
 
 namespace mailflow {
 namespace {
 
 class PostfixInstancesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/mailflow-instances-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + root_ + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
   // An instance directory NAME with this main.cf and an smtp service.
   std::string Instance(const std::string& name, const std::string& main_cf) {
     const std::string dir = root_ + "/" + name;
@@ -30,7 +22,8 @@ class PostfixInstancesTest : public ::testing::Test {
     std::ofstream(dir + "/master.cf") << "smtp inet n - y - - smtpd\n";
     return dir;
   }
-  std::string root_;
+  test_support::TempDir tmp_{"mailflow-instances"};
+  const std::string root_ = tmp_.path();
 };
 
 TEST_F(PostfixInstancesTest, SingleInstance) {
