@@ -42,6 +42,59 @@ struct OverrideFlag {
   std::string value;
 };
 
+// Registers --collector.log.source and --collector.log.path (and their
+// variables); their values land in the returned flags after parsing.
+// REQUIRES: the result is not resized before app.parse() (CLI11 keeps
+// pointers to each value).
+std::vector<OverrideFlag> AddOverrideFlags(CLI::App* app) {
+  std::vector<OverrideFlag> flags = {
+      {"log",
+       "source",
+       "MAILFLOW_LOG_SOURCE",
+       "Where the log collector reads Postfix's log, over the config file's "
+       "collectors.log.source.",
+       {}},
+      {"log",
+       "path",
+       "MAILFLOW_LOG_PATH",
+       "The log file the log collector follows, over the config file's "
+       "collectors.log.path.",
+       {}},
+  };
+  for (OverrideFlag& o : flags) {
+    app->add_option(std::string("--collector.") + o.collector + "." + o.key,
+                    o.value, o.help)
+        ->envname(o.env);
+  }
+  return flags;
+}
+
+// The override flags that were given, each naming where it came from.
+std::vector<CollectorOverride> CollectOverrides(
+    const std::vector<OverrideFlag>& flags, int argc, char** argv) {
+  std::vector<CollectorOverride> out;
+  for (const OverrideFlag& o : flags) {
+    if (o.value.empty()) continue;
+    const std::string flag =
+        std::string("--collector.") + o.collector + "." + o.key;
+    out.push_back({o.collector, o.key, o.value,
+                   OnCommandLine(argc, argv, flag)
+                       ? flag
+                       : std::string("environment variable ") + o.env});
+  }
+  return out;
+}
+
+// --health-check: asks the running exporter, prints the verdict.
+int RunHealthCheck(const HttpOptions& http) {
+  DropAllCapabilities();
+  std::string message;
+  const bool healthy =
+      CheckHealth(http, std::chrono::milliseconds(5000), &message);
+  std::printf("%s: %s\n", healthy ? "healthy" : "unhealthy", message.c_str());
+  return healthy ? 0 : 1;
+}
+
 std::string VersionString() {
   return std::string("mailflow_exporter, version ") + ExporterVersion() +
          " (revision " + ExporterRevision() + ")";
@@ -95,25 +148,7 @@ int Main(int argc, char** argv) {
                  "info, warn, error.")
       ->capture_default_str()
       ->envname("MAILFLOW_LOG_LEVEL");
-  OverrideFlag overrides[] = {
-      {"log",
-       "source",
-       "MAILFLOW_LOG_SOURCE",
-       "Where the log collector reads Postfix's log, over the config file's "
-       "collectors.log.source.",
-       {}},
-      {"log",
-       "path",
-       "MAILFLOW_LOG_PATH",
-       "The log file the log collector follows, over the config file's "
-       "collectors.log.path.",
-       {}},
-  };
-  for (OverrideFlag& o : overrides) {
-    app.add_option(std::string("--collector.") + o.collector + "." + o.key,
-                   o.value, o.help)
-        ->envname(o.env);
-  }
+  std::vector<OverrideFlag> overrides = AddOverrideFlags(&app);
   app.add_flag("--collector.disable-defaults",
                options.selection.disable_defaults,
                "Disable all collectors not explicitly enabled.");
@@ -136,16 +171,7 @@ int Main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
   if (!listen.empty()) http.listen_addresses = listen;
-  for (const OverrideFlag& o : overrides) {
-    if (o.value.empty()) continue;
-    const std::string flag =
-        std::string("--collector.") + o.collector + "." + o.key;
-    options.overrides.push_back(
-        {o.collector, o.key, o.value,
-         OnCommandLine(argc, argv, flag)
-             ? flag
-             : std::string("environment variable ") + o.env});
-  }
+  options.overrides = CollectOverrides(overrides, argc, argv);
   if (http.telemetry_path.empty() || http.telemetry_path[0] != '/') {
     std::fprintf(stderr, "--web.telemetry-path must start with '/'\n");
     return 1;
@@ -184,14 +210,7 @@ int Main(int argc, char** argv) {
     http.web = std::move(web);
   }
 
-  if (health_check) {
-    DropAllCapabilities();
-    std::string message;
-    const bool healthy =
-        CheckHealth(http, std::chrono::milliseconds(5000), &message);
-    std::printf("%s: %s\n", healthy ? "healthy" : "unhealthy", message.c_str());
-    return healthy ? 0 : 1;
-  }
+  if (health_check) return RunHealthCheck(http);
 
   if (config_check) {
     Config config;
