@@ -69,4 +69,11 @@ bool LoadConfigFile(const std::string& path, Config* out, std::string* err) {
 
 Config DefaultConfig() { return Config(); }
 
+void ApplyOverrides(const std::vector<CollectorOverride>& overrides,
+                    Config* config) {
+  for (const CollectorOverride& o : overrides) {
+    config->collectors[o.collector].options.Override(o.key, o.value, o.origin);
+  }
+}
+
 }  // namespace mailflow

@@ -44,6 +44,21 @@ struct Config {
   std::map<std::string, CollectorSection> collectors;
 };
 
+/// A collector setting given outside the file (a flag or an environment
+/// variable, e.g. --collector.log.source / MAILFLOW_LOG_SOURCE): it replaces
+/// `collectors.COLLECTOR.KEY` of the file or the defaults. Errors about it
+/// name `origin`.
+struct CollectorOverride {
+  std::string collector;
+  std::string key;
+  std::string value;
+  std::string origin;
+};
+
+/// Applies `overrides` to `config` (in order; a later one wins).
+void ApplyOverrides(const std::vector<CollectorOverride>& overrides,
+                    Config* config);
+
 /// Parses a config document. `source` names it in errors
 /// ("FILE:LINE:COLUMN: message"). Collector names are not checked here (the
 /// registry knows them); see CollectorSet::Build.

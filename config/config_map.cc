@@ -2,18 +2,30 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 namespace mailflow {
 
 struct ConfigMap::Impl {
+  struct Override {
+    std::string value;
+    std::string origin;
+  };
+
   std::string source;
   YAML::Node node;  // a mapping, or null
+  std::map<std::string, Override, std::less<>> overrides;
   std::set<std::string> read;
+
+  // The value of `key` (an override first) and where it was given; false
+  // when absent. Marks the key read.
+  bool Find(std::string_view key, YAML::Node* value, std::string* where);
 };
 
 namespace {
@@ -22,6 +34,18 @@ std::string At(const std::string& source, const YAML::Mark& mark) {
   // yaml-cpp marks are 0-based.
   return source + ":" + std::to_string(mark.line + 1) + ":" +
          std::to_string(mark.column + 1);
+}
+
+// "key" with its quotes. (Building messages from a std::string first, never
+// as `"literal" + std::string`: GCC 12 at -O3 reports a false -Wrestrict on
+// that operator+.)
+std::string Quote(std::string_view s) {
+  std::string q;
+  q.reserve(s.size() + 2);
+  q += '"';
+  q += s;
+  q += '"';
+  return q;
 }
 
 bool Fail(std::string* err, const std::string& where, const std::string& msg) {
@@ -44,7 +68,7 @@ bool OpenMap(const YAML::Node& node, const std::string& source,
     const std::string key = kv.first.Scalar();
     if (!seen.insert(key).second) {
       return Fail(err, At(source, kv.first.Mark()),
-                  "duplicate key \"" + key + "\"");
+                  std::string("duplicate key ").append(Quote(key)));
     }
   }
   return true;
@@ -101,6 +125,22 @@ bool ParseDuration(std::string_view text, std::chrono::milliseconds* out) {
   return true;
 }
 
+bool ConfigMap::Impl::Find(std::string_view key, YAML::Node* value,
+                           std::string* where) {
+  auto o = overrides.find(key);
+  if (o != overrides.end()) {
+    *value = YAML::Node(o->second.value);
+    *where = o->second.origin;
+  } else {
+    if (!node || node.IsNull()) return false;
+    *value = node[std::string(key)];
+    if (!*value) return false;
+    *where = At(source, value->Mark());
+  }
+  read.insert(std::string(key));
+  return true;
+}
+
 ConfigMap::ConfigMap() : impl_(std::make_shared<Impl>()) {}
 ConfigMap::~ConfigMap() = default;
 ConfigMap::ConfigMap(const ConfigMap&) = default;
@@ -121,15 +161,19 @@ bool ConfigMap::Parse(const std::string& text, const std::string& source,
 }
 
 bool ConfigMap::empty() const {
-  return !impl_->node || impl_->node.IsNull() || impl_->node.size() == 0;
+  return impl_->overrides.empty() &&
+         (!impl_->node || impl_->node.IsNull() || impl_->node.size() == 0);
 }
 
 bool ConfigMap::Has(std::string_view key) const {
-  if (empty()) return false;
+  if (impl_->overrides.count(key)) return true;
+  if (!impl_->node || impl_->node.IsNull()) return false;
   return static_cast<bool>(impl_->node[std::string(key)]);
 }
 
 std::string ConfigMap::Where(std::string_view key) const {
+  auto o = impl_->overrides.find(key);
+  if (o != impl_->overrides.end()) return o->second.origin;
   if (!impl_->node) return impl_->source;
   if (!key.empty() && Has(key)) {
     for (const auto& kv : impl_->node) {
@@ -141,18 +185,28 @@ std::string ConfigMap::Where(std::string_view key) const {
 
 std::vector<std::string> ConfigMap::Keys() const {
   std::vector<std::string> keys;
-  if (empty()) return keys;
-  for (const auto& kv : impl_->node) keys.push_back(kv.first.Scalar());
+  if (impl_->node && impl_->node.IsMap()) {
+    for (const auto& kv : impl_->node) keys.push_back(kv.first.Scalar());
+  }
+  for (const auto& [key, o] : impl_->overrides) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(key);
+    }
+  }
   return keys;
 }
 
-#define MAILFLOW_LOOKUP(key)                                 \
-  if (empty()) return true;                                  \
-  YAML::Node value = impl_->node[std::string(key)];          \
-  if (!value) return true;                                   \
-  impl_->read.insert(std::string(key));                      \
-  const std::string where = At(impl_->source, value.Mark()); \
-  const std::string name = "\"" + std::string(key) + "\""
+void ConfigMap::Override(std::string_view key, std::string value,
+                         std::string origin) {
+  impl_ = std::make_shared<Impl>(*impl_);
+  impl_->overrides[std::string(key)] = {std::move(value), std::move(origin)};
+}
+
+#define MAILFLOW_LOOKUP(key)                          \
+  YAML::Node value;                                   \
+  std::string where;                                  \
+  if (!impl_->Find(key, &value, &where)) return true; \
+  const std::string name = Quote(key)
 
 bool ConfigMap::GetBool(std::string_view key, bool* out, std::string* err) {
   MAILFLOW_LOOKUP(key);
@@ -193,7 +247,7 @@ bool ToInt(const YAML::Node& value, int64_t min, int64_t max, int64_t* out) {
   return true;
 }
 std::string Range(int64_t min, int64_t max) {
-  return "an integer from " + std::to_string(min) + " to " +
+  return std::string("an integer from ") + std::to_string(min) + " to " +
          std::to_string(max);
 }
 }  // namespace
@@ -225,7 +279,7 @@ bool ConfigMap::GetStringList(std::string_view key,
   for (const auto& item : value) {
     if (!item.IsScalar()) {
       return Fail(err, At(impl_->source, item.Mark()),
-                  "items of " + name + " must be strings");
+                  std::string("items of ") + name + " must be strings");
     }
     list.push_back(item.Scalar());
   }
@@ -241,8 +295,9 @@ bool ConfigMap::GetIntList(std::string_view key, int64_t min, int64_t max,
   for (const auto& item : value) {
     int64_t n;
     if (!ToInt(item, min, max, &n)) {
-      return Fail(err, At(impl_->source, item.Mark()),
-                  "items of " + name + " must be " + Range(min, max));
+      return Fail(
+          err, At(impl_->source, item.Mark()),
+          std::string("items of ") + name + " must be " + Range(min, max));
     }
     list.push_back(n);
   }
@@ -253,15 +308,14 @@ bool ConfigMap::GetIntList(std::string_view key, int64_t min, int64_t max,
 bool ConfigMap::GetMap(std::string_view key, ConfigMap* out, std::string* err) {
   ConfigMap m;
   m.impl_->source = impl_->source;
-  if (!empty()) {
-    YAML::Node value = impl_->node[std::string(key)];
-    if (value) {
-      impl_->read.insert(std::string(key));
-      if (!OpenMap(value, impl_->source, "\"" + std::string(key) + "\"", err)) {
-        return false;
-      }
-      m.impl_->node = value;
+  YAML::Node value;
+  std::string where;
+  if (impl_->Find(key, &value, &where)) {
+    if (!value.IsNull() && !value.IsMap()) {
+      return Fail(err, where, Quote(key) + " must be a mapping");
     }
+    if (!OpenMap(value, impl_->source, Quote(key), err)) return false;
+    m.impl_->node = value;
   }
   *out = std::move(m);
   return true;
@@ -270,12 +324,10 @@ bool ConfigMap::GetMap(std::string_view key, ConfigMap* out, std::string* err) {
 #undef MAILFLOW_LOOKUP
 
 bool ConfigMap::Finish(std::string* err) const {
-  if (empty()) return true;
-  for (const auto& kv : impl_->node) {
-    const std::string key = kv.first.Scalar();
+  for (const std::string& key : Keys()) {
     if (!impl_->read.count(key)) {
-      return Fail(err, At(impl_->source, kv.first.Mark()),
-                  "unknown key \"" + key + "\"");
+      return Fail(err, Where(key),
+                  std::string("unknown key ").append(Quote(key)));
     }
   }
   return true;

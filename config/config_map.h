@@ -52,6 +52,13 @@ class ConfigMap {
   /// Fails on the first key that no getter read.
   bool Finish(std::string* err) const;
 
+  /// Sets `key` to the scalar `value` as if this mapping held it (replacing
+  /// the file's value), for settings given outside the file: a flag or an
+  /// environment variable. Errors about the key name `origin` (e.g.
+  /// "environment variable MAILFLOW_LOG_SOURCE") instead of
+  /// FILE:LINE:COLUMN. Copies stay unaffected (copy-on-write).
+  void Override(std::string_view key, std::string value, std::string origin);
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

@@ -56,6 +56,7 @@ bool Exporter::Load(Config* config, std::shared_ptr<CollectorSet>* set,
   } else if (!LoadConfigFile(options_.config_file, config, err)) {
     return false;
   }
+  ApplyOverrides(options_.overrides, config);
   auto built = CollectorSet::Build(registry_, *config, options_.selection,
                                    context_, err);
   if (!built) return false;

@@ -19,6 +19,9 @@ namespace mailflow {
 struct ExporterOptions {
   /// Empty: the embedded default configuration.
   std::string config_file;
+  /// Flags and environment variables that replace the file's settings,
+  /// applied again on every reload.
+  std::vector<CollectorOverride> overrides;
   CollectorSelection selection;
 };
 

@@ -9,12 +9,91 @@
 #include <memory>
 
 #include "collectors/registry.h"
+#include "exporter/capabilities.h"
 #include "exporter/exporter.h"
+#include "exporter/health_check.h"
 #include "exporter/http_server.h"
 #include "lib/base/log.h"
 
 namespace mailflow {
 namespace {
+
+// Whether `flag` was given on the command line (as "FLAG VALUE" or
+// "FLAG=VALUE"), as opposed to through its environment variable.
+bool OnCommandLine(int argc, char** argv, std::string_view flag) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") break;
+    if (a.substr(0, flag.size()) == flag &&
+        (a.size() == flag.size() || a[flag.size()] == '=')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A collector setting that a flag or an environment variable can set over
+// the config file (for containers: docker run -e, Kubernetes env).
+struct OverrideFlag {
+  const char* collector;
+  const char* key;
+  const char* env;
+  const char* help;
+  std::string value;
+};
+
+// Registers --collector.log.source and --collector.log.path (and their
+// variables); their values land in the returned flags after parsing.
+// REQUIRES: the result is not resized before app.parse() (CLI11 keeps
+// pointers to each value).
+std::vector<OverrideFlag> AddOverrideFlags(CLI::App* app) {
+  std::vector<OverrideFlag> flags = {
+      {"log",
+       "source",
+       "MAILFLOW_LOG_SOURCE",
+       "Where the log collector reads Postfix's log, over the config file's "
+       "collectors.log.source.",
+       {}},
+      {"log",
+       "path",
+       "MAILFLOW_LOG_PATH",
+       "The log file the log collector follows, over the config file's "
+       "collectors.log.path.",
+       {}},
+  };
+  for (OverrideFlag& o : flags) {
+    app->add_option(std::string("--collector.") + o.collector + "." + o.key,
+                    o.value, o.help)
+        ->envname(o.env);
+  }
+  return flags;
+}
+
+// The override flags that were given, each naming where it came from.
+std::vector<CollectorOverride> CollectOverrides(
+    const std::vector<OverrideFlag>& flags, int argc, char** argv) {
+  std::vector<CollectorOverride> out;
+  for (const OverrideFlag& o : flags) {
+    if (o.value.empty()) continue;
+    const std::string flag =
+        std::string("--collector.") + o.collector + "." + o.key;
+    out.push_back({o.collector, o.key, o.value,
+                   OnCommandLine(argc, argv, flag)
+                       ? flag
+                       : std::string("environment variable ") + o.env});
+  }
+  return out;
+}
+
+// --health-check: asks the running exporter, prints the verdict.
+int RunHealthCheck(const HttpOptions& http) {
+  DropAllCapabilities();
+  std::string message;
+  const bool healthy =
+      CheckHealth(http, std::chrono::milliseconds(5000), &message);
+  std::printf("%s: %s\n", healthy ? "healthy" : "unhealthy", message.c_str());
+  return healthy ? 0 : 1;
+}
 
 std::string VersionString() {
   return std::string("mailflow_exporter, version ") + ExporterVersion() +
@@ -39,9 +118,12 @@ int Main(int argc, char** argv) {
   std::string web_config_file;
   std::string log_level = "info";
   std::vector<std::string> listen;
+  // Environment variables: the flag on the command line wins, then the
+  // variable, then the config file, then the default.
   app.add_option("--web.listen-address", listen,
                  "Address to listen on for the web interface and telemetry; "
-                 "repeatable. Default :10029.");
+                 "repeatable. Default :10029.")
+      ->envname("MAILFLOW_WEB_LISTEN_ADDRESS");
   app.add_option("--web.telemetry-path", http.telemetry_path,
                  "Path under which to expose metrics.")
       ->capture_default_str();
@@ -49,15 +131,24 @@ int Main(int argc, char** argv) {
                  "Path to a configuration file that enables TLS, basic "
                  "authentication and extra headers (Prometheus "
                  "exporter-toolkit format). Re-read on SIGHUP and POST "
-                 "/-/reload.");
+                 "/-/reload.")
+      ->envname("MAILFLOW_WEB_CONFIG_FILE");
   app.add_option("--config.file", options.config_file,
-                 "YAML configuration file. Default: the embedded defaults.");
+                 "YAML configuration file. Default: the embedded defaults.")
+      ->envname("MAILFLOW_CONFIG_FILE");
   app.add_flag("--config.check", config_check,
                "Validate the configuration and exit (0 valid, 1 invalid).");
+  bool health_check = false;
+  app.add_flag("--health-check", health_check,
+               "Ask the exporter running with these --web.* settings for "
+               "/-/healthy and exit 0 if it answers (200, or 401 with basic "
+               "auth), else 1; for container HEALTHCHECKs.");
   app.add_option("--log.level", log_level,
                  "Only log messages with the given severity or above: debug, "
                  "info, warn, error.")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("MAILFLOW_LOG_LEVEL");
+  std::vector<OverrideFlag> overrides = AddOverrideFlags(&app);
   app.add_flag("--collector.disable-defaults",
                options.selection.disable_defaults,
                "Disable all collectors not explicitly enabled.");
@@ -80,6 +171,7 @@ int Main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
   if (!listen.empty()) http.listen_addresses = listen;
+  options.overrides = CollectOverrides(overrides, argc, argv);
   if (http.telemetry_path.empty() || http.telemetry_path[0] != '/') {
     std::fprintf(stderr, "--web.telemetry-path must start with '/'\n");
     return 1;
@@ -118,6 +210,8 @@ int Main(int argc, char** argv) {
     http.web = std::move(web);
   }
 
+  if (health_check) return RunHealthCheck(http);
+
   if (config_check) {
     Config config;
     std::string err;
@@ -129,6 +223,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", err.c_str());
       return 1;
     }
+    ApplyOverrides(options.overrides, &config);
     if (!CollectorSet::Build(registry, config, options.selection, &err)) {
       std::fprintf(stderr, "%s\n", err.c_str());
       return 1;
@@ -139,6 +234,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
 
+  // Before the exporter starts its threads, which inherit the result.
+  const CapabilityReport caps = SetUpCapabilities();
   Exporter exporter(registry, options);
   std::string err;
   if (!exporter.Init(&err)) {
@@ -157,6 +254,8 @@ int Main(int argc, char** argv) {
     collectors += (collectors.empty() ? "" : ",") + n;
   }
   Log(LogLevel::kInfo, "", VersionString());
+  Log(caps.error.empty() ? LogLevel::kInfo : LogLevel::kWarn, "",
+      DescribeCapabilities(caps));
   Log(LogLevel::kInfo, "config",
       "loaded " + exporter.config_source() + "; collectors: " + collectors);
   for (const auto& a : server.bound_addresses()) {

@@ -1,5 +1,7 @@
 #include "collectors/common/metrics.h"
 
+#include <algorithm>
+
 namespace mailflow {
 
 FamilyBuilder::FamilyBuilder(std::vector<prometheus::MetricFamily>* out,
@@ -61,6 +63,24 @@ void AddGauge(std::vector<prometheus::MetricFamily>* out, std::string name,
   FamilyBuilder(out, std::move(name), std::move(help),
                 prometheus::MetricType::Gauge)
       .Add({}, value);
+}
+
+void AppendWithLabel(std::vector<prometheus::MetricFamily> part,
+                     const std::string& name, const std::string& value,
+                     std::vector<prometheus::MetricFamily>* out) {
+  for (prometheus::MetricFamily& f : part) {
+    for (prometheus::ClientMetric& m : f.metric) {
+      m.label.insert(m.label.begin(),
+                     prometheus::ClientMetric::Label{name, value});
+    }
+    auto same = std::find_if(out->begin(), out->end(),
+                             [&](const auto& o) { return o.name == f.name; });
+    if (same == out->end()) {
+      out->push_back(std::move(f));
+    } else {
+      for (auto& m : f.metric) same->metric.push_back(std::move(m));
+    }
+  }
 }
 
 namespace {

@@ -55,6 +55,18 @@ void AddHistogramFamily(std::vector<prometheus::MetricFamily>* out,
 void AddGauge(std::vector<prometheus::MetricFamily>* out, std::string name,
               std::string help, double value);
 
+/// Moves the families of `part` into `out`, adding the label `name`=`value`
+/// (first) to every sample: for collectors that gather the same families
+/// once per Postfix instance (postfix_instance). Samples of a family `out`
+/// already has are appended to it, so each family appears once.
+void AppendWithLabel(std::vector<prometheus::MetricFamily> part,
+                     const std::string& name, const std::string& value,
+                     std::vector<prometheus::MetricFamily>* out);
+
+/// The label naming a Postfix instance of a multi-instance setup (not
+/// `instance`: Prometheus gives that one to the scrape target).
+inline constexpr const char* kPostfixInstanceLabel = "postfix_instance";
+
 /// Returns true when `name` is a valid metric or label name for the
 /// Prometheus text format (used by tests: custom families skip checks).
 bool IsValidMetricName(const std::string& name);

@@ -24,8 +24,8 @@ namespace {
 
 constexpr const char* kCapHint =
     "grant CAP_NET_ADMIN (systemd: AmbientCapabilities=CAP_NET_ADMIN and "
-    "CapabilityBoundingSet=CAP_NET_ADMIN in the unit); nothing else needs "
-    "root";
+    "CapabilityBoundingSet=CAP_NET_ADMIN in the unit; container: "
+    "--cap-add=NET_ADMIN); nothing else needs root";
 
 // A global-scope IPv6 address on an interface other than lo.
 bool HasGlobalIPv6(const std::string& proc) {

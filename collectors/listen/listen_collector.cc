@@ -9,6 +9,7 @@
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
 #include "lib/postfix/master_status.h"
+#include "lib/postfix/postfix_instances.h"
 #include "lib/proc/proc_net_tcp.h"
 #include "lib/proc/socket_owners.h"
 
@@ -43,28 +44,26 @@ class ListenCollector : public Collector {
     if (!st.ok()) return st;
 
     // The Postfix view is optional here: without it, only the kernel's.
+    // Every enabled instance's master.cf adds its ports.
+    std::vector<PostfixInstance> instances;
     std::string err;
-    std::shared_ptr<const PostfixSnapshot> snapshot =
-        snapshots_->Get(options_.postfix_config_directory, &err);
+    const bool known = DiscoverPostfixInstances(
+        snapshots_.get(), options_.postfix_config_directory, &instances,
+        nullptr, &err);
     LogOnChange(LogLevel::kWarn, "listen", "listen/postfix-config",
-                snapshot ? ""
-                         : "cannot compare sockets with Postfix's "
-                           "configuration: " +
-                               PostfixConfigDependencyError(
-                                   options_.postfix_config_directory));
-    std::vector<InetService> services;
-    bool master_running = false;
-    if (snapshot) {
-      services = snapshot->inet_services;
-      master_running =
-          ReadMasterStatus(snapshot->queue_directory,
-                           snapshot->process_id_directory, options_.proc)
-              .running;
-    }
-
+                known ? ""
+                      : "cannot compare sockets with Postfix's "
+                        "configuration: " +
+                            PostfixConfigDependencyError(
+                                options_.postfix_config_directory));
+    std::erase_if(instances, [](const PostfixInstance& in) {
+      return !in.enabled || !in.snapshot;
+    });
     std::set<int> ports(options_.ports.begin(), options_.ports.end());
-    for (const auto& s : services) {
-      if (s.enabled && s.port > 0) ports.insert(s.port);
+    for (const PostfixInstance& in : instances) {
+      for (const auto& s : in.snapshot->inet_services) {
+        if (s.enabled && s.port > 0) ports.insert(s.port);
+      }
     }
     std::vector<ListeningSocket> watched;
     std::set<uint64_t> inodes;
@@ -123,8 +122,15 @@ class ListenCollector : public Collector {
       listening_f.Add({{"port", std::to_string(port)}}, any);
       external_f.Add({{"port", std::to_string(port)}}, external);
     }
-    if (snapshot) {
-      AddMismatches(services, watched, owner_of, master_running, out);
+    for (const PostfixInstance& in : instances) {
+      const bool master_running =
+          ReadMasterStatus(in.snapshot->queue_directory,
+                           in.snapshot->process_id_directory, options_.proc)
+              .running;
+      std::vector<prometheus::MetricFamily> part;
+      AddMismatches(in.snapshot->inet_services, watched, owner_of,
+                    master_running, &part);
+      AppendWithLabel(std::move(part), kPostfixInstanceLabel, in.name, out);
     }
     return Status::OK();
   }
@@ -158,9 +164,9 @@ class ListenCollector : public Collector {
       if (s.port > 0 && (s.enabled || IsWatched(s.port))) ports.insert(s.port);
     }
     FamilyBuilder f(out, "mailflow_listen_config_mismatch",
-                    "Whether the kernel's sockets disagree with main.cf and "
-                    "master.cf on a port, by kind (only while the Postfix "
-                    "master runs; 0 otherwise).",
+                    "Whether the kernel's sockets disagree with a Postfix "
+                    "instance's main.cf and master.cf on a port, by kind "
+                    "(only while that instance's master runs; 0 otherwise).",
                     prometheus::MetricType::Gauge);
     for (int port : ports) {
       bool enabled = false, expect_external = false;

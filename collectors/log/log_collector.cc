@@ -8,17 +8,20 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "collectors/common/metrics.h"
 #include "collectors/log/file_follower.h"
 #include "collectors/log/journal_probe.h"
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_families.h"
 #include "collectors/log/log_stats.h"
 #include "lib/base/log.h"
+#include "lib/postfix/postfix_instances.h"
 
 namespace mailflow {
 namespace {
@@ -31,6 +34,9 @@ using log::SourceState;
 enum class Source { kAuto, kFile, kJournal, kStdin };
 
 struct LogOptions {
+  /// The default Postfix instance: its multi_instance_directories name the
+  /// others, whose syslog_names attribute lines to them.
+  std::string postfix_config_directory = "/etc/postfix";
   Source source = Source::kAuto;
   std::string source_name = "auto";
   std::string path = "/var/log/mail.log";
@@ -50,8 +56,10 @@ double NowUnix() {
 
 class LogCollector : public Collector {
  public:
-  explicit LogCollector(LogOptions o)
-      : options_(std::move(o)), stats_(size_t(options_.greylist_tracking_max)) {
+  LogCollector(LogOptions o, std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : options_(std::move(o)),
+        snapshots_(std::move(snapshots)),
+        unclaimed_(size_t(options_.greylist_tracking_max)) {
     state_.configured = options_.source_name;
     SetSource(options_.source);
   }
@@ -68,17 +76,71 @@ class LogCollector : public Collector {
   std::string_view Name() const override { return "log"; }
 
   void Start() override {
+    RefreshInstances();
     thread_ = std::thread([this] { Run(); });
   }
 
   Status Collect(Deadline,
                  std::vector<prometheus::MetricFamily>* out) override {
+    RefreshInstances();
     std::lock_guard<std::mutex> lock(mu_);
-    log::AppendLogFamilies(stats_, state_, out);
+    std::vector<const LogStats*> all = {&unclaimed_};
+    for (const auto& [name, stats] : stats_) all.push_back(&stats);
+    log::AppendLogSourceFamilies(all, state_, out);
+    for (const auto& [name, stats] : stats_) {
+      std::vector<prometheus::MetricFamily> part;
+      log::AppendLogInstanceFamilies(stats, &part);
+      AppendWithLabel(std::move(part), kPostfixInstanceLabel, name, out);
+    }
     return Status::OK();
   }
 
  private:
+  // Re-reads which instances exist (cheap: the snapshot cache parses only
+  // what changed) and gives each enabled one its stats, so that its series
+  // exist before its first line. An unreadable default instance keeps the
+  // last list; before any, lines go to "postfix".
+  void RefreshInstances() {
+    std::vector<PostfixInstance> found;
+    std::string err;
+    if (!DiscoverPostfixInstances(snapshots_.get(),
+                                  options_.postfix_config_directory, &found,
+                                  nullptr, &err)) {
+      return;
+    }
+    std::erase_if(found, [](const PostfixInstance& in) { return !in.enabled; });
+    std::lock_guard<std::mutex> lock(mu_);
+    instances_ = std::move(found);
+    for (const PostfixInstance& in : instances_) StatsFor(in.name);
+  }
+
+  // REQUIRES: mu_ held. The stats of instance `name`, created on first use
+  // (names come from the discovery: at most kMaxPostfixInstances at a time).
+  LogStats& StatsFor(const std::string& name) {
+    auto it = stats_.find(name);
+    if (it == stats_.end()) {
+      it =
+          stats_.emplace(name, LogStats(size_t(options_.greylist_tracking_max)))
+              .first;
+    }
+    return it->second;
+  }
+
+  // REQUIRES: mu_ held. Counts `line` for the instance whose syslog_name
+  // its tag carries; lines of other programs for no instance.
+  void Count(const postfix::LogLine& line) {
+    if (line.event == postfix::LogEvent::kForeign || line.tag.empty() ||
+        !postfix::IsPostfixTag(line.tag)) {
+      unclaimed_.Add(line);
+      return;
+    }
+    const std::string& name =
+        instances_.empty()
+            ? kDefaultInstance
+            : InstanceForSyslogName(instances_, line.syslog_name).name;
+    StatsFor(name).Add(line);
+  }
+
   // Parses a block of complete lines under the lock.
   void AddBlock(std::string_view block) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -90,7 +152,7 @@ class LogCollector : public Collector {
           nl ? size_t(static_cast<const char*>(nl) - block.data())
              : block.size();
       postfix::ParseLogLine(block.substr(i, end - i), &line);
-      stats_.Add(line);
+      Count(line);
       i = end + 1;
     }
     state_.last_line_time = NowUnix();
@@ -229,7 +291,7 @@ class LogCollector : public Collector {
       postfix::LogLine line;
       postfix::ParseLogMessage(ident, msg, &line);
       std::lock_guard<std::mutex> lock(mu_);
-      stats_.Add(line);
+      Count(line);
       state_.last_line_time = NowUnix();
     };
     uint64_t errors = 0;
@@ -261,9 +323,14 @@ class LogCollector : public Collector {
     }
   }
 
+  static inline const std::string kDefaultInstance = "postfix";
+
   const LogOptions options_;
-  std::mutex mu_;  // guards stats_ and state_
-  LogStats stats_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  std::mutex mu_;  // guards instances_, stats_, unclaimed_ and state_
+  std::vector<PostfixInstance> instances_;
+  std::map<std::string, LogStats> stats_;  // by postfix_instance
+  LogStats unclaimed_;  // lines of no Postfix instance (foreign, garbage)
   SourceState state_;
   std::mutex wake_mu_;
   std::condition_variable wake_;
@@ -279,9 +346,11 @@ void RegisterLogCollector(CollectorRegistry* registry) {
        "Follows Postfix's log (file, journal or stdin): deliveries by status, "
        "per-phase "
        "delays, error reasons, smtpd rejects, greylisting.",
-       [](const Config&, ConfigMap options, const CollectorContext&,
+       [](const Config& config, ConfigMap options,
+          const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          LogOptions o;
+         o.postfix_config_directory = config.paths.postfix_config_directory;
          std::string source = "auto", start_at = "end";
          if (!options.GetString("source", &source, err) ||
              !options.GetString("path", &o.path, err) ||
@@ -334,7 +403,7 @@ void RegisterLogCollector(CollectorRegistry* registry) {
            return nullptr;
          }
          if (!options.Finish(err)) return nullptr;
-         return std::make_unique<LogCollector>(std::move(o));
+         return std::make_unique<LogCollector>(std::move(o), context.postfix);
        }});
 }
 

@@ -1,5 +1,6 @@
 #include "collectors/log/log_families.h"
 
+#include <map>
 #include <tuple>
 
 #include "collectors/common/metrics.h"
@@ -8,28 +9,94 @@ namespace mailflow::log {
 
 using prometheus::MetricType;
 
-void AppendLogFamilies(const LogStats& s, const SourceState& src,
-                       std::vector<prometheus::MetricFamily>* out) {
-  using postfix::DeliveryStatus;
+namespace {
+
+void AppendSourceStateFamilies(const SourceState& src,
+                               std::vector<prometheus::MetricFamily>* out) {
+  FamilyBuilder(out, "mailflow_log_source_up",
+                "Whether the log source is open (file open, journal open, "
+                "stdin not at EOF).",
+                MetricType::Gauge)
+      .Add({{"source", src.source}}, src.up ? 1 : 0);
+  FamilyBuilder(
+      out, "mailflow_log_source_info",
+      "Which log source is followed (source; none while source auto "
+      "has found neither the file nor Postfix entries in the journal), "
+      "as configured, and its path (the file or the journal "
+      "directory, \"\" = the system journal). Always 1.",
+      MetricType::Gauge)
+      .Add({{"configured", src.configured},
+            {"path", src.path},
+            {"source", src.source}},
+           1);
+  FamilyBuilder(out, "mailflow_log_read_errors_total",
+                "Errors opening or reading the log source.",
+                MetricType::Counter)
+      .Add({}, double(src.read_errors));
+  FamilyBuilder(out, "mailflow_log_last_line_timestamp_seconds",
+                "Unix time when the exporter last read a line (0: none yet).",
+                MetricType::Gauge)
+      .Add({}, src.last_line_time);
+  if (src.is_file) {
+    FamilyBuilder(out, "mailflow_log_file_position_bytes",
+                  "Read position in the followed file.", MetricType::Gauge)
+        .Add({}, double(src.file.position));
+    FamilyBuilder(out, "mailflow_log_file_size_bytes",
+                  "Size of the followed file at the last poll (size - position "
+                  "= backlog).",
+                  MetricType::Gauge)
+        .Add({}, double(src.file.size));
+    FamilyBuilder(out, "mailflow_log_file_inode", "Inode of the followed file.",
+                  MetricType::Gauge)
+        .Add({}, double(src.file.inode));
+    FamilyBuilder f(
+        out, "mailflow_log_file_rotations_total",
+        "Rotations noticed: rename (renamed or deleted, then recreated) and "
+        "truncate (copytruncate).",
+        MetricType::Counter);
+    f.Add({{"kind", "rename"}}, double(src.file.rotations));
+    f.Add({{"kind", "truncate"}}, double(src.file.truncations));
+  }
+}
+
+}  // namespace
+
+void AppendLogSourceFamilies(const std::vector<const LogStats*>& all,
+                             const SourceState& src,
+                             std::vector<prometheus::MetricFamily>* out) {
+  uint64_t lines = 0, foreign = 0;
+  std::map<std::string, uint64_t, std::less<>> unparsed;
+  for (const LogStats* s : all) {
+    lines += s->lines;
+    foreign += s->foreign;
+    for (const auto& [program, n] : s->unparsed) unparsed[program] += n;
+  }
   FamilyBuilder(out, "mailflow_log_lines_total",
                 "Log lines read from the source (Postfix or not).",
                 MetricType::Counter)
-      .Add({}, double(s.lines));
+      .Add({}, double(lines));
   {
     FamilyBuilder f(
         out, "mailflow_log_unparsed_lines_total",
         "Postfix log lines the parser did not understand, by program "
-        "(\"unknown\": no syslog header; at most 32 programs, then \"other\").",
+        "(\"unknown\": no syslog header; at most 32 programs per instance, "
+        "then \"other\").",
         MetricType::Counter);
     // "unknown" is always present so that rates exist before the first one.
-    if (!s.unparsed.count("unknown")) f.Add({{"program", "unknown"}}, 0);
-    for (const auto& [program, n] : s.unparsed)
+    if (!unparsed.count("unknown")) f.Add({{"program", "unknown"}}, 0);
+    for (const auto& [program, n] : unparsed)
       f.Add({{"program", program}}, double(n));
   }
   FamilyBuilder(out, "mailflow_log_foreign_lines_total",
                 "Well-formed log lines from programs other than Postfix.",
                 MetricType::Counter)
-      .Add({}, double(s.foreign));
+      .Add({}, double(foreign));
+  AppendSourceStateFamilies(src, out);
+}
+
+void AppendLogInstanceFamilies(const LogStats& s,
+                               std::vector<prometheus::MetricFamily>* out) {
+  using postfix::DeliveryStatus;
   {
     FamilyBuilder f(out, "mailflow_log_deliveries_total",
                     "Delivery attempts per recipient by status and transport "
@@ -73,11 +140,11 @@ void AppendLogFamilies(const LogStats& s, const SourceState& src,
     }
   }
   {
-    FamilyBuilder f(out, "mailflow_log_delivery_errors_total",
-                    "Unsuccessful delivery attempts by status, transport "
-                    "(delivery agent) and reason class (the queue "
-                    "collector's classes).",
-                    MetricType::Counter);
+    FamilyBuilder f(
+        out, "mailflow_log_delivery_errors_total",
+        "Unsuccessful delivery attempts by status, transport (delivery agent) "
+        "and reason class (the queue collector's classes).",
+        MetricType::Counter);
     const DeliveryStatus bad[] = {DeliveryStatus::kDeferred,
                                   DeliveryStatus::kBounced,
                                   DeliveryStatus::kExpired};
@@ -208,50 +275,6 @@ void AppendLogFamilies(const LogStats& s, const SourceState& src,
                 "was reached (their delay is not observed).",
                 MetricType::Counter)
       .Add({}, double(s.greylist_evictions));
-  FamilyBuilder(out, "mailflow_log_source_up",
-                "Whether the log source is open (file open, journal open, "
-                "stdin not at EOF).",
-                MetricType::Gauge)
-      .Add({{"source", src.source}}, src.up ? 1 : 0);
-  FamilyBuilder(
-      out, "mailflow_log_source_info",
-      "Which log source is followed (source; none while source auto "
-      "has found neither the file nor Postfix entries in the journal), "
-      "as configured, and its path (the file or the journal "
-      "directory, \"\" = the system journal). Always 1.",
-      MetricType::Gauge)
-      .Add({{"configured", src.configured},
-            {"path", src.path},
-            {"source", src.source}},
-           1);
-  FamilyBuilder(out, "mailflow_log_read_errors_total",
-                "Errors opening or reading the log source.",
-                MetricType::Counter)
-      .Add({}, double(src.read_errors));
-  FamilyBuilder(out, "mailflow_log_last_line_timestamp_seconds",
-                "Unix time when the exporter last read a line (0: none yet).",
-                MetricType::Gauge)
-      .Add({}, src.last_line_time);
-  if (src.is_file) {
-    FamilyBuilder(out, "mailflow_log_file_position_bytes",
-                  "Read position in the followed file.", MetricType::Gauge)
-        .Add({}, double(src.file.position));
-    FamilyBuilder(out, "mailflow_log_file_size_bytes",
-                  "Size of the followed file at the last poll (size - position "
-                  "= backlog).",
-                  MetricType::Gauge)
-        .Add({}, double(src.file.size));
-    FamilyBuilder(out, "mailflow_log_file_inode", "Inode of the followed file.",
-                  MetricType::Gauge)
-        .Add({}, double(src.file.inode));
-    FamilyBuilder f(
-        out, "mailflow_log_file_rotations_total",
-        "Rotations noticed: rename (renamed or deleted, then recreated) and "
-        "truncate (copytruncate).",
-        MetricType::Counter);
-    f.Add({{"kind", "rename"}}, double(src.file.rotations));
-    f.Add({{"kind", "truncate"}}, double(src.file.truncations));
-  }
 }
 
 }  // namespace mailflow::log

@@ -24,7 +24,16 @@ struct SourceState {
       0;  // unix seconds when the last line was read; 0 never
 };
 
-void AppendLogFamilies(const LogStats& stats, const SourceState& source,
-                       std::vector<prometheus::MetricFamily>* out);
+/// The source's families: lines read (summed over `all`: every instance's
+/// stats and those of lines no instance claims), unparsed and foreign lines,
+/// and the source's state (up, errors, file position, rotations).
+void AppendLogSourceFamilies(const std::vector<const LogStats*>& all,
+                             const SourceState& source,
+                             std::vector<prometheus::MetricFamily>* out);
+
+/// One Postfix instance's families (deliveries, delays, errors, rejects,
+/// greylisting, ...), without the postfix_instance label.
+void AppendLogInstanceFamilies(const LogStats& stats,
+                               std::vector<prometheus::MetricFamily>* out);
 
 }  // namespace mailflow::log

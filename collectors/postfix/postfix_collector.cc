@@ -13,6 +13,7 @@
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
 #include "lib/postfix/master_status.h"
+#include "lib/postfix/postfix_instances.h"
 
 namespace mailflow {
 
@@ -26,6 +27,14 @@ constexpr const char* kRestrictionLists[] = {
     "smtpd_sender_restrictions",     "smtpd_relay_restrictions",
     "smtpd_recipient_restrictions",  "smtpd_data_restrictions",
     "smtpd_end_of_data_restrictions"};
+
+std::string TooManyInstances(const std::string& skipped) {
+  std::string msg = "more than ";
+  msg.append(std::to_string(kMaxPostfixInstances))
+      .append(" Postfix instances; not watched:")
+      .append(skipped);
+  return msg;
+}
 
 struct PostfixOptions {
   std::string config_directory;
@@ -46,15 +55,52 @@ class PostfixCollector : public Collector {
 
   Status Collect(Deadline,
                  std::vector<prometheus::MetricFamily>* out) override {
+    std::vector<PostfixInstance> instances;
+    std::vector<std::string> ignored;
     std::string err;
-    std::shared_ptr<const PostfixSnapshot> snapshot =
-        snapshots_->Get(options_.config_directory, &err);
-    if (!snapshot) {
+    if (!DiscoverPostfixInstances(snapshots_.get(), options_.config_directory,
+                                  &instances, &ignored, &err)) {
       // Without main.cf the master's pid file location is unknown: report
       // the failure rather than a guessed "down". The other collectors
       // that need the configuration say they depend on this report.
       return Status::Error(err);
     }
+    std::string skipped;
+    for (const std::string& dir : ignored) skipped.append(" ").append(dir);
+    LogOnChange(LogLevel::kWarn, "postfix", "postfix/instances",
+                skipped.empty() ? "" : TooManyInstances(skipped));
+    FamilyBuilder enabled(out, "mailflow_postfix_instance_enabled",
+                          "The Postfix instances: the default one and those "
+                          "of its multi_instance_directories, whether "
+                          "enabled (multi_instance_enable; the default "
+                          "instance always is). Disabled ones are not "
+                          "watched.",
+                          MetricType::Gauge);
+    std::string errors;
+    for (const PostfixInstance& in : instances) {
+      enabled.Add({{kPostfixInstanceLabel, in.name},
+                   {"config_directory", in.config_directory}},
+                  in.enabled);
+      if (!in.snapshot) {
+        errors.append(errors.empty() ? "" : "; ").append(in.error);
+        continue;
+      }
+      if (!in.enabled) continue;
+      std::vector<prometheus::MetricFamily> part;
+      CollectInstance(in, instances.size() > 1, &part);
+      AppendWithLabel(std::move(part), kPostfixInstanceLabel, in.name, out);
+    }
+    return errors.empty() ? Status::OK() : Status::Error(errors);
+  }
+
+ private:
+  // One instance's families, without the postfix_instance label. `several`:
+  // log messages name the instance.
+  void CollectInstance(const PostfixInstance& in, bool several,
+                       std::vector<prometheus::MetricFamily>* out) const {
+    const std::shared_ptr<const PostfixSnapshot>& snapshot = in.snapshot;
+    const std::string key = "/" + in.name;
+    const std::string who = several ? in.name + ": " : std::string();
     const PostfixConfig& pf = snapshot->config;
     const postfix::MainCf& main = pf.main;
     int expansion_errors = 0;
@@ -64,7 +110,7 @@ class PostfixCollector : public Collector {
       if (!e.empty()) {
         ++expansion_errors;
         LogOnChange(LogLevel::kWarn, "postfix",
-                    std::string("postfix/expand/") + name,
+                    std::string("postfix/expand/").append(name) + key,
                     main.source() + ": " + name + ": " + e);
       }
       return v;
@@ -74,7 +120,7 @@ class PostfixCollector : public Collector {
     AddLivenessFamilies(
         ReadMasterStatus(queue_directory, get("process_id_directory"),
                          options_.proc),
-        out);
+        who, key, out);
 
     const std::vector<InetService>& services = snapshot->inet_services;
     AddServices(pf, services, out);
@@ -138,11 +184,9 @@ class PostfixCollector : public Collector {
     problems.Add(
         {{"file", "master.cf"}, {"severity", "warning"}},
         count(pf.master.problems(), postfix::ProblemSeverity::kWarning));
-    LogProblems(pf);
-    return Status::OK();
+    LogProblems(pf, key);
   }
 
- private:
   // This host's addresses with their prefix lengths (mynetworks_style and
   // "not this host" for mynetworks).
   static std::vector<IpNetwork> InterfaceNetworks() {
@@ -211,7 +255,7 @@ class PostfixCollector : public Collector {
     }
   }
 
-  void LogProblems(const PostfixConfig& pf) const {
+  void LogProblems(const PostfixConfig& pf, const std::string& key) const {
     std::string text;
     for (const auto& p : pf.main.problems()) {
       text += (text.empty() ? "" : "; ") + pf.main.FormatProblem(p);
@@ -219,7 +263,7 @@ class PostfixCollector : public Collector {
     for (const auto& p : pf.master.problems()) {
       text += (text.empty() ? "" : "; ") + pf.master.FormatProblem(p);
     }
-    LogOnChange(LogLevel::kWarn, "postfix", "postfix/problems", text);
+    LogOnChange(LogLevel::kWarn, "postfix", "postfix/problems" + key, text);
   }
 
   PostfixOptions options_;

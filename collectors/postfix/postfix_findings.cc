@@ -157,7 +157,8 @@ void AddOutboundRouteFamily(const postfix::MainCf& main, Families* out) {
            1);
 }
 
-void AddLivenessFamilies(const MasterStatus& master, Families* out) {
+void AddLivenessFamilies(const MasterStatus& master, const std::string& who,
+                         const std::string& key, Families* out) {
   if (master.liveness != MasterLiveness::kUnknown) {
     AddGauge(out, "mailflow_postfix_up",
              "Whether the Postfix master process runs (absent while "
@@ -178,8 +179,8 @@ void AddLivenessFamilies(const MasterStatus& master, Families* out) {
   }
   LogOnChange(master.liveness == MasterLiveness::kUp ? LogLevel::kInfo
                                                      : LogLevel::kWarn,
-              "postfix", "postfix/master",
-              std::string("Postfix master: ") +
+              "postfix", "postfix/master" + key,
+              who + "Postfix master: " +
                   MasterLivenessName(master.liveness) + " (" + master.method +
                   ": " + master.detail + ")");
 }

@@ -36,7 +36,10 @@ void AddRoleFamily(const PostfixSnapshot& snapshot,
 /// mailflow_postfix_outbound_route_info.
 void AddOutboundRouteFamily(const postfix::MainCf& main, Families* out);
 
-/// mailflow_postfix_up (absent while unknown) and mailflow_postfix_liveness.
-void AddLivenessFamilies(const MasterStatus& master, Families* out);
+/// mailflow_postfix_up (absent while unknown) and mailflow_postfix_liveness;
+/// logs a change of liveness under `key` (one per instance), prefixed by
+/// `who` (the instance's name when there are several).
+void AddLivenessFamilies(const MasterStatus& master, const std::string& who,
+                         const std::string& key, Families* out);
 
 }  // namespace mailflow

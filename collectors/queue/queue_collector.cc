@@ -1,6 +1,8 @@
 #include "collectors/queue/queue_collector.h"
 
+#include <algorithm>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -8,6 +10,7 @@
 #include "collectors/common/metrics.h"
 #include "collectors/queue/queue_scanner.h"
 #include "lib/base/log.h"
+#include "lib/postfix/postfix_instances.h"
 #include "lib/postfix/postfix_snapshot.h"
 
 namespace mailflow {
@@ -37,36 +40,62 @@ class QueueCollector : public Collector {
                  std::vector<prometheus::MetricFamily>* out) override;
 
  private:
-  // Resolves queue_directory and maximal_queue_lifetime (options, else
-  // main.cf) and (re)creates the scanner when they change.
-  Status Resolve();
+  // The instances whose queues are scanned: the enabled, readable ones;
+  // the default instance even when its main.cf cannot be read (Postfix's
+  // defaults then).
+  std::vector<PostfixInstance> Instances() const;
+  // Resolves queue_directory and maximal_queue_lifetime (the options for
+  // the default instance, else main.cf) and (re)creates `*scanner` when they
+  // change.
+  Status Resolve(const PostfixInstance& in,
+                 std::unique_ptr<QueueScanner>* scanner) const;
 
   QueueCollectorOptions options_;
   // Where the deferred mail's top domains are published for the dns prober.
   const std::shared_ptr<DestinationDomains> destinations_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
   std::mutex mu_;
-  std::unique_ptr<QueueScanner> scanner_;
+  // One per instance name (each keeps its own parsed-envelope cache).
+  std::map<std::string, std::unique_ptr<QueueScanner>> scanners_;
 };
 
-Status QueueCollector::Resolve() {
+std::vector<PostfixInstance> QueueCollector::Instances() const {
+  std::vector<PostfixInstance> all;
+  std::string err;
+  if (!DiscoverPostfixInstances(snapshots_.get(), options_.config_directory,
+                                &all, nullptr, &err)) {
+    PostfixInstance only;
+    only.name = "postfix";
+    only.config_directory = options_.config_directory;
+    only.primary = true;
+    all = {only};
+  }
+  std::vector<PostfixInstance> watched;
+  for (PostfixInstance& in : all) {
+    if (in.enabled && (in.primary || in.snapshot)) {
+      watched.push_back(std::move(in));
+    }
+  }
+  return watched;
+}
+
+Status QueueCollector::Resolve(const PostfixInstance& in,
+                               std::unique_ptr<QueueScanner>* scanner) const {
   QueueScanOptions want = options_.scan;
   Status status;
-  std::string dir = options_.queue_directory;
-  int64_t lifetime = options_.maximal_queue_lifetime;
+  std::string dir = in.primary ? options_.queue_directory : "";
+  int64_t lifetime = in.primary ? options_.maximal_queue_lifetime : -1;
   if (dir.empty() || lifetime < 0) {
-    std::string err;
-    std::shared_ptr<const PostfixSnapshot> snapshot =
-        snapshots_->Get(options_.config_directory, &err);
     // Without main.cf, Postfix's built-in defaults (an empty MainCf).
     static const postfix::MainCf kDefaults;
-    const postfix::MainCf& main = snapshot ? snapshot->config.main : kDefaults;
-    if (!snapshot) {
-      status = Status::Error(
-          PostfixConfigDependencyError(options_.config_directory) +
-          "; using Postfix's defaults: queue_directory = " +
-          kDefaults.Get("queue_directory") + ", maximal_queue_lifetime = " +
-          kDefaults.Get("maximal_queue_lifetime"));
+    const postfix::MainCf& main =
+        in.snapshot ? in.snapshot->config.main : kDefaults;
+    if (!in.snapshot) {
+      status = Status::Error(PostfixConfigDependencyError(in.config_directory) +
+                             "; using Postfix's defaults: queue_directory = " +
+                             kDefaults.Get("queue_directory") +
+                             ", maximal_queue_lifetime = " +
+                             kDefaults.Get("maximal_queue_lifetime"));
     }
     if (dir.empty()) dir = main.Get("queue_directory");
     if (dir.empty()) dir = kDefaults.Get("queue_directory");
@@ -83,23 +112,20 @@ Status QueueCollector::Resolve() {
   }
   want.queue_directory = dir;
   want.maximal_queue_lifetime = lifetime;
-  if (!scanner_ ||
-      scanner_->options().queue_directory != want.queue_directory ||
-      scanner_->options().maximal_queue_lifetime !=
+  if (!*scanner ||
+      (*scanner)->options().queue_directory != want.queue_directory ||
+      (*scanner)->options().maximal_queue_lifetime !=
           want.maximal_queue_lifetime) {
-    scanner_ = std::make_unique<QueueScanner>(want);
+    *scanner = std::make_unique<QueueScanner>(want);
   }
   return status;
 }
 
-Status QueueCollector::Collect(Deadline deadline,
-                               std::vector<prometheus::MetricFamily>* out) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Status resolved = Resolve();
-  QueueScanResult r;
-  Status st =
-      scanner_->Scan(deadline, static_cast<int64_t>(std::time(nullptr)), &r);
-
+// One instance's scan result as families (without the postfix_instance
+// label); the deferred mail's named domains are added to `*domains`.
+void AppendQueueFamilies(const QueueScanResult& r,
+                         std::map<std::string, uint64_t>* domains,
+                         std::vector<prometheus::MetricFamily>* out) {
   FamilyBuilder messages(out, "mailflow_queue_messages",
                          "Messages in each Postfix queue (read from the queue "
                          "directory at scrape time).",
@@ -136,9 +162,7 @@ Status QueueCollector::Collect(Deadline deadline,
     corrupt.Add(l, static_cast<double>(q.corrupt_files));
     unreadable.Add(l, static_cast<double>(q.unreadable_files));
   }
-  const bool deferred_readable =
-      r.queues[static_cast<int>(QueueName::kDeferred)].readable;
-  if (deferred_readable) {
+  if (r.queues[static_cast<int>(QueueName::kDeferred)].readable) {
     FamilyBuilder reasons(out, "mailflow_queue_deferred_recipients",
                           "Recipients with a defer log entry, by reason class "
                           "of the last delivery attempt (patterns in "
@@ -148,18 +172,15 @@ Status QueueCollector::Collect(Deadline deadline,
       reasons.Add({{"reason", DeferReasonName(static_cast<DeferReason>(i))}},
                   static_cast<double>(r.deferred_reasons[i]));
     }
-    FamilyBuilder domains(out, "mailflow_queue_deferred_domain_recipients",
-                          "Pending recipients of deferred messages by "
-                          "destination domain: the top N domains, the rest "
-                          "summed as domain=\"other\".",
-                          MetricType::Gauge);
-    std::vector<std::pair<std::string, uint64_t>> named;
+    FamilyBuilder by_domain(out, "mailflow_queue_deferred_domain_recipients",
+                            "Pending recipients of deferred messages by "
+                            "destination domain: the top N domains, the rest "
+                            "summed as domain=\"other\".",
+                            MetricType::Gauge);
     for (const auto& [d, n] : r.domains) {
-      domains.Add({{"domain", d}}, static_cast<double>(n));
-      if (d != "other") named.emplace_back(d, n);
+      by_domain.Add({{"domain", d}}, static_cast<double>(n));
+      if (d != "other") (*domains)[d] += n;
     }
-    destinations_->Publish(std::move(named),
-                           static_cast<double>(std::time(nullptr)));
     AddGauge(out, "mailflow_queue_messages_near_expiry",
              "Messages that reach maximal_queue_lifetime (counted from their "
              "create time) within 24 hours, or already have.",
@@ -167,14 +188,46 @@ Status QueueCollector::Collect(Deadline deadline,
   }
   AddGauge(out, "mailflow_queue_tracked_messages",
            "Messages whose parsed envelope the exporter caches between "
-           "scrapes (capped by max_tracked_messages).",
+           "scrapes (capped by max_tracked_messages, per instance).",
            static_cast<double>(r.tracked_messages));
   AddGauge(out, "mailflow_queue_scan_parsed_files",
            "Queue files read and parsed during this scrape (the rest came "
            "from the cache).",
            static_cast<double>(r.parsed_files));
-  if (!st.ok()) return st;
-  return resolved;
+}
+
+Status QueueCollector::Collect(Deadline deadline,
+                               std::vector<prometheus::MetricFamily>* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status status;
+  std::map<std::string, uint64_t> domains;
+  bool any_deferred = false;
+  std::map<std::string, std::unique_ptr<QueueScanner>> scanners;
+  for (const PostfixInstance& in : Instances()) {
+    std::unique_ptr<QueueScanner>& scanner = scanners[in.name];
+    scanner = std::move(scanners_[in.name]);
+    Status resolved = Resolve(in, &scanner);
+    QueueScanResult r;
+    Status st =
+        scanner->Scan(deadline, static_cast<int64_t>(std::time(nullptr)), &r);
+    std::vector<prometheus::MetricFamily> part;
+    AppendQueueFamilies(r, &domains, &part);
+    AppendWithLabel(std::move(part), kPostfixInstanceLabel, in.name, out);
+    any_deferred = any_deferred ||
+                   r.queues[static_cast<int>(QueueName::kDeferred)].readable;
+    if (status.ok()) status = st.ok() ? resolved : st;
+  }
+  scanners_ = std::move(scanners);  // instances gone take their caches along
+  if (any_deferred) {
+    std::vector<std::pair<std::string, uint64_t>> named(domains.begin(),
+                                                        domains.end());
+    std::stable_sort(
+        named.begin(), named.end(),
+        [](const auto& a, const auto& b) { return a.second > b.second; });
+    destinations_->Publish(std::move(named),
+                           static_cast<double>(std::time(nullptr)));
+  }
+  return status;
 }
 
 std::unique_ptr<Collector> CreateQueueCollector(const Config& config,

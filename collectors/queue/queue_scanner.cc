@@ -48,8 +48,8 @@ void QueueScanner::Impl::Aggregate() {
       if (seen) ++out->queues[e.queue].corrupt_files;
       continue;
     }
-    if (seen) Count(static_cast<QueueName>(e.queue), e.arrival, e.create_time,
-                    e.size);
+    if (seen)
+      Count(static_cast<QueueName>(e.queue), e.arrival, e.create_time, e.size);
     if (DeferSeen(e) || (!prune && e.defer_mtime_ns >= 0)) {
       for (int i = 0; i < kDeferReasonCount; ++i) {
         out->deferred_reasons[i] += e.reasons[i];
@@ -72,7 +72,8 @@ void QueueScanner::Impl::Aggregate() {
   out->tracked_messages = cache.size();
 
   // Merge tracked and untracked domain counts, pick the top N.
-  std::unordered_map<std::string, uint64_t> merged = std::move(untracked_domains);
+  std::unordered_map<std::string, uint64_t> merged =
+      std::move(untracked_domains);
   untracked_domains.clear();
   uint64_t other = 0;
   if (auto o = merged.find("other"); o != merged.end()) {
@@ -85,8 +86,8 @@ void QueueScanner::Impl::Aggregate() {
   }
   other += domain_counts[kOtherDomain];
   for (size_t id = 1; id < domain_counts.size(); ++id) {
-    if (domain_counts[id]) merged[domains.name(static_cast<uint32_t>(id))] +=
-        domain_counts[id];
+    if (domain_counts[id])
+      merged[domains.name(static_cast<uint32_t>(id))] += domain_counts[id];
   }
   std::vector<std::pair<std::string, uint64_t>> all(merged.begin(),
                                                     merged.end());
@@ -198,21 +199,23 @@ Status QueueScanner::Scan(Deadline deadline, int64_t now,
   }
   if (!denied.empty()) {
     return Status::Error(
-        std::string(out->permission_denied ? "permission denied" : "cannot read") +
+        std::string(out->permission_denied ? "permission denied"
+                                           : "cannot read") +
         " listing " + root + ": " + denied +
         (out->permission_denied
              ? " (the exporter needs read access to the Postfix spool: give "
                "it CAP_DAC_READ_SEARCH, e.g. AmbientCapabilities= in its "
-               "systemd unit, or run it as root)"
+               "systemd unit or --cap-add=DAC_READ_SEARCH for the container "
+               "image, or run it as root)"
              : " (Postfix creates its queue directories when it starts: has "
                "it run with this queue_directory?)"));
   }
   if (out->permission_denied) {
-    return Status::Error("permission denied reading queue files under " +
-                         root +
+    return Status::Error("permission denied reading queue files under " + root +
                          " (the exporter needs read access to the Postfix "
-                         "spool: give it CAP_DAC_READ_SEARCH or run it as "
-                         "root)");
+                         "spool: give it CAP_DAC_READ_SEARCH "
+                         "(--cap-add=DAC_READ_SEARCH for the container image) "
+                         "or run it as root)");
   }
   if (s.stopped) {
     return Status::Error(

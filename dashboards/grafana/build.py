@@ -4,8 +4,9 @@
 Each rows/NN-name.json is a JSON list of Grafana panels: a {"type": "row"}
 panel first, then its panels with gridPos {x, w, h} and an optional y relative
 to the row. This script assigns absolute y positions and panel ids, and wraps
-the rows in the dashboard (fixed uid, datasource/job/instance variables, and
-runbook_base, the address of runbooks.md that links to runbooks use).
+the rows in the dashboard (fixed uid, datasource/job/instance/postfix_instance
+variables, and runbook_base, the address of runbooks.md that links to runbooks
+use).
 
   build.py          write mailflow.json
   build.py --check  exit 1 if mailflow.json is not what the rows produce, or
@@ -43,6 +44,11 @@ def variables(runbook_base):
         # Where runbooks.md is published: panel links are ${runbook_base}#anchor.
         {"name": "runbook_base", "label": "Runbooks", "type": "constant", "hide": 2,
          "query": runbook_base, "current": {"text": runbook_base, "value": runbook_base}},
+        # The Postfix instances of a multi-instance host (postmulti); the
+        # queue and log panels filter on it.
+        query_var("postfix_instance", "Postfix instance",
+                  'label_values(mailflow_postfix_instance_enabled{job=~"$job",'
+                  'instance=~"$instance"}, postfix_instance)'),
     ]}
 
 

@@ -137,8 +137,12 @@ Outcome NftEvaluator::Run::Walk(State s) {
   if (exhausted) return Budget();
   std::string key = std::to_string(s.base) + (s.started ? "s" : "-");
   for (const Frame& f : s.stack) {
-    key += ":" + std::to_string(reinterpret_cast<uintptr_t>(f.chain)) + "." +
-           std::to_string(f.rule) + "." + std::to_string(f.stmt);
+    key.append(":")
+        .append(std::to_string(reinterpret_cast<uintptr_t>(f.chain)))
+        .append(".")
+        .append(std::to_string(f.rule))
+        .append(".")
+        .append(std::to_string(f.stmt));
   }
   auto it = memo.find(key);
   if (it != memo.end()) return it->second;

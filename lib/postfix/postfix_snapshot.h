@@ -50,8 +50,9 @@ class PostfixSnapshotCache {
   uint64_t parses() const;
 
   /// At most this many directories are cached; the least recently used one
-  /// is forgotten beyond it.
-  static constexpr size_t kMaxDirectories = 16;
+  /// is forgotten beyond it. Room for every instance of a multi-instance
+  /// Postfix (kMaxPostfixInstances) and then some.
+  static constexpr size_t kMaxDirectories = 32;
 
  private:
   struct Entry {

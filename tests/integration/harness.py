@@ -507,7 +507,8 @@ def shipped_rules(dest_dir, for_duration="1s"):
 
 def grafana_to_promql(expr):
     """A dashboard query with Grafana's variables filled in for a test."""
-    return (expr.replace("$job", "mailflow").replace("$instance", ".*")
+    return (expr.replace("$job", "mailflow").replace("$postfix_instance", ".*")
+            .replace("$instance", ".*")
             .replace("$__rate_interval", "30s").replace("$__interval", "5s")
             .replace("$__range", "1m"))
 

@@ -151,8 +151,8 @@ inline bool WriteSyntheticMessage(const std::string& spool,
     data = BuildQueueFile(m);
     if (!WriteFileAt(tmp, data, 0700)) return false;
   }
-  std::string dir =
-      spool + "/" + queue + (hashed ? "/" + m.id.substr(0, 1) : "");
+  std::string dir = spool + "/" + queue;
+  if (hashed) dir.append("/").append(m.id, 0, 1);
   std::string path = dir + "/" + m.id;
   if (rename(tmp.c_str(), path.c_str()) != 0) return false;
   struct timeval tv[2] = {{static_cast<time_t>(mtime), 0},

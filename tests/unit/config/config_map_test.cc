@@ -151,5 +151,61 @@ TEST(ConfigTest, MissingFileNamesIt) {
       err, "/nonexistent/mailflow.yml: cannot read: No such file or directory");
 }
 
+TEST(ConfigMapTest, OverrideReplacesTheFileValueAndNamesItsOrigin) {
+  ConfigMap m;
+  std::string err;
+  ASSERT_TRUE(ConfigMap::Parse("source: file\npath: /var/log/mail.log\n",
+                               "c.yml", &m, &err));
+  const ConfigMap file_only = m;
+  m.Override("source", "stdin", "environment variable MAILFLOW_LOG_SOURCE");
+  std::string source, path;
+  ASSERT_TRUE(m.GetString("source", &source, &err) &&
+              m.GetString("path", &path, &err))
+      << err;
+  EXPECT_EQ(source, "stdin");
+  EXPECT_EQ(path, "/var/log/mail.log");
+  EXPECT_TRUE(m.Finish(&err)) << err;
+  EXPECT_EQ(m.Where("source"), "environment variable MAILFLOW_LOG_SOURCE");
+  EXPECT_EQ(m.Where("path"), "c.yml:2:1");
+
+  // Copies made before the override keep the file's value.
+  ConfigMap copy = file_only;
+  ASSERT_TRUE(copy.GetString("source", &source, &err));
+  EXPECT_EQ(source, "file");
+
+  // Type errors name the origin, not a line of the file.
+  bool b;
+  m.Override("follow", "maybe", "--collector.log.follow");
+  EXPECT_FALSE(m.GetBool("follow", &b, &err));
+  EXPECT_EQ(err, "--collector.log.follow: \"follow\" must be true or false");
+}
+
+TEST(ConfigMapTest, OverrideOfAnAbsentSectionAndUnreadOverride) {
+  ConfigMap m;  // no such section in the file
+  std::string err;
+  m.Override("sorce", "stdin", "--collector.log.sorce");
+  EXPECT_FALSE(m.empty());
+  EXPECT_TRUE(m.Has("sorce"));
+  EXPECT_FALSE(m.Finish(&err));
+  EXPECT_EQ(err, "--collector.log.sorce: unknown key \"sorce\"");
+}
+
+TEST(ConfigTest, ApplyOverridesCreatesTheCollectorSection) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(ParseConfig("collectors:\n  log:\n    source: file\n", "c.yml",
+                          &c, &err));
+  ApplyOverrides({{"log", "source", "journal", "MAILFLOW_LOG_SOURCE"},
+                  {"queue", "top_domains", "3", "--x"}},
+                 &c);
+  std::string source;
+  int64_t top = 0;
+  ASSERT_TRUE(c.collectors["log"].options.GetString("source", &source, &err));
+  EXPECT_EQ(source, "journal");
+  ASSERT_TRUE(
+      c.collectors["queue"].options.GetInt("top_domains", 0, 9, &top, &err));
+  EXPECT_EQ(top, 3);
+}
+
 }  // namespace
 }  // namespace mailflow

@@ -176,8 +176,8 @@ TEST_F(FirewallCollectorTest, WithoutCapNetAdmin) {
           ": exit status 1: Error: Operation not permitted (you must be "
           "root); grant CAP_NET_ADMIN (systemd: "
           "AmbientCapabilities=CAP_NET_ADMIN and "
-          "CapabilityBoundingSet=CAP_NET_ADMIN in the unit); nothing else "
-          "needs root");
+          "CapabilityBoundingSet=CAP_NET_ADMIN in the unit; container: "
+          "--cap-add=NET_ADMIN); nothing else needs root");
   EXPECT_EQ(Value(out, "mailflow_firewall_ruleset_readable",
                   {{"backend", "nftables"}}),
             0);

@@ -22,7 +22,8 @@ TEST(LogFamiliesTest, NamesAndLabelsAreValidAndDocumentedPrefix) {
   src.is_file = true;
   src.up = true;
   std::vector<prometheus::MetricFamily> out;
-  AppendLogFamilies(s, src, &out);
+  AppendLogSourceFamilies({&s}, src, &out);
+  AppendLogInstanceFamilies(s, &out);
   std::set<std::string> names;
   for (const auto& f : out) {
     EXPECT_TRUE(IsValidMetricName(f.name)) << f.name;

@@ -212,8 +212,10 @@ TEST_F(QueueScannerTest, TopDomainsFoldIntoOther) {
     auto m = Msg(100 + i, 60);
     m.recipients.clear();
     for (int j = 0; j <= i; ++j) {
-      m.recipients.push_back("u" + std::to_string(j) + "@d" +
-                             std::to_string(j) + ".example");
+      // Appended: GCC 12 -O3 warns falsely on "literal" + std::string.
+      std::string rcpt = "u";
+      rcpt.append(std::to_string(j)).append("@d").append(std::to_string(j));
+      m.recipients.push_back(rcpt.append(".example"));
     }
     Write("deferred", m);
   }

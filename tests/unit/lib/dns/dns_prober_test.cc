@@ -129,7 +129,8 @@ TEST(DnsProberTest, WindowBoundsQueriesInFlight) {
   ASSERT_TRUE(p.Init({r.server()}).ok());
   int ok = 0;
   for (int i = 0; i < 30; ++i) {
-    p.Submit(0, DnsType::kA, "n" + std::to_string(i) + ".test",
+    p.Submit(0, DnsType::kA,
+             std::string("n").append(std::to_string(i)) + ".test",
              [&ok](const DnsAnswer& a) {
                if (a.result == DnsResult::kOk &&
                    a.addresses == std::vector<std::string>{"127.0.0.2"}) {

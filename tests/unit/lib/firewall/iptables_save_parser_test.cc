@@ -75,7 +75,7 @@ std::string Verdicts(const std::string& save, const char* family = "ip") {
         p, std::string(family) == "ip" ? Family::kIPv4 : Family::kIPv6);
     out += std::string(VerdictName(o.verdict));
     if (o.verdict == Verdict::kConditional)
-      out += "/" + std::string(ReasonName(o.reason));
+      out.append("/").append(ReasonName(o.reason));
     out += " ";
   }
   return out;

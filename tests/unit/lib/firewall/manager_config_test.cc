@@ -8,7 +8,7 @@ namespace {
 std::string Show(const Outcome& o) {
   std::string s(VerdictName(o.verdict));
   if (o.verdict == Verdict::kConditional)
-    s += "/" + std::string(ReasonName(o.reason));
+    s.append("/").append(ReasonName(o.reason));
   return s;
 }
 

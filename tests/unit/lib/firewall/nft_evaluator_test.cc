@@ -32,7 +32,7 @@ std::string Fixture(const std::string& name) {
 std::string Show(const Outcome& o) {
   std::string s(VerdictName(o.verdict));
   if (o.verdict == Verdict::kConditional)
-    s += "/" + std::string(ReasonName(o.reason));
+    s.append("/").append(ReasonName(o.reason));
   return s;
 }
 
@@ -350,8 +350,8 @@ TEST(NftEvaluator, ForkBudgetIsBounded) {
   // 2^20 distinct call stacks. The step budget stops the evaluation.
   std::string chains;
   for (int i = 0; i < 20; ++i) {
-    std::string me = "L" + std::to_string(i),
-                next = "L" + std::to_string(i + 1);
+    std::string me = std::string("L").append(std::to_string(i)),
+                next = std::string("L").append(std::to_string(i + 1));
     chains += R"(,{"chain": {"family": "inet", "table": "t", "name": ")" + me +
               R"("}})";
     chains +=

@@ -154,8 +154,8 @@ TEST(MacExpandTest, OurLimitsStopWhatPostfixCannot) {
   // Exponential expansion: a0 -> a1 a1 -> a2 a2 a2 a2 ...
   std::map<std::string, std::string> doubling;
   for (int i = 0; i < 40; ++i) {
-    doubling["a" + std::to_string(i)] =
-        "$a" + std::to_string(i + 1) + "$a" + std::to_string(i + 1);
+    const std::string next = std::string("$a").append(std::to_string(i + 1));
+    doubling[std::string("a").append(std::to_string(i))] = next + next;
   }
   doubling["a40"] = "x";
   EXPECT_EQ(Error("$a0", MapLookup(doubling)),
@@ -186,7 +186,8 @@ TEST(MacExpandTest, WorstCaseFitsInASmallStack) {
     auto* j = static_cast<Job*>(arg);
     std::map<std::string, std::string> chain;
     for (int i = 1; i < 99; ++i) {
-      chain["p" + std::to_string(i)] = "$p" + std::to_string(i + 1);
+      chain[std::string("p").append(std::to_string(i))] =
+          std::string("$p").append(std::to_string(i + 1));
     }
     chain["p99"] = "${{$p1} == {x}}";
     j->ok = MacExpand("$p1", MapLookup(chain), &j->out, &j->err);
