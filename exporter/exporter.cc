@@ -1,7 +1,5 @@
 #include "exporter/exporter.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -30,18 +28,11 @@ double NowSeconds() {
       .count();
 }
 
-// Deterministic output: families by name, samples by label values.
-// Families without samples are dropped (a bare HELP/TYPE says nothing).
-void SortFamilies(std::vector<prometheus::MetricFamily>* families) {
-  std::erase_if(*families, [](const auto& f) { return f.metric.empty(); });
-  std::stable_sort(
-      families->begin(), families->end(),
-      [](const auto& a, const auto& b) { return a.name < b.name; });
-  for (auto& f : *families) {
-    std::stable_sort(
-        f.metric.begin(), f.metric.end(),
-        [](const auto& a, const auto& b) { return a.label < b.label; });
-  }
+ClientBudget::Options BudgetOptions(const ScrapeSettings& s) {
+  ClientBudget::Options o;
+  o.cpu_share = static_cast<double>(s.client_cpu_percent) / 100;
+  o.burst_seconds = std::chrono::duration<double>(s.client_cpu_burst).count();
+  return o;
 }
 
 }  // namespace
@@ -68,6 +59,7 @@ bool Exporter::Init(std::string* err) {
   std::shared_ptr<CollectorSet> set;
   if (!Load(&config, &set, err)) return false;
   set->Start();
+  budget_.SetOptions(BudgetOptions(config.scrape));
   std::lock_guard<std::mutex> lock(mu_);
   config_ = std::move(config);
   set_ = std::move(set);
@@ -106,6 +98,7 @@ bool Exporter::ReloadConfig(std::string* err) {
     return false;
   }
   set->Start();
+  budget_.SetOptions(BudgetOptions(config.scrape));
   std::shared_ptr<CollectorSet> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -147,25 +140,46 @@ Deadline Exporter::ScrapeDeadline(const char* timeout_header) const {
       std::chrono::duration<double>(budget)));
 }
 
-std::string Exporter::Scrape(Deadline deadline) {
+std::shared_ptr<const ScrapeResponse> Exporter::Scrape(Deadline deadline) {
+  return coalescer_.Get(deadline);
+}
+
+std::shared_ptr<const ScrapeResponse> Exporter::ScrapeFor(
+    const std::string& client, Deadline deadline,
+    std::chrono::milliseconds* retry_after) {
+  if (!budget_.Admit(client, deadline, retry_after)) return nullptr;
+  std::shared_ptr<const ScrapeResponse> r = coalescer_.Get(deadline);
+  budget_.Charge(client, r->flight(), r->cpu_seconds());
+  return r;
+}
+
+ScrapeCoalescer::Result Exporter::Produce(Deadline deadline) {
+  const double cpu_start = ThreadCpuSeconds();
   std::shared_ptr<CollectorSet> set = current_set(nullptr);
-  std::vector<prometheus::MetricFamily> families;
-  if (set) set->Collect(deadline, &families);
-  FamilyBuilder(&families, "mailflow_exporter_build_info",
+  CollectedScrape collected;
+  if (set) collected = set->Collect(deadline);
+  std::vector<prometheus::MetricFamily> own;
+  FamilyBuilder(&own, "mailflow_exporter_build_info",
                 "A metric with a constant '1' value labeled by version and "
                 "revision of mailflow_exporter.",
                 prometheus::MetricType::Gauge)
       .Add({{"revision", ExporterRevision()}, {"version", ExporterVersion()}},
            1);
-  AddGauge(&families, "mailflow_config_last_reload_successful",
+  AddGauge(&own, "mailflow_config_last_reload_successful",
            "Whether the last configuration reload attempt was successful.",
            last_reload_ok_ ? 1 : 0);
-  AddGauge(&families, "mailflow_config_last_reload_success_timestamp_seconds",
+  AddGauge(&own, "mailflow_config_last_reload_success_timestamp_seconds",
            "Timestamp of the last successful configuration reload.",
            last_reload_success_time_.load());
-  AppendProcessMetrics(&families);
-  SortFamilies(&families);
-  return prometheus::TextSerializer().Serialize(families);
+  AppendProcessMetrics(&own);
+  const FamilyTexts own_texts = ToFamilyTexts(std::move(own));
+  std::vector<const FamilyTexts*> parts;
+  for (const auto& p : collected.parts) parts.push_back(p.get());
+  parts.push_back(&own_texts);
+  ScrapeCoalescer::Result r;
+  r.body = JoinFamilyTexts(parts);
+  r.cpu_seconds = collected.cpu_seconds + (ThreadCpuSeconds() - cpu_start);
+  return r;
 }
 
 ProbeResponse Exporter::Probe(const std::string& target,

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "collectors/common/metrics.h"
+#include "exporter/metrics_text.h"
 
 namespace mailflow {
 namespace {
@@ -70,25 +71,23 @@ CollectorRegistry FakeRegistry() {
   return r;
 }
 
-double Sample(const std::vector<prometheus::MetricFamily>& fams,
-              const std::string& family, const std::string& collector) {
-  for (const auto& f : fams) {
-    if (f.name != family) continue;
-    for (const auto& m : f.metric) {
-      if (m.label.size() == 1 && m.label[0].value == collector) {
-        return m.gauge.value;
-      }
-    }
-  }
-  return -1;
+std::string Text(const CollectedScrape& c) {
+  std::vector<const FamilyTexts*> parts;
+  for (const auto& p : c.parts) parts.push_back(p.get());
+  return JoinFamilyTexts(parts);
 }
 
-bool HasFamily(const std::vector<prometheus::MetricFamily>& fams,
-               const std::string& name) {
-  for (const auto& f : fams) {
-    if (f.name == name) return true;
-  }
-  return false;
+// The value of `family{collector="NAME"}`, -1 when absent.
+double Sample(const std::string& text, const std::string& family,
+              const std::string& collector) {
+  const std::string head = family + "{collector=\"" + collector + "\"} ";
+  size_t at = text.find("\n" + head);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + 1 + head.size()));
+}
+
+bool HasFamily(const std::string& text, const std::string& name) {
+  return text.find("# TYPE " + name + " ") != std::string::npos;
 }
 
 TEST(CollectorSetTest, FailuresAndExceptionsBecomeSuccessZero) {
@@ -97,8 +96,9 @@ TEST(CollectorSetTest, FailuresAndExceptionsBecomeSuccessZero) {
   auto set = CollectorSet::Build(registry, Config(), {}, &err);
   ASSERT_TRUE(set) << err;
   EXPECT_EQ(set->names(), (std::vector<std::string>{"good", "bad", "throws"}));
-  std::vector<prometheus::MetricFamily> out;
-  set->Collect(Deadline::After(std::chrono::seconds(5)), &out);
+  set->Start();
+  std::string out =
+      Text(set->Collect(Deadline::After(std::chrono::seconds(5))));
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "good"), 1);
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "bad"), 0);
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "throws"), 0);
@@ -115,15 +115,16 @@ TEST(CollectorSetTest, OverrunningCollectorDoesNotHoldTheScrape) {
   sel.flags["slow"] = true;
   auto set = CollectorSet::Build(registry, Config(), sel, &err);
   ASSERT_TRUE(set) << err;
-  std::vector<prometheus::MetricFamily> out;
+  set->Start();
   // The slow collector blocks until released; Collect must still return.
-  set->Collect(Deadline::After(std::chrono::milliseconds(200)), &out);
+  std::string out =
+      Text(set->Collect(Deadline::After(std::chrono::milliseconds(200))));
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "slow"), 0);
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "good"), 1);
   EXPECT_FALSE(HasFamily(out, "fake_slow"));
   // While it still runs, the next scrape reports it failed too.
-  std::vector<prometheus::MetricFamily> again;
-  set->Collect(Deadline::After(std::chrono::milliseconds(100)), &again);
+  std::string again =
+      Text(set->Collect(Deadline::After(std::chrono::milliseconds(100))));
   EXPECT_EQ(Sample(again, "mailflow_collector_success", "slow"), 0);
   FakeCollector::Release();
   set.reset();  // the worker keeps its entry alive until it finishes
