@@ -21,6 +21,7 @@ namespace {
 struct Flight {
   explicit Flight(Deadline d) : deadline(d) {}
   Deadline deadline;  // the latest deadline of the scrapes waiting for it
+  int waiters = 0;    // Collect() calls that asked for it
   bool started = false;
   bool done = false;
   Status status;
@@ -177,6 +178,14 @@ std::vector<std::string> CollectorSet::names() const {
   return out;
 }
 
+int CollectorSet::queued(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(board_->mu);
+  for (const auto& e : entries_) {
+    if (e->name == name) return e->pending ? e->pending->waiters : 0;
+  }
+  return 0;
+}
+
 CollectedScrape CollectorSet::Collect(Deadline deadline) {
   const auto start = Deadline::Clock::now();
   const size_t n = entries_.size();
@@ -196,6 +205,7 @@ CollectedScrape CollectorSet::Collect(Deadline deadline) {
       } else if (e.pending->deadline.at() < deadline.at()) {
         e.pending->deadline = deadline;
       }
+      ++e.pending->waiters;
       flights[i] = e.pending;
       e.wake.notify_one();
     }

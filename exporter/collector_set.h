@@ -75,6 +75,10 @@ class CollectorSet {
   /// Names of the enabled collectors, in registry order.
   std::vector<std::string> names() const;
 
+  /// Collect() calls waiting for the next collection of collector `name`
+  /// (not started yet). For tests.
+  int queued(const std::string& name) const;
+
   struct Board;  // opaque: the lock and signals shared with the workers
   struct Entry;  // opaque: one collector and its worker
 

@@ -36,7 +36,8 @@ const std::string* ScrapeResponse::gzipped() const {
 struct ScrapeCoalescer::Flight {
   Flight(Deadline d, Deadline::Clock::time_point latest)
       : deadline(d), latest_start(latest) {}
-  Deadline deadline;                         // the earliest of the batch
+  Deadline deadline;  // the earliest of the batch
+  int waiters = 0;
   Deadline::Clock::time_point latest_start;  // start by then at the latest
   bool claimed = false;
   bool done = false;
@@ -54,6 +55,7 @@ std::shared_ptr<const ScrapeResponse> ScrapeCoalescer::Get(Deadline deadline) {
     pending_->latest_start = std::min(pending_->latest_start, latest);
   }
   std::shared_ptr<Flight> f = pending_;
+  ++f->waiters;
   for (;;) {
     if (f->done) return f->response;
     if (!f->claimed &&
@@ -86,6 +88,11 @@ std::shared_ptr<const ScrapeResponse> ScrapeCoalescer::Get(Deadline deadline) {
   --running_;
   cv_.notify_all();
   return response;
+}
+
+int ScrapeCoalescer::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_ ? pending_->waiters : 0;
 }
 
 uint64_t ScrapeCoalescer::flights() const {

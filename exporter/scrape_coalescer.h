@@ -64,6 +64,8 @@ class ScrapeCoalescer {
 
   /// Collections run so far (for tests and benchmarks).
   uint64_t flights() const;
+  /// Requests waiting for the next collection, not started yet (for tests).
+  int queued() const;
 
  private:
   struct Flight;

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "collectors/common/metrics.h"
 #include "exporter/metrics_text.h"
@@ -35,6 +37,10 @@ class FakeCollector : public Collector {
       }
     }
     return Status::OK();
+  }
+  static void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = false;
   }
   static void Release() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -115,6 +121,7 @@ TEST(CollectorSetTest, OverrunningCollectorDoesNotHoldTheScrape) {
   sel.flags["slow"] = true;
   auto set = CollectorSet::Build(registry, Config(), sel, &err);
   ASSERT_TRUE(set) << err;
+  FakeCollector::Arm();
   set->Start();
   // The slow collector blocks until released; Collect must still return.
   std::string out =
@@ -128,6 +135,80 @@ TEST(CollectorSetTest, OverrunningCollectorDoesNotHoldTheScrape) {
   EXPECT_EQ(Sample(again, "mailflow_collector_success", "slow"), 0);
   FakeCollector::Release();
   set.reset();  // the worker keeps its entry alive until it finishes
+}
+
+// Counts its collections (the value of `gated_runs`); each waits until the
+// test releases it.
+class GatedCollector : public Collector {
+ public:
+  std::string_view Name() const override { return "gated"; }
+  Status Collect(Deadline,
+                 std::vector<prometheus::MetricFamily>* out) override {
+    std::unique_lock<std::mutex> lock(mu);
+    const int run = ++started;
+    cv.notify_all();
+    cv.wait(lock, [&] { return released >= run; });
+    AddGauge(out, "gated_runs", "Collections so far.", run);
+    return Status::OK();
+  }
+  static inline std::mutex mu;
+  static inline std::condition_variable cv;
+  static inline int started = 0;
+  static inline int released = 0;
+};
+
+TEST(CollectorSetTest, ScrapesDuringACollectionShareTheNextOne) {
+  CollectorRegistry registry;
+  registry.Add({"gated", true, "fake",
+                [](const Config&, ConfigMap, const CollectorContext&,
+                   std::string*) -> std::unique_ptr<Collector> {
+                  return std::make_unique<GatedCollector>();
+                }});
+  GatedCollector::started = GatedCollector::released = 0;
+  std::string err;
+  auto set = CollectorSet::Build(registry, Config(), {}, &err);
+  ASSERT_TRUE(set) << err;
+  set->Start();
+  const Deadline later = Deadline::After(std::chrono::seconds(30));
+  auto first =
+      std::async(std::launch::async, [&] { return set->Collect(later); });
+  {
+    std::unique_lock<std::mutex> lock(GatedCollector::mu);
+    GatedCollector::cv.wait(lock, [] { return GatedCollector::started == 1; });
+  }
+  // Two scrapes arrive during collection 1: they must not get its result
+  // (it started before them) and share collection 2.
+  auto second =
+      std::async(std::launch::async, [&] { return set->Collect(later); });
+  auto third =
+      std::async(std::launch::async, [&] { return set->Collect(later); });
+  while (set->queued("gated") < 2) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> lock(GatedCollector::mu);
+    GatedCollector::released = 2;
+    GatedCollector::cv.notify_all();
+  }
+  CollectedScrape a = first.get(), b = second.get(), c = third.get();
+  EXPECT_NE(Text(a).find("\ngated_runs 1\n"), std::string::npos) << Text(a);
+  EXPECT_NE(Text(b).find("\ngated_runs 2\n"), std::string::npos) << Text(b);
+  EXPECT_EQ(b.parts[0], c.parts[0]);  // one serialization, shared
+  EXPECT_EQ(GatedCollector::started, 2);
+  EXPECT_EQ(Sample(Text(c), "mailflow_collector_success", "gated"), 1);
+}
+
+TEST(CollectorSetTest, UnchangedFamiliesKeepTheirText) {
+  auto registry = FakeRegistry();
+  std::string err;
+  CollectorSelection sel;
+  sel.disable_defaults = true;
+  sel.flags["good"] = true;
+  auto set = CollectorSet::Build(registry, Config(), sel, &err);
+  ASSERT_TRUE(set) << err;
+  set->Start();
+  CollectedScrape a = set->Collect(Deadline::After(std::chrono::seconds(5)));
+  CollectedScrape b = set->Collect(Deadline::After(std::chrono::seconds(5)));
+  ASSERT_EQ(a.parts.size(), 2u);  // the collector, then success/duration
+  EXPECT_EQ(a.parts[0], b.parts[0]);
 }
 
 TEST(CollectorSetTest, SelectionPrecedence) {
