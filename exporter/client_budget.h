@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "collectors/common/deadline.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

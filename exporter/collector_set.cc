@@ -6,9 +6,9 @@
 #include <mutex>
 #include <thread>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
 #include "exporter/process_metrics.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/deadline.h"
 #include "collectors/registry.h"
 #include "config/config.h"
 #include "exporter/metrics_text.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

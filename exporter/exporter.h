@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/deadline.h"
 #include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "config/config.h"
 #include "exporter/client_budget.h"
 #include "exporter/collector_set.h"
 #include "exporter/scrape_coalescer.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "collectors/common/log.h"
 #include "exporter/exporter.h"
 #include "exporter/live_web_config.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 

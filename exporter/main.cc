@@ -8,10 +8,10 @@
 #include <iostream>
 #include <memory>
 
-#include "collectors/common/log.h"
 #include "collectors/registry.h"
 #include "exporter/exporter.h"
 #include "exporter/http_server.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 namespace {
