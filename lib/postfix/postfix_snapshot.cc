@@ -1,20 +1,8 @@
 #include "lib/postfix/postfix_snapshot.h"
 
-#include <ctime>
-
 namespace mailflow {
 
 namespace {
-
-// A file changed this recently may change again within the same timestamp
-// tick without its identity changing.
-constexpr int64_t kRacyWindowNs = int64_t{2} * 1000000000;
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
 
 std::shared_ptr<const PostfixSnapshot> Build(PostfixConfig config) {
   auto s = std::make_shared<PostfixSnapshot>();
@@ -45,7 +33,7 @@ std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
     return it->second.snapshot;
   }
 
-  const int64_t now = NowNs();
+  const int64_t now = FileIdentity::NowNs();
   PostfixConfig config;
   if (!LoadPostfixConfig(config_directory, &config, err)) {
     if (it != entries_.end()) entries_.erase(it);
@@ -66,8 +54,7 @@ std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
   e.main = main_id;
   e.master = master_id;
   e.settled = main_id.mtime_ns != 0 && master_id.mtime_ns != 0 &&
-              now - main_id.mtime_ns > kRacyWindowNs &&
-              now - master_id.mtime_ns > kRacyWindowNs;
+              main_id.Settled(now) && master_id.Settled(now);
   e.last_used = ++uses_;
   e.snapshot = Build(std::move(config));
   return e.snapshot;
