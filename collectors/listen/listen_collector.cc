@@ -11,6 +11,7 @@
 #include "lib/postfix/master_status.h"
 #include "lib/proc/proc_net_tcp.h"
 #include "lib/proc/socket_owners.h"
+#include "lib/proc/tcp_listeners.h"
 
 namespace mailflow {
 
@@ -32,7 +33,9 @@ class ListenCollector : public Collector {
  public:
   ListenCollector(ListenOptions options,
                   std::shared_ptr<PostfixSnapshotCache> snapshots)
-      : options_(std::move(options)), snapshots_(std::move(snapshots)) {}
+      : options_(std::move(options)),
+        snapshots_(std::move(snapshots)),
+        owners_(options_.proc) {}
 
   std::string_view Name() const override { return "listen"; }
 
@@ -53,14 +56,13 @@ class ListenCollector : public Collector {
                                PostfixConfigDependencyError(
                                    options_.postfix_config_directory));
     std::vector<InetService> services;
-    bool master_running = false;
+    MasterStatus master;
     if (snapshot) {
       services = snapshot->inet_services;
-      master_running =
-          ReadMasterStatus(snapshot->queue_directory,
-                           snapshot->process_id_directory, options_.proc)
-              .running;
+      master = ReadMasterStatus(snapshot->queue_directory,
+                                snapshot->process_id_directory, options_.proc);
     }
+    const bool master_running = master.running;
 
     std::set<int> ports(options_.ports.begin(), options_.ports.end());
     for (const auto& s : services) {
@@ -76,12 +78,15 @@ class ListenCollector : public Collector {
     }
     std::map<uint64_t, SocketOwner> owners;
     if (options_.resolve_owners) {
-      int unreadable = 0;
-      owners = FindSocketOwners(options_.proc, inodes, deadline, &unreadable);
+      // Known sockets cost a stat read each; only new ones are looked for,
+      // in the master's fd table first.
+      SocketOwnerCache::Result r =
+          owners_.Find(inodes, {master.running ? master.pid : 0}, deadline);
+      owners = std::move(r.owners);
       LogOnChange(LogLevel::kInfo, "listen", "listen/owners",
-                  unreadable > 0 && owners.size() < inodes.size()
+                  r.unreadable > 0 && owners.size() < inodes.size()
                       ? "cannot read the fd tables of " +
-                            std::to_string(unreadable) +
+                            std::to_string(r.unreadable) +
                             " processes (not root?): socket owners are "
                             "reported as \"unknown\""
                       : "");
@@ -130,7 +135,24 @@ class ListenCollector : public Collector {
   }
 
  private:
-  Status ReadSockets(std::vector<ListeningSocket>* sockets) const {
+  // The kernel's listening sockets: from socket diagnostics when proc is
+  // the real procfs (the cost follows the listeners, not the connections),
+  // else (a fixture tree, or sock_diag refused) from PROC/net/tcp{,6}.
+  Status ReadSockets(std::vector<ListeningSocket>* sockets) {
+    if (!procfs_checked_) {
+      use_sock_diag_ = IsProcfs(options_.proc);
+      procfs_checked_ = true;
+    }
+    if (use_sock_diag_) {
+      std::string err;
+      const bool ok = DumpTcpListeners(sockets, &err);
+      LogOnChange(LogLevel::kWarn, "listen", "listen/sock-diag",
+                  ok ? ""
+                     : "cannot list listening sockets over netlink, reading " +
+                           options_.proc + "/net/tcp{,6} instead: " + err);
+      if (ok) return Status::OK();
+      sockets->clear();
+    }
     int bad = 0;
     std::string text, err;
     if (!ReadWholeFile(options_.proc + "/net/tcp", &text, &err)) {
@@ -197,6 +219,9 @@ class ListenCollector : public Collector {
 
   ListenOptions options_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  SocketOwnerCache owners_;
+  bool procfs_checked_ = false;
+  bool use_sock_diag_ = false;
 };
 
 }  // namespace
