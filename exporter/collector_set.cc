@@ -18,10 +18,17 @@ namespace {
 // before it started. Fields other than `deadline` are written by the worker
 // before it sets `done` under Board::mu; readers read them after seeing
 // `done` under that lock.
+// One Collect() call waiting for its flights; on its stack. Woken once,
+// by the worker that finishes the last of them.
+struct Waiter {
+  size_t remaining = 0;
+  std::condition_variable cv;
+};
+
 struct Flight {
   explicit Flight(Deadline d) : deadline(d) {}
   Deadline deadline;  // the latest deadline of the scrapes waiting for it
-  int waiters = 0;    // Collect() calls that asked for it
+  std::vector<Waiter*> waiting;  // Collect() calls waiting for it
   bool started = false;
   bool done = false;
   Status status;
@@ -33,8 +40,7 @@ struct Flight {
 }  // namespace
 
 struct CollectorSet::Board {
-  std::mutex mu;
-  std::condition_variable done;  // a flight finished
+  std::mutex mu;  // guards the flights and the workers' state
 };
 
 struct CollectorSet::Entry {
@@ -91,7 +97,10 @@ void Work(const std::shared_ptr<CollectorSet::Entry>& e) {
     lock.lock();
     f->done = true;
     e->busy = false;
-    e->board->done.notify_all();
+    for (Waiter* w : f->waiting) {
+      if (--w->remaining == 0) w->cv.notify_one();
+    }
+    f->waiting.clear();
   }
 }
 
@@ -181,7 +190,9 @@ std::vector<std::string> CollectorSet::names() const {
 int CollectorSet::queued(const std::string& name) const {
   std::lock_guard<std::mutex> lock(board_->mu);
   for (const auto& e : entries_) {
-    if (e->name == name) return e->pending ? e->pending->waiters : 0;
+    if (e->name == name) {
+      return e->pending ? static_cast<int>(e->pending->waiting.size()) : 0;
+    }
   }
   return 0;
 }
@@ -197,6 +208,8 @@ CollectedScrape CollectorSet::Collect(Deadline deadline) {
   CollectedScrape scrape;
   {
     std::vector<std::shared_ptr<Flight>> flights(n);
+    Waiter waiter;
+    waiter.remaining = n;
     std::unique_lock<std::mutex> lock(board_->mu);
     for (size_t i = 0; i < n; ++i) {
       Entry& e = *entries_[i];
@@ -205,16 +218,15 @@ CollectedScrape CollectorSet::Collect(Deadline deadline) {
       } else if (e.pending->deadline.at() < deadline.at()) {
         e.pending->deadline = deadline;
       }
-      ++e.pending->waiters;
+      e.pending->waiting.push_back(&waiter);
       flights[i] = e.pending;
       e.wake.notify_one();
     }
-    board_->done.wait_until(lock, deadline.at(), [&] {
-      for (const auto& f : flights) {
-        if (!f->done) return false;
-      }
-      return true;
-    });
+    waiter.cv.wait_until(lock, deadline.at(),
+                         [&] { return waiter.remaining == 0; });
+    for (const auto& f : flights) {  // overran: the waiter goes away
+      std::erase(f->waiting, &waiter);
+    }
     const double elapsed =
         std::chrono::duration<double>(Deadline::Clock::now() - start).count();
     for (size_t i = 0; i < n; ++i) {
