@@ -63,7 +63,7 @@ namespace {
 // Runs one collection on the worker thread; fills everything but `done`.
 void RunFlight(CollectorSet::Entry* e, Flight* f) {
   const auto start = Deadline::Clock::now();
-  const double cpu_start = ThreadCpuSeconds() + ReapedChildrenCpuSeconds();
+  const double cpu_start = ThreadCpuSeconds();
   std::vector<prometheus::MetricFamily> families;
   try {
     f->status = e->collector->Collect(f->deadline, &families);
@@ -81,7 +81,7 @@ void RunFlight(CollectorSet::Entry* e, Flight* f) {
     e->last_families = std::move(families);
   }
   f->texts = e->last_texts;
-  f->cpu_seconds = ThreadCpuSeconds() + ReapedChildrenCpuSeconds() - cpu_start;
+  f->cpu_seconds = ThreadCpuSeconds() - cpu_start;
 }
 
 void Work(const std::shared_ptr<CollectorSet::Entry>& e) {
@@ -206,6 +206,8 @@ CollectedScrape CollectorSet::Collect(Deadline deadline) {
   };
   std::vector<Outcome> outcomes(n);
   CollectedScrape scrape;
+  // Collections that start from now on check main.cf/master.cf once.
+  context_->postfix->NewScrape();
   {
     std::vector<std::shared_ptr<Flight>> flights(n);
     Waiter waiter;
@@ -220,8 +222,11 @@ CollectedScrape CollectorSet::Collect(Deadline deadline) {
       }
       e.pending->waiting.push_back(&waiter);
       flights[i] = e.pending;
-      e.wake.notify_one();
     }
+    // Woken without the lock held: they need it at once.
+    lock.unlock();
+    for (auto& e : entries_) e->wake.notify_one();
+    lock.lock();
     waiter.cv.wait_until(lock, deadline.at(),
                          [&] { return waiter.remaining == 0; });
     for (const auto& f : flights) {  // overran: the waiter goes away

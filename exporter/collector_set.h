@@ -31,8 +31,8 @@ struct CollectedScrape {
   /// mailflow_collector_success and mailflow_collector_duration_seconds.
   /// Shared with the other scrapes served by the same collections.
   std::vector<std::shared_ptr<const FamilyTexts>> parts;
-  /// CPU time (threads and reaped children) of the collections started for
-  /// this call or joined by it.
+  /// CPU time of the collector threads in the collections started for this
+  /// call or joined by it (the commands they ran are not included).
   double cpu_seconds = 0;
 };
 

@@ -154,7 +154,9 @@ std::shared_ptr<const ScrapeResponse> Exporter::ScrapeFor(
 }
 
 ScrapeCoalescer::Result Exporter::Produce(Deadline deadline) {
-  const double cpu_start = ThreadCpuSeconds();
+  // The collector threads' CPU comes with `collected`; this thread's and
+  // the commands the collectors ran (nft...) are counted here.
+  const double cpu_start = ThreadCpuSeconds() + ReapedChildrenCpuSeconds();
   std::shared_ptr<CollectorSet> set = current_set(nullptr);
   CollectedScrape collected;
   if (set) collected = set->Collect(deadline);
@@ -178,7 +180,8 @@ ScrapeCoalescer::Result Exporter::Produce(Deadline deadline) {
   parts.push_back(&own_texts);
   ScrapeCoalescer::Result r;
   r.body = JoinFamilyTexts(parts);
-  r.cpu_seconds = collected.cpu_seconds + (ThreadCpuSeconds() - cpu_start);
+  r.cpu_seconds = collected.cpu_seconds + ThreadCpuSeconds() +
+                  ReapedChildrenCpuSeconds() - cpu_start;
   return r;
 }
 

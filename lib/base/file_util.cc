@@ -43,6 +43,12 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* err,
                   fd, err);
     }
     out->append(buf, static_cast<size_t>(n));
+    // A short read that reaches the size fstat gave is the end: no second
+    // read() for the 0 (a file that grew meanwhile still gave its bytes).
+    if (st.st_size > 0 && static_cast<size_t>(n) < sizeof(buf) &&
+        out->size() >= static_cast<size_t>(st.st_size)) {
+      break;
+    }
   }
   close(fd);
   return true;

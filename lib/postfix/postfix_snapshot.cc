@@ -17,6 +17,16 @@ std::shared_ptr<const PostfixSnapshot> Build(PostfixConfig config) {
 
 std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
     const std::string& config_directory, std::string* err) {
+  {
+    // Already checked since the current scrape began: no stat again.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(config_directory);
+    if (epoch_ != 0 && it != entries_.end() && it->second.settled &&
+        it->second.checked_epoch == epoch_) {
+      it->second.last_used = ++uses_;
+      return it->second.snapshot;
+    }
+  }
   const std::string main_path = config_directory + "/main.cf";
   const std::string master_path = config_directory + "/master.cf";
   FileIdentity main_id, master_id;
@@ -30,6 +40,7 @@ std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
   if (it != entries_.end() && it->second.settled &&
       it->second.main == main_id && it->second.master == master_id) {
     it->second.last_used = ++uses_;
+    it->second.checked_epoch = epoch_;
     return it->second.snapshot;
   }
 
@@ -56,8 +67,14 @@ std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
   e.settled = main_id.mtime_ns != 0 && master_id.mtime_ns != 0 &&
               main_id.Settled(now) && master_id.Settled(now);
   e.last_used = ++uses_;
+  e.checked_epoch = epoch_;
   e.snapshot = Build(std::move(config));
   return e.snapshot;
+}
+
+void PostfixSnapshotCache::NewScrape() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++epoch_;
 }
 
 uint64_t PostfixSnapshotCache::parses() const {
