@@ -58,10 +58,12 @@ bool ClientBudget::Admit(const std::string& client, Deadline deadline,
     if (b->balance >= 0) return true;
     wait = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(-b->balance / options_.cpu_share));
-  }
-  if (wait > deadline.Remaining() / 2) {
-    *retry_after = std::chrono::ceil<std::chrono::milliseconds>(wait);
-    return false;
+    if (wait > deadline.Remaining() / 2) {
+      ++counts_.refused;
+      *retry_after = std::chrono::ceil<std::chrono::milliseconds>(wait);
+      return false;
+    }
+    ++counts_.delayed;
   }
   std::this_thread::sleep_for(wait);
   return true;
@@ -75,6 +77,11 @@ void ClientBudget::Charge(const std::string& client, uint64_t flight,
   if (flight <= b->last_flight) return;  // charged already
   b->last_flight = flight;
   b->balance -= cpu_seconds;
+}
+
+ClientBudget::Counts ClientBudget::counts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counts_;
 }
 
 double ClientBudget::Balance(const std::string& client) {

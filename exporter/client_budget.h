@@ -13,7 +13,8 @@ namespace mailflow {
 
 /// A token bucket of CPU seconds per client address. Every collection a
 /// client's requests waited for is charged to it once (its 16 concurrent
-/// requests served by one collection pay once), and the bucket refills at
+/// requests served by one collection pay once) with the CPU it cost
+/// (ScrapeResponse::cpu_seconds), and the bucket refills at
 /// `cpu_share` CPU seconds per second up to `burst`. A client in debt waits
 /// before its next collection until the bucket is back at zero; when that
 /// would take more than half the time its scrape has left, the request is
@@ -51,6 +52,13 @@ class ClientBudget {
   /// The client's balance now, in CPU seconds (for tests).
   double Balance(const std::string& client);
 
+  /// Requests Admit() made wait, and refused, so far.
+  struct Counts {
+    uint64_t delayed = 0;
+    uint64_t refused = 0;
+  };
+  Counts counts();
+
  private:
   struct Bucket {
     double balance = 0;  // CPU seconds; refilled lazily
@@ -64,6 +72,7 @@ class ClientBudget {
   std::mutex mu_;
   Options options_;
   std::unordered_map<std::string, Bucket> buckets_;
+  Counts counts_;
 };
 
 }  // namespace mailflow

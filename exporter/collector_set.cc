@@ -53,7 +53,10 @@ struct CollectorSet::Entry {
   bool busy = false;
   bool stop = false;
   std::thread thread;
-  // Worker only: the last families and their text, reused while equal.
+  // Worker only: its thread's CPU time after the previous collection (the
+  // thread sleeps in between), the last families and their text, reused
+  // while equal.
+  double cpu_after_last = 0;
   std::vector<prometheus::MetricFamily> last_families;
   std::shared_ptr<const FamilyTexts> last_texts;
 };
@@ -63,7 +66,6 @@ namespace {
 // Runs one collection on the worker thread; fills everything but `done`.
 void RunFlight(CollectorSet::Entry* e, Flight* f) {
   const auto start = Deadline::Clock::now();
-  const double cpu_start = ThreadCpuSeconds();
   std::vector<prometheus::MetricFamily> families;
   try {
     f->status = e->collector->Collect(f->deadline, &families);
@@ -81,10 +83,14 @@ void RunFlight(CollectorSet::Entry* e, Flight* f) {
     e->last_families = std::move(families);
   }
   f->texts = e->last_texts;
-  f->cpu_seconds = ThreadCpuSeconds() - cpu_start;
+  // One clock read per collection: the thread only waits between them.
+  const double cpu = ThreadCpuSeconds();
+  f->cpu_seconds = cpu - e->cpu_after_last;
+  e->cpu_after_last = cpu;
 }
 
 void Work(const std::shared_ptr<CollectorSet::Entry>& e) {
+  e->cpu_after_last = ThreadCpuSeconds();
   std::unique_lock<std::mutex> lock(e->board->mu);
   for (;;) {
     e->wake.wait(lock, [&] { return e->stop || e->pending; });

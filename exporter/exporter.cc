@@ -173,6 +173,19 @@ ScrapeCoalescer::Result Exporter::Produce(Deadline deadline) {
   AddGauge(&own, "mailflow_config_last_reload_success_timestamp_seconds",
            "Timestamp of the last successful configuration reload.",
            last_reload_success_time_.load());
+  const ClientBudget::Counts throttled = budget_.counts();
+  FamilyBuilder(&own, "mailflow_exporter_scrapes_throttled_total",
+                "/metrics requests of clients over their collection CPU "
+                "budget (scrape.client_cpu_percent): delayed until it "
+                "recovered, or refused with 429.",
+                prometheus::MetricType::Counter)
+      .Add({{"action", "delayed"}}, static_cast<double>(throttled.delayed))
+      .Add({{"action", "refused"}}, static_cast<double>(throttled.refused));
+  FamilyBuilder(&own, "mailflow_exporter_collections_total",
+                "Collections run for /metrics; concurrent requests share "
+                "one, so it grows slower than the requests under load.",
+                prometheus::MetricType::Counter)
+      .Add({}, static_cast<double>(coalescer_.flights()));
   AppendProcessMetrics(&own);
   const FamilyTexts own_texts = ToFamilyTexts(std::move(own));
   std::vector<const FamilyTexts*> parts;

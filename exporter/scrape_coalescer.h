@@ -21,8 +21,9 @@ class ScrapeResponse {
   const std::string& body() const { return body_; }
   /// The collection that produced it (increasing, unique per coalescer).
   uint64_t flight() const { return flight_; }
-  /// CPU time the collection cost (collector threads, reaped children and
-  /// the serialization).
+  /// What the collection cost: the collectors' working time (wall time, an
+  /// upper bound of their CPU), the commands they ran and the
+  /// serialization's CPU.
   double cpu_seconds() const { return cpu_seconds_; }
   /// The body gzip-compressed, computed once on first use; nullptr when
   /// zlib fails. Thread-safe.
