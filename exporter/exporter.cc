@@ -28,11 +28,12 @@ double NowSeconds() {
       .count();
 }
 
-ClientBudget::Options BudgetOptions(const ScrapeSettings& s) {
-  ClientBudget::Options o;
-  o.cpu_share = static_cast<double>(s.client_cpu_percent) / 100;
-  o.burst_seconds = std::chrono::duration<double>(s.client_cpu_burst).count();
-  return o;
+// Applies the scrape settings that take effect at run time.
+void ApplyScrapeLimits(const ScrapeSettings& s, ScrapeCoalescer* coalescer,
+                       ClientLimiter* limiter) {
+  coalescer->SetMaxCpuShare(static_cast<double>(s.max_collection_cpu_percent) /
+                            100);
+  limiter->SetMax(static_cast<int>(s.max_requests_per_client));
 }
 
 }  // namespace
@@ -59,7 +60,7 @@ bool Exporter::Init(std::string* err) {
   std::shared_ptr<CollectorSet> set;
   if (!Load(&config, &set, err)) return false;
   set->Start();
-  budget_.SetOptions(BudgetOptions(config.scrape));
+  ApplyScrapeLimits(config.scrape, &coalescer_, &limiter_);
   std::lock_guard<std::mutex> lock(mu_);
   config_ = std::move(config);
   set_ = std::move(set);
@@ -98,7 +99,7 @@ bool Exporter::ReloadConfig(std::string* err) {
     return false;
   }
   set->Start();
-  budget_.SetOptions(BudgetOptions(config.scrape));
+  ApplyScrapeLimits(config.scrape, &coalescer_, &limiter_);
   std::shared_ptr<CollectorSet> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -145,11 +146,10 @@ std::shared_ptr<const ScrapeResponse> Exporter::Scrape(Deadline deadline) {
 }
 
 std::shared_ptr<const ScrapeResponse> Exporter::ScrapeFor(
-    const std::string& client, Deadline deadline,
-    std::chrono::milliseconds* retry_after) {
-  if (!budget_.Admit(client, deadline, retry_after)) return nullptr;
+    const std::string& client, Deadline deadline) {
+  if (!limiter_.Enter(client)) return nullptr;
   std::shared_ptr<const ScrapeResponse> r = coalescer_.Get(deadline);
-  budget_.Charge(client, r->flight(), r->cpu_seconds());
+  limiter_.Leave(client);
   return r;
 }
 
@@ -173,19 +173,21 @@ ScrapeCoalescer::Result Exporter::Produce(Deadline deadline) {
   AddGauge(&own, "mailflow_config_last_reload_success_timestamp_seconds",
            "Timestamp of the last successful configuration reload.",
            last_reload_success_time_.load());
-  const ClientBudget::Counts throttled = budget_.counts();
-  FamilyBuilder(&own, "mailflow_exporter_scrapes_throttled_total",
-                "/metrics requests of clients over their collection CPU "
-                "budget (scrape.client_cpu_percent): delayed until it "
-                "recovered, or refused with 429.",
-                prometheus::MetricType::Counter)
-      .Add({{"action", "delayed"}}, static_cast<double>(throttled.delayed))
-      .Add({{"action", "refused"}}, static_cast<double>(throttled.refused));
   FamilyBuilder(&own, "mailflow_exporter_collections_total",
                 "Collections run for /metrics; concurrent requests share "
                 "one, so it grows slower than the requests under load.",
                 prometheus::MetricType::Counter)
       .Add({}, static_cast<double>(coalescer_.flights()));
+  FamilyBuilder(&own, "mailflow_exporter_collections_held_back_total",
+                "Collections that waited to keep collections within "
+                "scrape.max_collection_cpu_percent of one CPU.",
+                prometheus::MetricType::Counter)
+      .Add({}, static_cast<double>(coalescer_.held_back()));
+  FamilyBuilder(&own, "mailflow_exporter_scrapes_refused_total",
+                "/metrics requests refused with 429: their client already had "
+                "scrape.max_requests_per_client in progress.",
+                prometheus::MetricType::Counter)
+      .Add({}, static_cast<double>(limiter_.refused()));
   AppendProcessMetrics(&own);
   const FamilyTexts own_texts = ToFamilyTexts(std::move(own));
   std::vector<const FamilyTexts*> parts;

@@ -11,7 +11,7 @@
 #include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "config/config.h"
-#include "exporter/client_budget.h"
+#include "exporter/client_limiter.h"
 #include "exporter/collector_set.h"
 #include "exporter/scrape_coalescer.h"
 #include "lib/base/deadline.h"
@@ -55,12 +55,11 @@ class Exporter {
   /// `deadline` plus serialization slack.
   std::shared_ptr<const ScrapeResponse> Scrape(Deadline deadline);
 
-  /// As Scrape(), for a request from `client` (its address), held to the
-  /// per-client budget (scrape.client_cpu_percent, see ClientBudget):
-  /// nullptr when the client is over it, with `*retry_after` set.
-  std::shared_ptr<const ScrapeResponse> ScrapeFor(
-      const std::string& client, Deadline deadline,
-      std::chrono::milliseconds* retry_after);
+  /// As Scrape(), for a request from `client` (its address): nullptr when
+  /// the client already has scrape.max_requests_per_client requests in
+  /// progress (see ClientLimiter).
+  std::shared_ptr<const ScrapeResponse> ScrapeFor(const std::string& client,
+                                                  Deadline deadline);
 
   /// Serves /probe: runs the handler a collector registered for `module`
   /// ("smtp" when empty) against `target` within `deadline`. 400 for an
@@ -95,7 +94,7 @@ class Exporter {
   std::atomic<double> last_reload_success_time_{0};
 
   ScrapeCoalescer coalescer_{[this](Deadline d) { return Produce(d); }};
-  ClientBudget budget_;
+  ClientLimiter limiter_;
 };
 
 /// The version string baked in at build time.

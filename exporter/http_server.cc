@@ -3,7 +3,6 @@
 #include <CivetServer.h>
 #include <dlfcn.h>
 
-#include <chrono>
 #include <cstring>
 
 #include "exporter/exporter.h"
@@ -223,18 +222,14 @@ class HttpServer::Router : public CivetHandler {
     Deadline deadline = exporter_->ScrapeDeadline(
         mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
     const mg_request_info* req = mg_get_request_info(conn);
-    std::chrono::milliseconds retry_after{0};
     std::shared_ptr<const ScrapeResponse> r =
-        exporter_->ScrapeFor(req->remote_addr, deadline, &retry_after);
+        exporter_->ScrapeFor(req->remote_addr, deadline);
     if (!r) {
-      const auto seconds =
-          std::chrono::ceil<std::chrono::seconds>(retry_after).count();
       Reply(conn, 429, "text/plain; charset=utf-8",
-            "Too many scrapes from " + std::string(req->remote_addr) +
-                ": its collections used its CPU budget "
-                "(scrape.client_cpu_percent); retry in " +
-                std::to_string(seconds) + " s\n",
-            head, "Retry-After: " + std::to_string(seconds) + "\r\n");
+            "Too many concurrent scrapes from " +
+                std::string(req->remote_addr) +
+                " (scrape.max_requests_per_client)\n",
+            head, "Retry-After: 1\r\n");
       return;
     }
     const char* type = "text/plain; version=0.0.4; charset=utf-8";

@@ -40,6 +40,7 @@ struct ScrapeCoalescer::Flight {
   int waiters = 0;
   Deadline::Clock::time_point latest_start;  // start by then at the latest
   bool claimed = false;
+  bool held = false;  // waited for the duty cycle
   bool done = false;
   std::shared_ptr<const ScrapeResponse> response;
 };
@@ -58,21 +59,25 @@ std::shared_ptr<const ScrapeResponse> ScrapeCoalescer::Get(Deadline deadline) {
   ++f->waiters;
   for (;;) {
     if (f->done) return f->response;
-    if (!f->claimed &&
-        (running_ == 0 || Deadline::Clock::now() >= f->latest_start)) {
-      break;  // this request runs the batch
-    }
     if (f->claimed) {
       cv_.wait(lock);
-    } else {
-      cv_.wait_until(lock, f->latest_start);
+      continue;
     }
+    const auto t = Deadline::Clock::now();
+    if (t >= f->latest_start || (running_ == 0 && t >= next_start_)) {
+      break;  // this request runs the batch
+    }
+    if (running_ == 0) f->held = true;
+    cv_.wait_until(lock, running_ == 0 ? std::min(next_start_, f->latest_start)
+                                       : f->latest_start);
   }
   f->claimed = true;
   pending_.reset();
   ++running_;
+  if (f->held) ++held_back_;
   const uint64_t id = ++flights_;
   const Deadline due = f->deadline;
+  const auto started = Deadline::Clock::now();
   lock.unlock();
   Result r;
   try {
@@ -83,11 +88,28 @@ std::shared_ptr<const ScrapeResponse> ScrapeCoalescer::Get(Deadline deadline) {
   auto response = std::make_shared<const ScrapeResponse>(std::move(r.body), id,
                                                          r.cpu_seconds);
   lock.lock();
+  if (share_ > 0) {
+    const auto spacing = std::min<Deadline::Clock::duration>(
+        std::chrono::duration_cast<Deadline::Clock::duration>(
+            std::chrono::duration<double>(r.cpu_seconds / share_)),
+        std::chrono::seconds(1));
+    next_start_ = std::max(next_start_, started + spacing);
+  }
   f->response = response;
   f->done = true;
   --running_;
   cv_.notify_all();
   return response;
+}
+
+void ScrapeCoalescer::SetMaxCpuShare(double max_cpu_share) {
+  std::lock_guard<std::mutex> lock(mu_);
+  share_ = max_cpu_share;
+}
+
+uint64_t ScrapeCoalescer::held_back() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return held_back_;
 }
 
 int ScrapeCoalescer::queued() const {

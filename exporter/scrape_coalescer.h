@@ -42,10 +42,19 @@ class ScrapeResponse {
 /// after it arrived, never an older one, so a change made before a scrape
 /// shows in it. Requests that arrive while a collection runs are batched:
 /// the first of them runs the next collection as soon as the current one
-/// ends, for all of them, with the earliest of their deadlines. A batch
-/// does not wait beyond half the time its most urgent request has left: it
-/// then starts alongside the running collection (whose collectors are
-/// shared anyway, see CollectorSet). Thread-safe.
+/// ends, for all of them, with the earliest of their deadlines.
+///
+/// Collections also keep to a CPU share (the duty cycle): after one that
+/// cost C seconds of CPU, the next starts no earlier than C / share after
+/// it started (at most one second later). However many clients ask and
+/// however fast, collections use at most that share of one CPU; under such
+/// load each collection serves more requests, so throughput holds and a
+/// request waits at most one spacing longer. A Prometheus server scraping
+/// every few seconds never meets it.
+///
+/// A batch does not wait beyond half the time its most urgent request has
+/// left: it then starts anyway, alongside a running collection (whose
+/// collectors are shared, see CollectorSet). Thread-safe.
 class ScrapeCoalescer {
  public:
   struct Result {
@@ -56,8 +65,13 @@ class ScrapeCoalescer {
   /// thread, never under the coalescer's lock.
   using Producer = std::function<Result(Deadline)>;
 
-  explicit ScrapeCoalescer(Producer producer)
-      : producer_(std::move(producer)) {}
+  /// `max_cpu_share`: CPU seconds per second collections may use (0: no
+  /// limit).
+  explicit ScrapeCoalescer(Producer producer, double max_cpu_share = 0)
+      : producer_(std::move(producer)), share_(max_cpu_share) {}
+
+  /// Takes effect from the next collection on.
+  void SetMaxCpuShare(double max_cpu_share);
 
   /// The response of a collection that started after this call. Returns by
   /// `deadline` plus the producer's slack.
@@ -65,6 +79,8 @@ class ScrapeCoalescer {
 
   /// Collections run so far (for tests and benchmarks).
   uint64_t flights() const;
+  /// Collections that waited for the duty cycle.
+  uint64_t held_back() const;
   /// Requests waiting for the next collection, not started yet (for tests).
   int queued() const;
 
@@ -77,6 +93,9 @@ class ScrapeCoalescer {
   std::shared_ptr<Flight> pending_;  // requests waiting, not started
   int running_ = 0;
   uint64_t flights_ = 0;
+  double share_;
+  Deadline::Clock::time_point next_start_{};  // the duty cycle's
+  uint64_t held_back_ = 0;
 };
 
 }  // namespace mailflow

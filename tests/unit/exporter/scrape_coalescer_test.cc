@@ -99,6 +99,40 @@ TEST(ScrapeCoalescerTest, AnUrgentBatchDoesNotWaitForAStuckCollection) {
   EXPECT_EQ(stuck.get()->body(), "run 1\n");
 }
 
+TEST(ScrapeCoalescerTest, CollectionsKeepToTheirCpuShare) {
+  // Each collection "costs" 0.4 s of CPU: at a 50 % share the next one may
+  // start 0.8 s after it.
+  int runs = 0;
+  ScrapeCoalescer c(
+      [&](Deadline) {
+        return ScrapeCoalescer::Result{std::to_string(++runs), 0.4};
+      },
+      0.5);
+  EXPECT_EQ(c.Get(Later())->body(), "1");
+  EXPECT_EQ(c.Get(Later())->body(), "2");  // fresh, but held back
+  EXPECT_EQ(c.held_back(), 1u);
+  // Without a share, nothing waits.
+  c.SetMaxCpuShare(0);
+  c.Get(Later());  // the spacing set by run 2 still applies to run 3
+  c.Get(Later());
+  c.Get(Later());
+  EXPECT_LE(c.held_back(), 2u);
+  EXPECT_EQ(runs, 5);
+}
+
+TEST(ScrapeCoalescerTest, AnUrgentRequestIsNotHeldBeyondHalfItsTime) {
+  int runs = 0;
+  ScrapeCoalescer c(
+      [&](Deadline) {
+        return ScrapeCoalescer::Result{std::to_string(++runs), 100};
+      },
+      0.01);  // a spacing capped at one second
+  c.Get(Later());
+  // 100 ms to go: it starts after 50 ms, not after the spacing.
+  auto r = c.Get(Deadline::After(std::chrono::milliseconds(100)));
+  EXPECT_EQ(r->body(), "2");
+}
+
 TEST(ScrapeCoalescerTest, GzipIsComputedOnceAndDecompresses) {
   ScrapeCoalescer c([](Deadline) {
     return ScrapeCoalescer::Result{std::string(10000, 'x') + "\n", 0};
