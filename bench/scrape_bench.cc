@@ -60,7 +60,7 @@ void BM_FullScrape(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     std::string body =
-        exporter->Scrape(Deadline::After(std::chrono::seconds(10)));
+        exporter->Scrape(Deadline::After(std::chrono::seconds(10)))->body();
     bytes = body.size();
     benchmark::DoNotOptimize(body);
   }

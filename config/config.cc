@@ -13,7 +13,11 @@ bool ParsePaths(ConfigMap map, HostPaths* paths, std::string* err) {
 
 bool ParseScrape(ConfigMap map, ScrapeSettings* s, std::string* err) {
   if (!map.GetDuration("default_timeout", &s->default_timeout, err) ||
-      !map.GetDuration("timeout_offset", &s->timeout_offset, err)) {
+      !map.GetDuration("timeout_offset", &s->timeout_offset, err) ||
+      !map.GetInt("max_collection_cpu_percent", 0, 100,
+                  &s->max_collection_cpu_percent, err) ||
+      !map.GetInt("max_requests_per_client", 0, 10000,
+                  &s->max_requests_per_client, err)) {
     return false;
   }
   if (s->default_timeout.count() <= 0) {

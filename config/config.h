@@ -24,6 +24,12 @@ struct ScrapeSettings {
   std::chrono::milliseconds default_timeout{10000};
   /// Subtracted from the scrape timeout to leave time for serialization.
   std::chrono::milliseconds timeout_offset{500};
+  /// Collections for /metrics use at most this percentage of one CPU (the
+  /// duty cycle of exporter/scrape_coalescer.h); 0: no limit.
+  int64_t max_collection_cpu_percent = 50;
+  /// /metrics requests one client address may have in progress at once
+  /// (exporter/client_limiter.h; 429 beyond); 0: no limit.
+  int64_t max_requests_per_client = 16;
 };
 
 /// The `collectors.NAME` section: `enabled` plus the collector's own keys,

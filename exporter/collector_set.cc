@@ -7,35 +7,108 @@
 #include <thread>
 
 #include "collectors/common/metrics.h"
+#include "exporter/process_metrics.h"
 #include "lib/base/log.h"
 
 namespace mailflow {
 
+namespace {
+
+// One collection of one collector, shared by every scrape that asked for it
+// before it started. Fields other than `deadline` are written by the worker
+// before it sets `done` under Board::mu; readers read them after seeing
+// `done` under that lock.
+// One Collect() call waiting for its flights; on its stack. Woken once,
+// by the worker that finishes the last of them.
+struct Waiter {
+  size_t remaining = 0;
+  std::condition_variable cv;
+};
+
+struct Flight {
+  explicit Flight(Deadline d) : deadline(d) {}
+  Deadline deadline;  // the latest deadline of the scrapes waiting for it
+  std::vector<Waiter*> waiting;  // Collect() calls waiting for it
+  bool started = false;
+  bool done = false;
+  Status status;
+  double seconds = 0;
+  double cpu_seconds = 0;
+  std::shared_ptr<const FamilyTexts> texts;
+};
+
+}  // namespace
+
+struct CollectorSet::Board {
+  std::mutex mu;  // guards the flights and the workers' state
+};
+
 struct CollectorSet::Entry {
   std::string name;
   std::unique_ptr<Collector> collector;
-  std::timed_mutex busy;  // held while Collect() runs
+  std::shared_ptr<Board> board;
+  // Guarded by board->mu.
+  std::condition_variable wake;
+  std::shared_ptr<Flight> pending;  // asked for, not started
+  bool busy = false;
+  bool stop = false;
+  std::thread thread;
+  // Worker only: its thread's CPU time after the previous collection (the
+  // thread sleeps in between), the last families and their text, reused
+  // while equal.
+  double cpu_after_last = 0;
+  std::vector<prometheus::MetricFamily> last_families;
+  std::shared_ptr<const FamilyTexts> last_texts;
 };
 
 namespace {
 
-struct Result {
+// Runs one collection on the worker thread; fills everything but `done`.
+void RunFlight(CollectorSet::Entry* e, Flight* f) {
+  const auto start = Deadline::Clock::now();
   std::vector<prometheus::MetricFamily> families;
-  Status status;
-  double seconds = 0;
-  bool done = false;
-};
+  try {
+    f->status = e->collector->Collect(f->deadline, &families);
+  } catch (const std::exception& ex) {
+    f->status = Status::Error(std::string("exception: ") + ex.what());
+  } catch (...) {
+    f->status = Status::Error("unknown exception");
+  }
+  f->seconds =
+      std::chrono::duration<double>(Deadline::Clock::now() - start).count();
+  // Unchanged families keep their text: no serialization in steady state.
+  if (!e->last_texts || !SameFamilies(families, e->last_families)) {
+    e->last_texts =
+        std::make_shared<const FamilyTexts>(ToFamilyTexts(families));
+    e->last_families = std::move(families);
+  }
+  f->texts = e->last_texts;
+  // One clock read per collection: the thread only waits between them.
+  const double cpu = ThreadCpuSeconds();
+  f->cpu_seconds = cpu - e->cpu_after_last;
+  e->cpu_after_last = cpu;
+}
 
-// State shared between one scrape and its worker threads; it outlives the
-// scrape when a worker overruns.
-struct ScrapeState {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t pending = 0;
-  std::vector<Result> results;
-};
-
-void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result);
+void Work(const std::shared_ptr<CollectorSet::Entry>& e) {
+  e->cpu_after_last = ThreadCpuSeconds();
+  std::unique_lock<std::mutex> lock(e->board->mu);
+  for (;;) {
+    e->wake.wait(lock, [&] { return e->stop || e->pending; });
+    if (e->stop) return;
+    std::shared_ptr<Flight> f = std::move(e->pending);
+    e->busy = true;
+    f->started = true;
+    lock.unlock();
+    RunFlight(e.get(), f.get());
+    lock.lock();
+    f->done = true;
+    e->busy = false;
+    for (Waiter* w : f->waiting) {
+      if (--w->remaining == 0) w->cv.notify_one();
+    }
+    f->waiting.clear();
+  }
+}
 
 }  // namespace
 
@@ -64,6 +137,7 @@ std::unique_ptr<CollectorSet> CollectorSet::Build(
   }
   std::unique_ptr<CollectorSet> set(new CollectorSet());
   set->context_ = context;
+  set->board_ = std::make_shared<Board>();
   for (const CollectorInfo& info : registry.all()) {
     auto section_it = config.collectors.find(info.name);
     const CollectorSection* section =
@@ -80,15 +154,37 @@ std::unique_ptr<CollectorSet> CollectorSet::Build(
     auto entry = std::make_shared<Entry>();
     entry->name = info.name;
     entry->collector = std::move(collector);
+    entry->board = set->board_;
     set->entries_.push_back(std::move(entry));
   }
   return set;
 }
 
-CollectorSet::~CollectorSet() = default;
+CollectorSet::~CollectorSet() {
+  for (auto& e : entries_) {
+    bool busy;
+    {
+      std::lock_guard<std::mutex> lock(board_->mu);
+      e->stop = true;
+      busy = e->busy;
+    }
+    e->wake.notify_one();
+    if (!e->thread.joinable()) continue;
+    // A busy worker may be stuck in a collector: it exits (and frees the
+    // entry) when that collection ends.
+    if (busy) {
+      e->thread.detach();
+    } else {
+      e->thread.join();
+    }
+  }
+}
 
 void CollectorSet::Start() {
-  for (auto& e : entries_) e->collector->Start();
+  for (auto& e : entries_) {
+    e->collector->Start();
+    e->thread = std::thread(Work, e);
+  }
 }
 
 std::vector<std::string> CollectorSet::names() const {
@@ -97,82 +193,88 @@ std::vector<std::string> CollectorSet::names() const {
   return out;
 }
 
-void CollectorSet::Collect(Deadline deadline,
-                           std::vector<prometheus::MetricFamily>* out) {
-  auto state = std::make_shared<ScrapeState>();
-  state->results.resize(entries_.size());
-  state->pending = entries_.size();
-  const auto start = Deadline::Clock::now();
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    std::shared_ptr<Entry> entry = entries_[i];
-    std::thread([entry, state, i, deadline] {
-      Result r;
-      RunOne(entry.get(), deadline, &r);
-      std::lock_guard<std::mutex> lock(state->mu);
-      r.done = true;
-      state->results[i] = std::move(r);
-      --state->pending;
-      state->cv.notify_all();
-    }).detach();
-  }
-  std::vector<Result> results;
-  {
-    std::unique_lock<std::mutex> lock(state->mu);
-    state->cv.wait_until(lock, deadline.at(),
-                         [&] { return state->pending == 0; });
-    // Take finished results; leave unfinished slots for their workers.
-    results.resize(entries_.size());
-    for (size_t i = 0; i < entries_.size(); ++i) {
-      if (state->results[i].done) results[i] = std::move(state->results[i]);
+int CollectorSet::queued(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(board_->mu);
+  for (const auto& e : entries_) {
+    if (e->name == name) {
+      return e->pending ? static_cast<int>(e->pending->waiting.size()) : 0;
     }
   }
-  const double elapsed =
-      std::chrono::duration<double>(Deadline::Clock::now() - start).count();
-  FamilyBuilder success(out, "mailflow_collector_success",
+  return 0;
+}
+
+CollectedScrape CollectorSet::Collect(Deadline deadline) {
+  const auto start = Deadline::Clock::now();
+  const size_t n = entries_.size();
+  struct Outcome {
+    Status status;
+    double seconds = 0;
+  };
+  std::vector<Outcome> outcomes(n);
+  CollectedScrape scrape;
+  // Collections that start from now on check main.cf/master.cf once.
+  context_->postfix->NewScrape();
+  {
+    std::vector<std::shared_ptr<Flight>> flights(n);
+    Waiter waiter;
+    waiter.remaining = n;
+    std::unique_lock<std::mutex> lock(board_->mu);
+    for (size_t i = 0; i < n; ++i) {
+      Entry& e = *entries_[i];
+      if (!e.pending) {
+        e.pending = std::make_shared<Flight>(deadline);
+      } else if (e.pending->deadline.at() < deadline.at()) {
+        e.pending->deadline = deadline;
+      }
+      e.pending->waiting.push_back(&waiter);
+      flights[i] = e.pending;
+    }
+    // Woken without the lock held: they need it at once.
+    lock.unlock();
+    for (auto& e : entries_) e->wake.notify_one();
+    lock.lock();
+    waiter.cv.wait_until(lock, deadline.at(),
+                         [&] { return waiter.remaining == 0; });
+    for (const auto& f : flights) {  // overran: the waiter goes away
+      std::erase(f->waiting, &waiter);
+    }
+    const double elapsed =
+        std::chrono::duration<double>(Deadline::Clock::now() - start).count();
+    for (size_t i = 0; i < n; ++i) {
+      const Flight& f = *flights[i];
+      if (f.done) {
+        outcomes[i] = {f.status, f.seconds};
+        scrape.parts.push_back(f.texts);
+        scrape.cpu_seconds += f.cpu_seconds;
+      } else {
+        outcomes[i] = {
+            Status::Error(f.started ? "did not finish before the scrape "
+                                      "deadline"
+                                    : "previous collection still running"),
+            elapsed};
+      }
+    }
+  }
+  std::vector<prometheus::MetricFamily> meta;
+  FamilyBuilder success(&meta, "mailflow_collector_success",
                         "Whether the collector's last scrape succeeded (1) or "
                         "failed, errored or overran the deadline (0).",
                         prometheus::MetricType::Gauge);
-  FamilyBuilder duration(out, "mailflow_collector_duration_seconds",
+  FamilyBuilder duration(&meta, "mailflow_collector_duration_seconds",
                          "How long the collector took in this scrape.",
                          prometheus::MetricType::Gauge);
-  std::vector<prometheus::MetricFamily> collected;
-  for (size_t i = 0; i < entries_.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     const std::string& name = entries_[i]->name;
-    Result& r = results[i];
-    if (!r.done) {
-      r.status = Status::Error("did not finish before the scrape deadline");
-      r.seconds = elapsed;
-    }
+    const Outcome& o = outcomes[i];
     LogOnChange(LogLevel::kWarn, name, "collector/" + name,
-                r.status.ok() ? "" : "collector failed: " + r.status.message(),
+                o.status.ok() ? "" : "collector failed: " + o.status.message(),
                 "collector recovered");
-    for (auto& f : r.families) collected.push_back(std::move(f));
-    success.Add({{"collector", name}}, r.status.ok() ? 1 : 0);
-    duration.Add({{"collector", name}}, r.seconds);
+    success.Add({{"collector", name}}, o.status.ok() ? 1 : 0);
+    duration.Add({{"collector", name}}, o.seconds);
   }
-  for (auto& f : collected) out->push_back(std::move(f));
+  scrape.parts.push_back(
+      std::make_shared<const FamilyTexts>(ToFamilyTexts(std::move(meta))));
+  return scrape;
 }
-
-namespace {
-
-void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result) {
-  const auto start = Deadline::Clock::now();
-  std::unique_lock<std::timed_mutex> lock(entry->busy, std::defer_lock);
-  if (!lock.try_lock_until(deadline.at())) {
-    result->status = Status::Error("previous collection still running");
-  } else {
-    try {
-      result->status = entry->collector->Collect(deadline, &result->families);
-    } catch (const std::exception& e) {
-      result->status = Status::Error(std::string("exception: ") + e.what());
-    } catch (...) {
-      result->status = Status::Error("unknown exception");
-    }
-  }
-  result->seconds =
-      std::chrono::duration<double>(Deadline::Clock::now() - start).count();
-}
-
-}  // namespace
 
 }  // namespace mailflow

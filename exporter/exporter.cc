@@ -1,7 +1,5 @@
 #include "exporter/exporter.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -30,18 +28,12 @@ double NowSeconds() {
       .count();
 }
 
-// Deterministic output: families by name, samples by label values.
-// Families without samples are dropped (a bare HELP/TYPE says nothing).
-void SortFamilies(std::vector<prometheus::MetricFamily>* families) {
-  std::erase_if(*families, [](const auto& f) { return f.metric.empty(); });
-  std::stable_sort(
-      families->begin(), families->end(),
-      [](const auto& a, const auto& b) { return a.name < b.name; });
-  for (auto& f : *families) {
-    std::stable_sort(
-        f.metric.begin(), f.metric.end(),
-        [](const auto& a, const auto& b) { return a.label < b.label; });
-  }
+// Applies the scrape settings that take effect at run time.
+void ApplyScrapeLimits(const ScrapeSettings& s, ScrapeCoalescer* coalescer,
+                       ClientLimiter* limiter) {
+  coalescer->SetMaxCpuShare(static_cast<double>(s.max_collection_cpu_percent) /
+                            100);
+  limiter->SetMax(static_cast<int>(s.max_requests_per_client));
 }
 
 }  // namespace
@@ -69,6 +61,7 @@ bool Exporter::Init(std::string* err) {
   std::shared_ptr<CollectorSet> set;
   if (!Load(&config, &set, err)) return false;
   set->Start();
+  ApplyScrapeLimits(config.scrape, &coalescer_, &limiter_);
   std::lock_guard<std::mutex> lock(mu_);
   config_ = std::move(config);
   set_ = std::move(set);
@@ -107,6 +100,7 @@ bool Exporter::ReloadConfig(std::string* err) {
     return false;
   }
   set->Start();
+  ApplyScrapeLimits(config.scrape, &coalescer_, &limiter_);
   std::shared_ptr<CollectorSet> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -148,25 +142,63 @@ Deadline Exporter::ScrapeDeadline(const char* timeout_header) const {
       std::chrono::duration<double>(budget)));
 }
 
-std::string Exporter::Scrape(Deadline deadline) {
+std::shared_ptr<const ScrapeResponse> Exporter::Scrape(Deadline deadline) {
+  return coalescer_.Get(deadline);
+}
+
+std::shared_ptr<const ScrapeResponse> Exporter::ScrapeFor(
+    const std::string& client, Deadline deadline) {
+  if (!limiter_.Enter(client)) return nullptr;
+  std::shared_ptr<const ScrapeResponse> r = coalescer_.Get(deadline);
+  limiter_.Leave(client);
+  return r;
+}
+
+ScrapeCoalescer::Result Exporter::Produce(Deadline deadline) {
+  // The collector threads' CPU comes with `collected`; this thread's and
+  // the commands the collectors ran (nft...) are counted here.
+  const double cpu_start = ThreadCpuSeconds() + ReapedChildrenCpuSeconds();
   std::shared_ptr<CollectorSet> set = current_set(nullptr);
-  std::vector<prometheus::MetricFamily> families;
-  if (set) set->Collect(deadline, &families);
-  FamilyBuilder(&families, "mailflow_exporter_build_info",
+  CollectedScrape collected;
+  if (set) collected = set->Collect(deadline);
+  std::vector<prometheus::MetricFamily> own;
+  FamilyBuilder(&own, "mailflow_exporter_build_info",
                 "A metric with a constant '1' value labeled by version and "
                 "revision of mailflow_exporter.",
                 prometheus::MetricType::Gauge)
       .Add({{"revision", ExporterRevision()}, {"version", ExporterVersion()}},
            1);
-  AddGauge(&families, "mailflow_config_last_reload_successful",
+  AddGauge(&own, "mailflow_config_last_reload_successful",
            "Whether the last configuration reload attempt was successful.",
            last_reload_ok_ ? 1 : 0);
-  AddGauge(&families, "mailflow_config_last_reload_success_timestamp_seconds",
+  AddGauge(&own, "mailflow_config_last_reload_success_timestamp_seconds",
            "Timestamp of the last successful configuration reload.",
            last_reload_success_time_.load());
-  AppendProcessMetrics(&families);
-  SortFamilies(&families);
-  return prometheus::TextSerializer().Serialize(families);
+  FamilyBuilder(&own, "mailflow_exporter_collections_total",
+                "Collections run for /metrics; concurrent requests share "
+                "one, so it grows slower than the requests under load.",
+                prometheus::MetricType::Counter)
+      .Add({}, static_cast<double>(coalescer_.flights()));
+  FamilyBuilder(&own, "mailflow_exporter_collections_held_back_total",
+                "Collections that waited to keep collections within "
+                "scrape.max_collection_cpu_percent of one CPU.",
+                prometheus::MetricType::Counter)
+      .Add({}, static_cast<double>(coalescer_.held_back()));
+  FamilyBuilder(&own, "mailflow_exporter_scrapes_refused_total",
+                "/metrics requests refused with 429: their client already had "
+                "scrape.max_requests_per_client in progress.",
+                prometheus::MetricType::Counter)
+      .Add({}, static_cast<double>(limiter_.refused()));
+  AppendProcessMetrics(&own);
+  const FamilyTexts own_texts = ToFamilyTexts(std::move(own));
+  std::vector<const FamilyTexts*> parts;
+  for (const auto& p : collected.parts) parts.push_back(p.get());
+  parts.push_back(&own_texts);
+  ScrapeCoalescer::Result r;
+  r.body = JoinFamilyTexts(parts);
+  r.cpu_seconds = collected.cpu_seconds + ThreadCpuSeconds() +
+                  ReapedChildrenCpuSeconds() - cpu_start;
+  return r;
 }
 
 ProbeResponse Exporter::Probe(const std::string& target,

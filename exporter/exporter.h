@@ -11,7 +11,9 @@
 #include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "config/config.h"
+#include "exporter/client_limiter.h"
 #include "exporter/collector_set.h"
+#include "exporter/scrape_coalescer.h"
 #include "lib/base/deadline.h"
 
 namespace mailflow {
@@ -51,8 +53,16 @@ class Exporter {
   /// configured offset.
   Deadline ScrapeDeadline(const char* timeout_header) const;
 
-  /// Runs all collectors and returns the text exposition format body.
-  std::string Scrape(Deadline deadline);
+  /// The text exposition body of a collection that started after this call
+  /// (concurrent calls share one, see ScrapeCoalescer). Returns by
+  /// `deadline` plus serialization slack.
+  std::shared_ptr<const ScrapeResponse> Scrape(Deadline deadline);
+
+  /// As Scrape(), for a request from `client` (its address): nullptr when
+  /// the client already has scrape.max_requests_per_client requests in
+  /// progress (see ClientLimiter).
+  std::shared_ptr<const ScrapeResponse> ScrapeFor(const std::string& client,
+                                                  Deadline deadline);
 
   /// Serves /probe: runs the handler a collector registered for `module`
   /// ("smtp" when empty) against `target` within `deadline`. 400 for an
@@ -68,6 +78,8 @@ class Exporter {
             std::string* err) const;
   bool ReloadConfig(std::string* err);  // requires reload_mu_
   std::shared_ptr<CollectorSet> current_set(Config* config) const;
+  // One collection: every collector, the exporter's own families, the text.
+  ScrapeCoalescer::Result Produce(Deadline deadline);
 
   const CollectorRegistry& registry_;
   const ExporterOptions options_;
@@ -83,6 +95,9 @@ class Exporter {
   std::vector<ReloadHook> reload_hooks_;
   std::atomic<bool> last_reload_ok_{true};
   std::atomic<double> last_reload_success_time_{0};
+
+  ScrapeCoalescer coalescer_{[this](Deadline d) { return Produce(d); }};
+  ClientLimiter limiter_;
 };
 
 /// The version string baked in at build time.

@@ -1,4 +1,5 @@
-// Standard process_* metrics of the exporter itself, from /proc/self.
+// Standard process_* metrics of the exporter itself, from /proc/self, and
+// the CPU accounting of collections.
 #pragma once
 
 #include <prometheus/metric_family.h>
@@ -12,5 +13,13 @@ namespace mailflow {
 /// process_open_fds and process_max_fds. Families whose source cannot be
 /// read are left out. Thread-safe.
 void AppendProcessMetrics(std::vector<prometheus::MetricFamily>* out);
+
+/// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID).
+double ThreadCpuSeconds();
+/// CPU seconds of the children the process has reaped (RUSAGE_CHILDREN,
+/// process-wide). The difference of two calls around a piece of work counts
+/// the commands it ran, and also children another thread reaped meanwhile
+/// (an overestimate).
+double ReapedChildrenCpuSeconds();
 
 }  // namespace mailflow

@@ -19,6 +19,7 @@ prometheus::MetricFamily& FamilyBuilder::family() { return (*out_)[index_]; }
 
 FamilyBuilder& FamilyBuilder::Add(const Labels& labels, double value) {
   prometheus::ClientMetric m;
+  m.label.reserve(labels.size());
   for (const auto& [k, v] : labels) m.label.push_back({k, v});
   switch (family().type) {
     case prometheus::MetricType::Counter:
@@ -38,7 +39,9 @@ FamilyBuilder& FamilyBuilder::Add(const Labels& labels, double value) {
 FamilyBuilder& FamilyBuilder::AddHistogram(const Labels& labels,
                                            const CumulativeHistogram& h) {
   prometheus::ClientMetric m;
+  m.label.reserve(labels.size());
   for (const auto& [k, v] : labels) m.label.push_back({k, v});
+  m.histogram.bucket.reserve(h.upper_bounds().size());
   m.histogram.sample_count = h.count();
   m.histogram.sample_sum = h.sum();
   uint64_t cumulative = 0;

@@ -15,6 +15,7 @@
 
 #include "collectors/common/metrics.h"
 #include "collectors/firewall/firewall_collector.h"
+#include "lib/base/file_util.h"
 #include "lib/firewall/nft_evaluator.h"
 #include "lib/firewall/verdict.h"
 
@@ -40,6 +41,9 @@ struct FirewallOptions {
   std::string firewalld_directory = "/etc/firewalld";
   std::string firewalld_lib_directory = "/usr/lib/firewalld";
   std::chrono::milliseconds command_timeout{5000};
+  /// The kernel's rulesets are read again at least this often even when no
+  /// change signal moved; 0: every scrape (no reuse).
+  std::chrono::milliseconds ruleset_max_age{3600 * 1000};
 };
 
 bool Exists(const std::string& path);
@@ -54,6 +58,41 @@ struct BackendResult {
   std::map<int, Outcome> verdicts;
 };
 
+// The change signals of the kernel's rulesets (lib/firewall/
+// ruleset_generation.h). `known` is false when one could not be read: then
+// nothing is reused.
+struct KernelSignals {
+  bool known = false;
+  uint32_t nft_generation = 0;
+  uint64_t xtables = 0;
+  bool operator==(const KernelSignals&) const = default;
+};
+
+// What one read of the kernel's rulesets found, and what it depended on.
+struct KernelView {
+  bool reusable = false;  // read without error under known signals
+  KernelSignals signals;
+  std::set<int> ports;
+  bool ipv6 = false;
+  Deadline::Clock::time_point read_at;
+  BackendResult nft, legacy;
+  std::vector<std::string> nft_tables;
+  std::vector<std::string> errors;
+};
+
+// Files a manager's verdict was computed from: path and identity (an absent
+// file has the default identity), in a fixed order.
+using FileSet = std::vector<std::pair<std::string, FileIdentity>>;
+
+// One manager's verdicts, reused while its files and the ports are as
+// they were.
+struct ManagerView {
+  bool reusable = false;  // every file settled when read
+  FileSet files;
+  std::set<int> ports;
+  BackendResult result;
+};
+
 class FirewallCollector : public Collector {
  public:
   FirewallCollector(FirewallOptions o,
@@ -65,8 +104,15 @@ class FirewallCollector : public Collector {
                  std::vector<prometheus::MetricFamily>* out) override;
 
  private:
-  // --- the kernel's ruleset (firewall_collector.cc)
   std::set<int> WatchedPorts() const;
+
+  // --- the kernel's rulesets (firewall_collector_kernel.cc)
+  KernelSignals ReadSignals(bool nft_present) const;
+  // The cached view when nothing it depends on moved, else a fresh read.
+  const KernelView& Kernel(const std::set<int>& ports, bool ipv6,
+                           Deadline deadline);
+  void ReadNft(Deadline deadline, KernelView* v);
+  void ReadLegacy(Deadline deadline, KernelView* v);
   // Parses nft JSON; when rules of the ip/ip6 families carry opaque xt
   // expressions (iptables-nft), replaces the tables iptables-nft-save
   // prints with their translation of its text form.
@@ -74,10 +120,11 @@ class FirewallCollector : public Collector {
                std::string* err);
 
   // --- ufw's and firewalld's configuration (firewall_collector_managers.cc)
-  void CollectUfw(const std::set<int>& ports, BackendResult* r) const;
+  void CollectUfw(const std::set<int>& ports, BackendResult* r);
   void CollectFirewalld(const std::set<int>& ports,
                         const std::vector<std::string>& nft_tables,
-                        bool nft_readable, BackendResult* r) const;
+                        bool nft_readable, BackendResult* r);
+  void EvaluateFirewalld(const std::set<int>& ports, BackendResult* r) const;
 
   // --- metric families and logs (firewall_collector_metrics.cc)
   static void AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
@@ -89,6 +136,10 @@ class FirewallCollector : public Collector {
   static void LogVerdicts(const std::string& backend, const BackendResult& b);
 
   FirewallOptions o_;
+  // Collect() never runs concurrently on one instance (CollectorSet).
+  KernelView kernel_;
+  ManagerView ufw_, firewalld_;
+  uint64_t nft_reads_ = 0, legacy_reads_ = 0;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
 };
 

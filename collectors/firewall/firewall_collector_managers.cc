@@ -27,13 +27,58 @@ std::vector<std::string> ListXml(const std::string& dir) {
   return names;
 }
 
+// Identities of `paths` (a missing file keeps the default identity).
+FileSet Identify(const std::vector<std::string>& paths) {
+  FileSet files;
+  files.reserve(paths.size());
+  for (const std::string& p : paths) {
+    FileIdentity id;
+    id.Of(p);
+    files.emplace_back(p, id);
+  }
+  return files;
+}
+
+bool Settled(const FileSet& files) {
+  const int64_t now = FileIdentity::NowNs();
+  for (const auto& [path, id] : files) {
+    if (!id.Settled(now)) return false;
+  }
+  return true;
+}
+
+// The cached result when the files and ports are as they were.
+bool Reuse(const ManagerView& view, const FileSet& files,
+           const std::set<int>& ports, BackendResult* r) {
+  if (!view.reusable || view.files != files || view.ports != ports) {
+    return false;
+  }
+  *r = view.result;
+  return true;
+}
+
+void Remember(FileSet files, const std::set<int>& ports, const BackendResult& r,
+              ManagerView* view) {
+  view->reusable = Settled(files);
+  view->files = std::move(files);
+  view->ports = ports;
+  view->result = r;
+}
+
 }  // namespace
 
 void FirewallCollector::CollectUfw(const std::set<int>& ports,
-                                   BackendResult* r) const {
+                                   BackendResult* r) {
+  FileSet files = Identify(
+      {o_.ufw_directory + "/ufw.conf", o_.ufw_defaults_file,
+       o_.ufw_directory + "/user.rules", o_.ufw_directory + "/user6.rules"});
+  if (Reuse(ufw_, files, ports, r)) return;
   std::string conf;
   std::string err;
-  if (!ReadWholeFile(o_.ufw_directory + "/ufw.conf", &conf, &err)) return;
+  if (!ReadWholeFile(o_.ufw_directory + "/ufw.conf", &conf, &err)) {
+    Remember(std::move(files), ports, *r, &ufw_);
+    return;
+  }
   r->present = true;
   firewall::UfwConfig c;
   firewall::ParseUfwConfig(conf, ReadOrEmpty(o_.ufw_defaults_file),
@@ -44,18 +89,40 @@ void FirewallCollector::CollectUfw(const std::set<int>& ports,
   // A disabled ufw decides nothing: no verdict series.
   r->evaluated = c.enabled;
   for (int p : ports) r->verdicts[p] = firewall::UfwVerdict(c, p);
+  Remember(std::move(files), ports, *r, &ufw_);
 }
 
 void FirewallCollector::CollectFirewalld(
     const std::set<int>& ports, const std::vector<std::string>& nft_tables,
-    bool nft_readable, BackendResult* r) const {
+    bool nft_readable, BackendResult* r) {
   const std::string etc = o_.firewalld_directory;
   const std::string lib = o_.firewalld_lib_directory;
   if (!Exists(etc + "/firewalld.conf") && !Exists(lib + "/zones")) return;
   r->present = true;
-  // firewalld runs when its table is in the kernel (no D-Bus query).
+  // firewalld runs when its table is in the kernel (no D-Bus query). A
+  // stopped firewalld decides nothing: no verdict series, nothing to read.
   r->enabled = nft_readable && std::find(nft_tables.begin(), nft_tables.end(),
                                          "inet firewalld") != nft_tables.end();
+  if (!r->enabled) return;
+  // Every XML file it would read, by identity: one stat each per scrape.
+  std::vector<std::string> paths = {etc + "/firewalld.conf"};
+  for (const std::string& dir :
+       {lib + "/services", etc + "/services", lib + "/zones", etc + "/zones"}) {
+    paths.push_back(dir);  // a file added or removed
+    for (const auto& name : ListXml(dir)) {
+      paths.push_back(dir + "/" + name + ".xml");
+    }
+  }
+  FileSet files = Identify(paths);
+  if (Reuse(firewalld_, files, ports, r)) return;
+  EvaluateFirewalld(ports, r);
+  Remember(std::move(files), ports, *r, &firewalld_);
+}
+
+void FirewallCollector::EvaluateFirewalld(const std::set<int>& ports,
+                                          BackendResult* r) const {
+  const std::string etc = o_.firewalld_directory;
+  const std::string lib = o_.firewalld_lib_directory;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> svc;
   for (const std::string& dir : {lib + "/services", etc + "/services"}) {
     for (const auto& name : ListXml(dir)) {
@@ -79,8 +146,7 @@ void FirewallCollector::CollectFirewalld(
   std::string def =
       firewall::FirewalldDefaultZone(ReadOrEmpty(etc + "/firewalld.conf"));
   auto it = zones.find(def);
-  // A stopped firewalld decides nothing: no verdict series.
-  if (it == zones.end() || !r->enabled) return;
+  if (it == zones.end()) return;
   r->evaluated = true;
   r->rules = zones.size();
   for (int p : ports) {

@@ -94,6 +94,14 @@ void FirewallCollector::EmitMetrics(
     if (b->evaluated)
       rules.Add({{"backend", name}}, static_cast<double>(b->rules));
   }
+  FamilyBuilder(out, "mailflow_firewall_ruleset_reads_total",
+                "Times the kernel backend's ruleset was read and evaluated "
+                "(nft, iptables-legacy-save run); it moves when the ruleset "
+                "changed, not every scrape.",
+                prometheus::MetricType::Counter)
+      .Add({{"backend", "nftables"}}, static_cast<double>(nft_reads_))
+      .Add({{"backend", "iptables_legacy"}},
+           static_cast<double>(legacy_reads_));
 }
 
 void FirewallCollector::LogVerdicts(const std::string& backend,

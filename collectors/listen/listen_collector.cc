@@ -12,6 +12,7 @@
 #include "lib/postfix/postfix_instances.h"
 #include "lib/proc/proc_net_tcp.h"
 #include "lib/proc/socket_owners.h"
+#include "lib/proc/tcp_listeners.h"
 
 namespace mailflow {
 
@@ -33,7 +34,9 @@ class ListenCollector : public Collector {
  public:
   ListenCollector(ListenOptions options,
                   std::shared_ptr<PostfixSnapshotCache> snapshots)
-      : options_(std::move(options)), snapshots_(std::move(snapshots)) {}
+      : options_(std::move(options)),
+        snapshots_(std::move(snapshots)),
+        owners_(options_.proc) {}
 
   std::string_view Name() const override { return "listen"; }
 
@@ -59,6 +62,16 @@ class ListenCollector : public Collector {
     std::erase_if(instances, [](const PostfixInstance& in) {
       return !in.enabled || !in.snapshot;
     });
+    // Each instance's master: its fd table is where new sockets are looked
+    // for first, and mismatches count only while it runs.
+    std::vector<MasterStatus> masters;
+    std::vector<int> master_pids;
+    for (const PostfixInstance& in : instances) {
+      masters.push_back(ReadMasterStatus(in.snapshot->queue_directory,
+                                         in.snapshot->process_id_directory,
+                                         options_.proc));
+      if (masters.back().running) master_pids.push_back(masters.back().pid);
+    }
     std::set<int> ports(options_.ports.begin(), options_.ports.end());
     for (const PostfixInstance& in : instances) {
       for (const auto& s : in.snapshot->inet_services) {
@@ -75,12 +88,15 @@ class ListenCollector : public Collector {
     }
     std::map<uint64_t, SocketOwner> owners;
     if (options_.resolve_owners) {
-      int unreadable = 0;
-      owners = FindSocketOwners(options_.proc, inodes, deadline, &unreadable);
+      // Known sockets cost a stat read each; only new ones are looked for,
+      // in the master's fd table first.
+      SocketOwnerCache::Result r =
+          owners_.Find(inodes, master_pids, deadline);
+      owners = std::move(r.owners);
       LogOnChange(LogLevel::kInfo, "listen", "listen/owners",
-                  unreadable > 0 && owners.size() < inodes.size()
+                  r.unreadable > 0 && owners.size() < inodes.size()
                       ? "cannot read the fd tables of " +
-                            std::to_string(unreadable) +
+                            std::to_string(r.unreadable) +
                             " processes (not root?): socket owners are "
                             "reported as \"unknown\""
                       : "");
@@ -122,21 +138,35 @@ class ListenCollector : public Collector {
       listening_f.Add({{"port", std::to_string(port)}}, any);
       external_f.Add({{"port", std::to_string(port)}}, external);
     }
-    for (const PostfixInstance& in : instances) {
-      const bool master_running =
-          ReadMasterStatus(in.snapshot->queue_directory,
-                           in.snapshot->process_id_directory, options_.proc)
-              .running;
+    for (size_t i = 0; i < instances.size(); ++i) {
+      const PostfixInstance& in = instances[i];
       std::vector<prometheus::MetricFamily> part;
       AddMismatches(in.snapshot->inet_services, watched, owner_of,
-                    master_running, &part);
+                    masters[i].running, &part);
       AppendWithLabel(std::move(part), kPostfixInstanceLabel, in.name, out);
     }
     return Status::OK();
   }
 
  private:
-  Status ReadSockets(std::vector<ListeningSocket>* sockets) const {
+  // The kernel's listening sockets: from socket diagnostics when proc is
+  // the real procfs (the cost follows the listeners, not the connections),
+  // else (a fixture tree, or sock_diag refused) from PROC/net/tcp{,6}.
+  Status ReadSockets(std::vector<ListeningSocket>* sockets) {
+    if (!procfs_checked_) {
+      use_sock_diag_ = IsProcfs(options_.proc);
+      procfs_checked_ = true;
+    }
+    if (use_sock_diag_) {
+      std::string err;
+      const bool ok = DumpTcpListeners(sockets, &err);
+      LogOnChange(LogLevel::kWarn, "listen", "listen/sock-diag",
+                  ok ? ""
+                     : "cannot list listening sockets over netlink, reading " +
+                           options_.proc + "/net/tcp{,6} instead: " + err);
+      if (ok) return Status::OK();
+      sockets->clear();
+    }
     int bad = 0;
     std::string text, err;
     if (!ReadWholeFile(options_.proc + "/net/tcp", &text, &err)) {
@@ -203,6 +233,9 @@ class ListenCollector : public Collector {
 
   ListenOptions options_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  SocketOwnerCache owners_;
+  bool procfs_checked_ = false;
+  bool use_sock_diag_ = false;
 };
 
 }  // namespace

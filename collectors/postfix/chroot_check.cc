@@ -1,7 +1,5 @@
 #include "collectors/postfix/chroot_check.h"
 
-#include "lib/base/file_util.h"
-
 namespace mailflow {
 
 const std::vector<std::string>& ChrootJailFiles() {
@@ -11,24 +9,48 @@ const std::vector<std::string>& ChrootJailFiles() {
   return files;
 }
 
-std::vector<ChrootFileState> CheckChrootFiles(
+bool ChrootCheck::Compare(const std::string& host_path,
+                          const std::string& jail_path, ChrootFileState* st) {
+  std::string host, jail, err;
+  if (!ReadWholeFile(host_path, &host, &err, 1 << 20)) {
+    return false;  // nothing to copy
+  }
+  if (!ReadWholeFile(jail_path, &jail, &err, 1 << 20)) {
+    st->missing = true;
+  } else {
+    st->stale = jail != host;
+  }
+  return true;
+}
+
+std::vector<ChrootFileState> ChrootCheck::Check(
     const std::string& queue_directory, const std::string& host_etc) {
   std::vector<ChrootFileState> out;
+  const int64_t now = FileIdentity::NowNs();
+  std::map<std::string, Seen> seen;
   for (const std::string& file : ChrootJailFiles()) {
-    std::string host, jail, err;
     // "etc/x" -> HOST_ETC/x
-    if (!ReadWholeFile(host_etc + file.substr(3), &host, &err, 1 << 20)) {
-      continue;  // nothing to copy
-    }
-    ChrootFileState st;
-    st.file = file;
-    if (!ReadWholeFile(queue_directory + "/" + file, &jail, &err, 1 << 20)) {
-      st.missing = true;
+    const std::string host_path = host_etc + file.substr(3);
+    const std::string jail_path = queue_directory + "/" + file;
+    FileIdentity host_id, jail_id;
+    host_id.Of(host_path);
+    jail_id.Of(jail_path);
+    auto it = seen_.find(jail_path);
+    Seen s;
+    if (it != seen_.end() && it->second.host == host_id &&
+        it->second.jail == jail_id && host_id.Settled(now) &&
+        jail_id.Settled(now)) {
+      s = it->second;
     } else {
-      st.stale = jail != host;
+      s.host = host_id;
+      s.jail = jail_id;
+      s.state.file = file;
+      s.host_exists = Compare(host_path, jail_path, &s.state);
     }
-    out.push_back(st);
+    if (s.host_exists) out.push_back(s.state);
+    seen[jail_path] = std::move(s);
   }
+  seen_ = std::move(seen);  // only the files of this queue directory
   return out;
 }
 

@@ -237,7 +237,7 @@ class PostfixCollector : public Collector {
   }
 
   void AddChroot(const PostfixConfig& pf, const std::string& queue_directory,
-                 std::vector<prometheus::MetricFamily>* out) const {
+                 std::vector<prometheus::MetricFamily>* out) {
     bool any_chroot = false;
     for (const auto& e : pf.master.entries()) {
       any_chroot = any_chroot || (e.enabled && e.chroot);
@@ -249,7 +249,7 @@ class PostfixCollector : public Collector {
                     "differs from the host's (stale).",
                     MetricType::Gauge);
     for (const ChrootFileState& st :
-         CheckChrootFiles(queue_directory, options_.etc)) {
+         chroot_check_.Check(queue_directory, options_.etc)) {
       f.Add({{"file", st.file}, {"problem", "missing"}}, st.missing);
       f.Add({{"file", st.file}, {"problem", "stale"}}, st.stale);
     }
@@ -268,6 +268,7 @@ class PostfixCollector : public Collector {
 
   PostfixOptions options_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  ChrootCheck chroot_check_;  // Collect() never runs concurrently
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 namespace mailflow {
 
@@ -42,6 +43,12 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* err,
                   fd, err);
     }
     out->append(buf, static_cast<size_t>(n));
+    // A short read that reaches the size fstat gave is the end: no second
+    // read() for the 0 (a file that grew meanwhile still gave its bytes).
+    if (st.st_size > 0 && static_cast<size_t>(n) < sizeof(buf) &&
+        out->size() >= static_cast<size_t>(st.st_size)) {
+      break;
+    }
   }
   close(fd);
   return true;
@@ -56,6 +63,17 @@ bool FileIdentity::Of(const std::string& path) {
   mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
   ctime_ns = int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec;
   return true;
+}
+
+bool FileIdentity::Settled(int64_t now_ns) const {
+  constexpr int64_t kRacyWindowNs = int64_t{2} * 1000000000;
+  return size < 0 || now_ns - mtime_ns > kRacyWindowNs;
+}
+
+int64_t FileIdentity::NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
 }  // namespace mailflow

@@ -31,6 +31,15 @@ struct FileIdentity {
   /// stat'ed.
   bool Of(const std::string& path);
   bool operator==(const FileIdentity&) const = default;
+
+  /// Whether a cache keyed on this identity can trust it at `now_ns`: the
+  /// file was last modified more than two seconds earlier, or it was absent
+  /// (never stat'ed). A file rewritten with the same size within one
+  /// timestamp tick of its mtime keeps its identity (git's "racily clean"
+  /// entries), so a recent file must be read again on the next look.
+  bool Settled(int64_t now_ns) const;
+  /// CLOCK_REALTIME in nanoseconds, the clock of mtimes.
+  static int64_t NowNs();
 };
 
 }  // namespace mailflow

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+
+#include "lib/base/file_util.h"
 
 namespace mailflow {
 
@@ -247,15 +248,10 @@ ResolvConf ParseResolvConf(std::string_view text) {
 
 bool ReadResolvConf(const std::string& path, ResolvConf* out,
                     std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *err = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  // resolv.conf is tiny; cap what we read anyway.
-  std::string buf(64 * 1024, '\0');
-  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-  buf.resize(static_cast<size_t>(in.gcount()));
+  // Read every scrape: no stream, no zeroed buffer. resolv.conf is tiny;
+  // only its first 64 KiB count (a bigger file is an error).
+  std::string buf;
+  if (!ReadWholeFile(path, &buf, err, 64 * 1024)) return false;
   *out = ParseResolvConf(buf);
   return true;
 }

@@ -1,20 +1,8 @@
 #include "lib/postfix/postfix_snapshot.h"
 
-#include <ctime>
-
 namespace mailflow {
 
 namespace {
-
-// A file changed this recently may change again within the same timestamp
-// tick without its identity changing.
-constexpr int64_t kRacyWindowNs = int64_t{2} * 1000000000;
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
 
 std::shared_ptr<const PostfixSnapshot> Build(PostfixConfig config) {
   auto s = std::make_shared<PostfixSnapshot>();
@@ -29,6 +17,16 @@ std::shared_ptr<const PostfixSnapshot> Build(PostfixConfig config) {
 
 std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
     const std::string& config_directory, std::string* err) {
+  {
+    // Already checked since the current scrape began: no stat again.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(config_directory);
+    if (epoch_ != 0 && it != entries_.end() && it->second.settled &&
+        it->second.checked_epoch == epoch_) {
+      it->second.last_used = ++uses_;
+      return it->second.snapshot;
+    }
+  }
   const std::string main_path = config_directory + "/main.cf";
   const std::string master_path = config_directory + "/master.cf";
   FileIdentity main_id, master_id;
@@ -42,10 +40,11 @@ std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
   if (it != entries_.end() && it->second.settled &&
       it->second.main == main_id && it->second.master == master_id) {
     it->second.last_used = ++uses_;
+    it->second.checked_epoch = epoch_;
     return it->second.snapshot;
   }
 
-  const int64_t now = NowNs();
+  const int64_t now = FileIdentity::NowNs();
   PostfixConfig config;
   if (!LoadPostfixConfig(config_directory, &config, err)) {
     if (it != entries_.end()) entries_.erase(it);
@@ -66,11 +65,16 @@ std::shared_ptr<const PostfixSnapshot> PostfixSnapshotCache::Get(
   e.main = main_id;
   e.master = master_id;
   e.settled = main_id.mtime_ns != 0 && master_id.mtime_ns != 0 &&
-              now - main_id.mtime_ns > kRacyWindowNs &&
-              now - master_id.mtime_ns > kRacyWindowNs;
+              main_id.Settled(now) && master_id.Settled(now);
   e.last_used = ++uses_;
+  e.checked_epoch = epoch_;
   e.snapshot = Build(std::move(config));
   return e.snapshot;
+}
+
+void PostfixSnapshotCache::NewScrape() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++epoch_;
 }
 
 uint64_t PostfixSnapshotCache::parses() const {

@@ -45,6 +45,13 @@ class PostfixSnapshotCache {
   std::shared_ptr<const PostfixSnapshot> Get(
       const std::string& config_directory, std::string* err);
 
+  /// Marks the start of a scrape: the next Get() of each directory stats
+  /// its files again, later ones in the same scrape reuse that check (one
+  /// pair of stat calls per scrape instead of one per collector). A change
+  /// made before the call is seen by every Get() after it. Without any call
+  /// every Get() stats. Thread-safe.
+  void NewScrape();
+
   /// How many times the files were read and parsed (for tests and the
   /// benchmarks).
   uint64_t parses() const;
@@ -57,7 +64,8 @@ class PostfixSnapshotCache {
  private:
   struct Entry {
     FileIdentity main, master;
-    bool settled = false;  // both files older than the racy window
+    bool settled = false;        // both files older than the racy window
+    uint64_t checked_epoch = 0;  // the scrape whose Get() last stat'ed them
     uint64_t last_used = 0;
     std::shared_ptr<const PostfixSnapshot> snapshot;
   };
@@ -66,6 +74,7 @@ class PostfixSnapshotCache {
   std::map<std::string, Entry> entries_;
   uint64_t uses_ = 0;
   uint64_t parses_ = 0;
+  uint64_t epoch_ = 0;  // NewScrape() calls; 0: every Get() stats
 };
 
 /// The message a collector gives when it cannot work without the Postfix

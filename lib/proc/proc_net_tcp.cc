@@ -53,26 +53,7 @@ bool ParseAddress(std::string_view hex, bool ipv6, ListeningSocket* s) {
     if (!HexU32(hex.substr(w * 8, 8), &v)) return false;
     std::memcpy(bytes + 4 * w, &v, 4);  // the kernel prints native words
   }
-  char buf[INET6_ADDRSTRLEN];
-  if (!inet_ntop(ipv6 ? AF_INET6 : AF_INET, bytes, buf, sizeof(buf))) {
-    return false;
-  }
-  s->address = buf;
-  s->ipv6 = ipv6;
-  static const unsigned char kZero[16] = {};
-  if (!ipv6) {
-    s->loopback = bytes[0] == 127;
-    s->wildcard = std::memcmp(bytes, kZero, 4) == 0;
-  } else {
-    static const unsigned char kLoop6[16] = {0, 0, 0, 0, 0, 0, 0, 0,
-                                             0, 0, 0, 0, 0, 0, 0, 1};
-    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0,    0,
-                                              0, 0, 0, 0, 0xff, 0xff};
-    s->wildcard = std::memcmp(bytes, kZero, 16) == 0;
-    s->loopback = std::memcmp(bytes, kLoop6, 16) == 0 ||
-                  (std::memcmp(bytes, kMapped, 12) == 0 && bytes[12] == 127);
-  }
-  return true;
+  return SetAddress(bytes, ipv6, s);
 }
 
 bool ParseLine(std::string_view line, bool ipv6, ListeningSocket* s,
@@ -100,6 +81,29 @@ bool ParseLine(std::string_view line, bool ipv6, ListeningSocket* s,
 }
 
 }  // namespace
+
+bool SetAddress(const unsigned char* bytes, bool ipv6, ListeningSocket* s) {
+  char buf[INET6_ADDRSTRLEN];
+  if (!inet_ntop(ipv6 ? AF_INET6 : AF_INET, bytes, buf, sizeof(buf))) {
+    return false;
+  }
+  s->address = buf;
+  s->ipv6 = ipv6;
+  static const unsigned char kZero[16] = {};
+  if (!ipv6) {
+    s->loopback = bytes[0] == 127;
+    s->wildcard = std::memcmp(bytes, kZero, 4) == 0;
+  } else {
+    static const unsigned char kLoop6[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                             0, 0, 0, 0, 0, 0, 0, 1};
+    static const unsigned char kMapped[12] = {0, 0, 0, 0, 0,    0,
+                                              0, 0, 0, 0, 0xff, 0xff};
+    s->wildcard = std::memcmp(bytes, kZero, 16) == 0;
+    s->loopback = std::memcmp(bytes, kLoop6, 16) == 0 ||
+                  (std::memcmp(bytes, kMapped, 12) == 0 && bytes[12] == 127);
+  }
+  return true;
+}
 
 void ParseProcNetTcp(std::string_view text, bool ipv6,
                      std::vector<ListeningSocket>* out, int* bad_lines) {

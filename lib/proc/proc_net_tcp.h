@@ -20,6 +20,11 @@ struct ListeningSocket {
   bool external() const { return !loopback; }
 };
 
+/// Sets `s`'s address, ipv6, loopback and wildcard from the address in
+/// network byte order (4 bytes, or 16 when `ipv6`). False when it cannot be
+/// printed. Thread-safe.
+bool SetAddress(const unsigned char* bytes, bool ipv6, ListeningSocket* s);
+
 /// Parses the text of /proc/net/tcp (ipv6 = false) or /proc/net/tcp6 and
 /// appends the sockets in LISTEN state to `out`. Malformed lines are skipped
 /// and counted in `*bad_lines`; the header line is expected and skipped.

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "collectors/common/metrics.h"
+#include "exporter/metrics_text.h"
 
 namespace mailflow {
 namespace {
@@ -34,6 +37,10 @@ class FakeCollector : public Collector {
       }
     }
     return Status::OK();
+  }
+  static void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = false;
   }
   static void Release() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -70,25 +77,23 @@ CollectorRegistry FakeRegistry() {
   return r;
 }
 
-double Sample(const std::vector<prometheus::MetricFamily>& fams,
-              const std::string& family, const std::string& collector) {
-  for (const auto& f : fams) {
-    if (f.name != family) continue;
-    for (const auto& m : f.metric) {
-      if (m.label.size() == 1 && m.label[0].value == collector) {
-        return m.gauge.value;
-      }
-    }
-  }
-  return -1;
+std::string Text(const CollectedScrape& c) {
+  std::vector<const FamilyTexts*> parts;
+  for (const auto& p : c.parts) parts.push_back(p.get());
+  return JoinFamilyTexts(parts);
 }
 
-bool HasFamily(const std::vector<prometheus::MetricFamily>& fams,
-               const std::string& name) {
-  for (const auto& f : fams) {
-    if (f.name == name) return true;
-  }
-  return false;
+// The value of `family{collector="NAME"}`, -1 when absent.
+double Sample(const std::string& text, const std::string& family,
+              const std::string& collector) {
+  const std::string head = family + "{collector=\"" + collector + "\"} ";
+  size_t at = text.find("\n" + head);
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + 1 + head.size()));
+}
+
+bool HasFamily(const std::string& text, const std::string& name) {
+  return text.find("# TYPE " + name + " ") != std::string::npos;
 }
 
 TEST(CollectorSetTest, FailuresAndExceptionsBecomeSuccessZero) {
@@ -97,8 +102,9 @@ TEST(CollectorSetTest, FailuresAndExceptionsBecomeSuccessZero) {
   auto set = CollectorSet::Build(registry, Config(), {}, &err);
   ASSERT_TRUE(set) << err;
   EXPECT_EQ(set->names(), (std::vector<std::string>{"good", "bad", "throws"}));
-  std::vector<prometheus::MetricFamily> out;
-  set->Collect(Deadline::After(std::chrono::seconds(5)), &out);
+  set->Start();
+  std::string out =
+      Text(set->Collect(Deadline::After(std::chrono::seconds(5))));
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "good"), 1);
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "bad"), 0);
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "throws"), 0);
@@ -115,18 +121,94 @@ TEST(CollectorSetTest, OverrunningCollectorDoesNotHoldTheScrape) {
   sel.flags["slow"] = true;
   auto set = CollectorSet::Build(registry, Config(), sel, &err);
   ASSERT_TRUE(set) << err;
-  std::vector<prometheus::MetricFamily> out;
+  FakeCollector::Arm();
+  set->Start();
   // The slow collector blocks until released; Collect must still return.
-  set->Collect(Deadline::After(std::chrono::milliseconds(200)), &out);
+  std::string out =
+      Text(set->Collect(Deadline::After(std::chrono::milliseconds(200))));
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "slow"), 0);
   EXPECT_EQ(Sample(out, "mailflow_collector_success", "good"), 1);
   EXPECT_FALSE(HasFamily(out, "fake_slow"));
   // While it still runs, the next scrape reports it failed too.
-  std::vector<prometheus::MetricFamily> again;
-  set->Collect(Deadline::After(std::chrono::milliseconds(100)), &again);
+  std::string again =
+      Text(set->Collect(Deadline::After(std::chrono::milliseconds(100))));
   EXPECT_EQ(Sample(again, "mailflow_collector_success", "slow"), 0);
   FakeCollector::Release();
   set.reset();  // the worker keeps its entry alive until it finishes
+}
+
+// Counts its collections (the value of `gated_runs`); each waits until the
+// test releases it.
+class GatedCollector : public Collector {
+ public:
+  std::string_view Name() const override { return "gated"; }
+  Status Collect(Deadline,
+                 std::vector<prometheus::MetricFamily>* out) override {
+    std::unique_lock<std::mutex> lock(mu);
+    const int run = ++started;
+    cv.notify_all();
+    cv.wait(lock, [&] { return released >= run; });
+    AddGauge(out, "gated_runs", "Collections so far.", run);
+    return Status::OK();
+  }
+  static inline std::mutex mu;
+  static inline std::condition_variable cv;
+  static inline int started = 0;
+  static inline int released = 0;
+};
+
+TEST(CollectorSetTest, ScrapesDuringACollectionShareTheNextOne) {
+  CollectorRegistry registry;
+  registry.Add({"gated", true, "fake",
+                [](const Config&, ConfigMap, const CollectorContext&,
+                   std::string*) -> std::unique_ptr<Collector> {
+                  return std::make_unique<GatedCollector>();
+                }});
+  GatedCollector::started = GatedCollector::released = 0;
+  std::string err;
+  auto set = CollectorSet::Build(registry, Config(), {}, &err);
+  ASSERT_TRUE(set) << err;
+  set->Start();
+  const Deadline later = Deadline::After(std::chrono::seconds(30));
+  auto first =
+      std::async(std::launch::async, [&] { return set->Collect(later); });
+  {
+    std::unique_lock<std::mutex> lock(GatedCollector::mu);
+    GatedCollector::cv.wait(lock, [] { return GatedCollector::started == 1; });
+  }
+  // Two scrapes arrive during collection 1: they must not get its result
+  // (it started before them) and share collection 2.
+  auto second =
+      std::async(std::launch::async, [&] { return set->Collect(later); });
+  auto third =
+      std::async(std::launch::async, [&] { return set->Collect(later); });
+  while (set->queued("gated") < 2) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> lock(GatedCollector::mu);
+    GatedCollector::released = 2;
+    GatedCollector::cv.notify_all();
+  }
+  CollectedScrape a = first.get(), b = second.get(), c = third.get();
+  EXPECT_NE(Text(a).find("\ngated_runs 1\n"), std::string::npos) << Text(a);
+  EXPECT_NE(Text(b).find("\ngated_runs 2\n"), std::string::npos) << Text(b);
+  EXPECT_EQ(b.parts[0], c.parts[0]);  // one serialization, shared
+  EXPECT_EQ(GatedCollector::started, 2);
+  EXPECT_EQ(Sample(Text(c), "mailflow_collector_success", "gated"), 1);
+}
+
+TEST(CollectorSetTest, UnchangedFamiliesKeepTheirText) {
+  auto registry = FakeRegistry();
+  std::string err;
+  CollectorSelection sel;
+  sel.disable_defaults = true;
+  sel.flags["good"] = true;
+  auto set = CollectorSet::Build(registry, Config(), sel, &err);
+  ASSERT_TRUE(set) << err;
+  set->Start();
+  CollectedScrape a = set->Collect(Deadline::After(std::chrono::seconds(5)));
+  CollectedScrape b = set->Collect(Deadline::After(std::chrono::seconds(5)));
+  ASSERT_EQ(a.parts.size(), 2u);  // the collector, then success/duration
+  EXPECT_EQ(a.parts[0], b.parts[0]);
 }
 
 TEST(CollectorSetTest, SelectionPrecedence) {

@@ -74,6 +74,21 @@ TEST_F(PostfixSnapshotTest, EditedFileIsParsedAgain) {
   EXPECT_EQ(cache.parses(), 3u);
 }
 
+TEST_F(PostfixSnapshotTest, OneCheckPerScrape) {
+  PostfixSnapshotCache cache;
+  std::string err;
+  cache.NewScrape();
+  auto a = cache.Get(dir_, &err);
+  ASSERT_NE(a, nullptr) << err;
+  // An edit after the scrape's first check waits for the next scrape ...
+  Write("main.cf", "queue_directory = /spool/other\n");
+  EXPECT_EQ(cache.Get(dir_, &err)->queue_directory, "/spool/q");
+  // ... which every Get() after NewScrape() sees.
+  cache.NewScrape();
+  EXPECT_EQ(cache.Get(dir_, &err)->queue_directory, "/spool/other");
+  EXPECT_EQ(cache.parses(), 2u);
+}
+
 TEST_F(PostfixSnapshotTest, RecentlyModifiedFileIsReadAgainEachTime) {
   PostfixSnapshotCache cache;
   std::string err;
