@@ -103,14 +103,17 @@ def fleet_rules(alerts):
         "groups:",
         "  - name: mailflow-fleet",
         "    rules:",
-        "      # mailflow:instance_alert{job, instance, state, severity, runbook}: 1",
-        "      # while an alert of the family fires on the instance; `runbook` is",
-        "      # the anchor in runbooks.md.",
+        "      # mailflow:instance_alert{job, instance, postfix_instance, state,",
+        "      # severity, runbook}: 1 while an alert of the family fires on the",
+        "      # instance; `runbook` is the anchor in runbooks.md. An alert about",
+        "      # one Postfix instance of a multi-instance host keeps its",
+        "      # postfix_instance (host-wide alerts have none), so a host has one",
+        "      # state per failing Postfix instance.",
     ]
     for name in paging_families(alerts):
         out += [
             "      - record: mailflow:instance_alert",
-            "        expr: max by (job, instance, severity) (ALERTS{alertname=\"%s\", "
+            "        expr: max by (job, instance, postfix_instance, severity) (ALERTS{alertname=\"%s\", "
             "alertstate=\"firing\", severity=~\"critical|warning\"})" % name,
             "        labels:",
             "          state: %s" % snake(name),
@@ -123,10 +126,11 @@ def fleet_rules(alerts):
         "          (mailflow:exporter_target:present",
         "            unless on(job, instance) mailflow:instance_alert)",
         "          or on(job, instance) mailflow:exporter_target:present * 0",
-        "      # Fleet: instances per failing state and severity, all instances,",
-        "      # healthy instances (0 included).",
+        "      # Fleet: instances (targets) per failing state and severity, all",
+        "      # instances, healthy instances (0 included). A host with two failing",
+        "      # Postfix instances counts once.",
         "      - record: mailflow:instances_failing:count",
-        "        expr: count by (state, severity) (mailflow:instance_alert)",
+        "        expr: count by (state, severity) (group by (job, instance, state, severity) (mailflow:instance_alert))",
         "      - record: mailflow:instances:count",
         "        expr: count(mailflow:exporter_target:present) or vector(0)",
         "      - record: mailflow:instances_healthy:count",

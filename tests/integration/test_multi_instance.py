@@ -125,7 +125,7 @@ class MultiInstanceTest(unittest.TestCase):
             self.assertIn(("DeferredMostlyConnectionRefused", BROKEN), named)
             self.assertEqual({i for _, i in named if i}, {BROKEN}, named)
             # The fleet view shows no failure state of the healthy instance.
-            for s in prom.query("mailflow:instance_failure == 1"):
+            for s in prom.query("mailflow:instance_alert == 1"):
                 self.assertNotEqual(s["metric"].get("postfix_instance"), HEALTHY, s)
         finally:
             prom.stop()
