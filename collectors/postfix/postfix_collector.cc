@@ -97,7 +97,7 @@ class PostfixCollector : public Collector {
   // One instance's families, without the postfix_instance label. `several`:
   // log messages name the instance.
   void CollectInstance(const PostfixInstance& in, bool several,
-                       std::vector<prometheus::MetricFamily>* out) const {
+                       std::vector<prometheus::MetricFamily>* out) {
     const std::shared_ptr<const PostfixSnapshot>& snapshot = in.snapshot;
     const std::string key = "/" + in.name;
     const std::string who = several ? in.name + ": " : std::string();

@@ -129,7 +129,25 @@ TEST_F(FileFollowerTest, RotationWhileWritingLosesAndDuplicatesNothing) {
   std::atomic<bool> writer_done{false};
   std::atomic<uint64_t> consumed_pos{0};
   std::atomic<uint64_t> truncations{0};
+  std::atomic<uint64_t> rotations{0};
   FileFollower f = Make(false, std::chrono::milliseconds(200));
+  // A file renamed or deleted and recreated twice before the follower polls
+  // again loses the middle file whatever the follower does (as for tail -F):
+  // after each rotation the writer waits until the follower noticed it
+  // (bounded), writing on in the new file meanwhile is what it tests.
+  auto wait_for_rotation = [&](uint64_t before) {
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (rotations.load() == before &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  // The follower has the (empty) file open before the first line: a writer
+  // that rotated before the first Poll() would hide its first file.
+  close(open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644));
+  f.Poll([](std::string_view) {});
+  ASSERT_TRUE(f.state().open);
   std::thread writer([&] {
     int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int rotation = 0;
@@ -145,6 +163,7 @@ TEST_F(FileFollowerTest, RotationWhileWritingLosesAndDuplicatesNothing) {
       }
       if (i % 2500 == 2499) {
         const int kind = rotation++ % 3;
+        const uint64_t rotations_before = rotations.load();
         if (kind == 0) {  // rename + create; a few late lines to the old file
           ASSERT_EQ(rename(path_.c_str(),
                            (path_ + "." + std::to_string(rotation)).c_str()),
@@ -157,10 +176,12 @@ TEST_F(FileFollowerTest, RotationWhileWritingLosesAndDuplicatesNothing) {
           }
           close(fd);
           fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+          wait_for_rotation(rotations_before);
         } else if (kind == 1) {  // delete + recreate
           ASSERT_EQ(unlink(path_.c_str()), 0);
           close(fd);
           fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+          wait_for_rotation(rotations_before);
         } else {
           // copytruncate: logrotate copies, then truncates. Lines written
           // between the two are lost by design, so the writer pauses until
@@ -215,6 +236,7 @@ TEST_F(FileFollowerTest, RotationWhileWritingLosesAndDuplicatesNothing) {
     const size_t got = f.Poll(sink);
     consumed_pos = f.state().position;
     truncations = f.state().truncations;
+    rotations = f.state().rotations;
     if (got == 0) {
       if (writer_done && ++idle_after_done > 50) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
