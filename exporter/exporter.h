@@ -43,9 +43,8 @@ class Exporter {
   using ReloadHook = std::function<bool(std::string* err)>;
   void AddReloadHook(ReloadHook hook);
 
-  /// The deadline for a scrape, from the X-Prometheus-Scrape-Timeout-Seconds
-  /// header value (nullptr or malformed: the configured default) minus the
-  /// configured offset.
+  /// The deadline for a scrape: now + ScrapeBudgetSeconds() of the running
+  /// configuration.
   Deadline ScrapeDeadline(const char* timeout_header) const;
 
   /// Runs all collectors and returns the text exposition format body.
@@ -81,6 +80,13 @@ class Exporter {
   std::atomic<bool> last_reload_ok_{true};
   std::atomic<double> last_reload_success_time_{0};
 };
+
+/// How long a scrape may take, in seconds: the
+/// X-Prometheus-Scrape-Timeout-Seconds header value (nullptr or malformed:
+/// `scrape.default_timeout`), lowered to `scrape.max_timeout`, minus
+/// `scrape.timeout_offset` (but at least half the timeout).
+double ScrapeBudgetSeconds(const ScrapeSettings& scrape,
+                           const char* timeout_header);
 
 /// The version string baked in at build time.
 const char* ExporterVersion();
