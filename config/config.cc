@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <algorithm>
+
 namespace mailflow {
 
 namespace {
@@ -22,7 +24,11 @@ bool ParseScrape(ConfigMap map, ScrapeSettings* s, std::string* err) {
                        &s->timeout_offset, err)) {
     return false;
   }
-  if (s->default_timeout > s->max_timeout) {
+  // Only an explicit default_timeout can contradict max_timeout; the
+  // built-in one is lowered to it.
+  if (!map.Has("default_timeout")) {
+    s->default_timeout = std::min(s->default_timeout, s->max_timeout);
+  } else if (s->default_timeout > s->max_timeout) {
     *err = map.Where("default_timeout") +
            ": \"default_timeout\" must not exceed \"max_timeout\" (" +
            FormatDuration(s->max_timeout) + ")";

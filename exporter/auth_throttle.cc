@@ -59,6 +59,11 @@ AuthThrottle::Admission AuthThrottle::Admit(std::string_view source,
     *retry_after = 1;
     return Admission::kBusy;
   }
+  // The verification this one waited for may have been the last failure
+  // allowed.
+  if (Blocked(sources_[key], Clock::now(), retry_after)) {
+    return Admission::kThrottled;
+  }
   sources_[key].in_flight = true;  // in-flight entries are never pruned
   ++running_;
   *ticket = key;

@@ -25,7 +25,7 @@ class AuthThrottle {
  public:
   struct Options {
     int max_concurrent = 2;
-    int max_failures = 5;
+    int max_failures = 10;
     std::chrono::milliseconds window{60000};
     /// How long Admit() waits for a free slot.
     std::chrono::milliseconds max_wait{5000};

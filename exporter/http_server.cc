@@ -42,7 +42,7 @@ void WriteResponse(mg_connection* conn, int code, const char* content_type,
                    const std::string& extra_headers) {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "%s\r\n",
+            "Connection: close\r\n%s\r\n",
             code, mg_get_response_code_text(conn, code), content_type,
             body.size(), extra_headers.c_str());
   if (!head) mg_write(conn, body.data(), body.size());

@@ -133,6 +133,11 @@ int Main(int argc, char** argv) {
     return 1;
   }
   http.request_timeout_ms = static_cast<int>(read_timeout_ms.count());
+  std::string acl, acl_err;
+  if (!AccessControlList(http.allowed_networks, &acl, &acl_err)) {
+    std::fprintf(stderr, "%s\n", acl_err.c_str());
+    return 1;
+  }
   if (http.telemetry_path.empty() || http.telemetry_path[0] != '/') {
     std::fprintf(stderr, "--web.telemetry-path must start with '/'\n");
     return 1;
