@@ -11,10 +11,41 @@
 
 namespace mailflow {
 
+namespace {
+
+// Held while one Collect() runs; a concurrent scrape waits for it until its
+// deadline. A flag under a mutex and condition variable rather than
+// std::timed_mutex: libstdc++'s try_lock_until calls
+// pthread_mutex_clocklock, which ThreadSanitizer does not intercept, so the
+// tsan pass (scripts/test) would see neither the lock nor what it orders.
+class BusyLock {
+ public:
+  bool TryLockUntil(Deadline::Clock::time_point until) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_until(lock, until, [this] { return !busy_; })) return false;
+    busy_ = true;
+    return true;
+  }
+  void Unlock() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_ = false;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool busy_ = false;
+};
+
+}  // namespace
+
 struct CollectorSet::Entry {
   std::string name;
   std::unique_ptr<Collector> collector;
-  std::timed_mutex busy;  // held while Collect() runs
+  BusyLock busy;
 };
 
 namespace {
@@ -157,8 +188,7 @@ namespace {
 
 void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result) {
   const auto start = Deadline::Clock::now();
-  std::unique_lock<std::timed_mutex> lock(entry->busy, std::defer_lock);
-  if (!lock.try_lock_until(deadline.at())) {
+  if (!entry->busy.TryLockUntil(deadline.at())) {
     result->status = Status::Error("previous collection still running");
   } else {
     try {
@@ -168,6 +198,7 @@ void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result) {
     } catch (...) {
       result->status = Status::Error("unknown exception");
     }
+    entry->busy.Unlock();
   }
   result->seconds =
       std::chrono::duration<double>(Deadline::Clock::now() - start).count();
