@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/deadline.h"
 #include "collectors/registry.h"
 #include "config/config.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/deadline.h"
 #include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "config/config.h"
 #include "exporter/collector_set.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

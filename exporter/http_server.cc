@@ -6,10 +6,10 @@
 
 #include <cstring>
 
-#include "collectors/common/log.h"
 #include "exporter/exporter.h"
 #include "exporter/live_web_config.h"
 #include "exporter/reload_gate.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 

@@ -11,11 +11,11 @@
 #include <memory>
 #include <thread>
 
-#include "collectors/common/log.h"
 #include "collectors/registry.h"
 #include "config/config_map.h"
 #include "exporter/exporter.h"
 #include "exporter/http_server.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 namespace {

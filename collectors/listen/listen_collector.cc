@@ -4,12 +4,13 @@
 #include <map>
 #include <set>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
-#include "collectors/listen/proc_net_tcp.h"
-#include "collectors/listen/socket_owners.h"
-#include "collectors/postfix/inet_services.h"
-#include "collectors/postfix/master_status.h"
+#include "lib/base/file_util.h"
+#include "lib/base/log.h"
+#include "lib/postfix/inet_services.h"
+#include "lib/postfix/master_status.h"
+#include "lib/proc/proc_net_tcp.h"
+#include "lib/proc/socket_owners.h"
 
 namespace mailflow {
 
@@ -29,8 +30,9 @@ constexpr const char* kMismatchKinds[] = {"not_listening", "not_external",
 
 class ListenCollector : public Collector {
  public:
-  explicit ListenCollector(ListenOptions options)
-      : options_(std::move(options)) {}
+  ListenCollector(ListenOptions options,
+                  std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : options_(std::move(options)), snapshots_(std::move(snapshots)) {}
 
   std::string_view Name() const override { return "listen"; }
 
@@ -41,22 +43,22 @@ class ListenCollector : public Collector {
     if (!st.ok()) return st;
 
     // The Postfix view is optional here: without it, only the kernel's.
-    PostfixConfig pf;
     std::string err;
-    const bool have_config =
-        LoadPostfixConfig(options_.postfix_config_directory, &pf, &err);
+    std::shared_ptr<const PostfixSnapshot> snapshot =
+        snapshots_->Get(options_.postfix_config_directory, &err);
     LogOnChange(LogLevel::kWarn, "listen", "listen/postfix-config",
-                have_config ? ""
-                            : "cannot compare sockets with Postfix's "
-                              "configuration: " +
-                                  err);
+                snapshot ? ""
+                         : "cannot compare sockets with Postfix's "
+                           "configuration: " +
+                               PostfixConfigDependencyError(
+                                   options_.postfix_config_directory));
     std::vector<InetService> services;
     bool master_running = false;
-    if (have_config) {
-      services = InetServices(pf);
+    if (snapshot) {
+      services = snapshot->inet_services;
       master_running =
-          ReadMasterStatus(pf.main.Get("queue_directory"),
-                           pf.main.Get("process_id_directory"), options_.proc)
+          ReadMasterStatus(snapshot->queue_directory,
+                           snapshot->process_id_directory, options_.proc)
               .running;
     }
 
@@ -121,7 +123,7 @@ class ListenCollector : public Collector {
       listening_f.Add({{"port", std::to_string(port)}}, any);
       external_f.Add({{"port", std::to_string(port)}}, external);
     }
-    if (have_config) {
+    if (snapshot) {
       AddMismatches(services, watched, owner_of, master_running, out);
     }
     return Status::OK();
@@ -194,6 +196,7 @@ class ListenCollector : public Collector {
   }
 
   ListenOptions options_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
 };
 
 }  // namespace
@@ -203,7 +206,8 @@ void RegisterListenCollector(CollectorRegistry* registry) {
       {"listen", true,
        "Listening sockets on SMTP ports, and whether they match Postfix's "
        "configuration.",
-       [](const Config& config, ConfigMap options, const CollectorContext&,
+       [](const Config& config, ConfigMap options,
+          const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          ListenOptions o;
          o.ports = config.smtp_ports;
@@ -213,7 +217,8 @@ void RegisterListenCollector(CollectorRegistry* registry) {
              !options.Finish(err)) {
            return nullptr;
          }
-         return std::make_unique<ListenCollector>(std::move(o));
+         return std::make_unique<ListenCollector>(std::move(o),
+                                                  context.postfix);
        }});
 }
 

@@ -4,12 +4,12 @@
 #include <map>
 #include <set>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
 #include "collectors/postfix/chroot_check.h"
 #include "collectors/postfix/config_findings.h"
-#include "collectors/postfix/inet_services.h"
-#include "collectors/postfix/master_status.h"
+#include "lib/base/log.h"
+#include "lib/postfix/inet_services.h"
+#include "lib/postfix/master_status.h"
 
 namespace mailflow {
 
@@ -33,20 +33,24 @@ struct PostfixOptions {
 
 class PostfixCollector : public Collector {
  public:
-  explicit PostfixCollector(PostfixOptions options)
-      : options_(std::move(options)) {}
+  PostfixCollector(PostfixOptions options,
+                   std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : options_(std::move(options)), snapshots_(std::move(snapshots)) {}
 
   std::string_view Name() const override { return "postfix"; }
 
   Status Collect(Deadline,
                  std::vector<prometheus::MetricFamily>* out) override {
-    PostfixConfig pf;
     std::string err;
-    if (!LoadPostfixConfig(options_.config_directory, &pf, &err)) {
+    std::shared_ptr<const PostfixSnapshot> snapshot =
+        snapshots_->Get(options_.config_directory, &err);
+    if (!snapshot) {
       // Without main.cf the master's pid file location is unknown: report
-      // the failure rather than a guessed "down".
+      // the failure rather than a guessed "down". The other collectors
+      // that need the configuration say they depend on this report.
       return Status::Error(err);
     }
+    const PostfixConfig& pf = snapshot->config;
     const postfix::MainCf& main = pf.main;
     int expansion_errors = 0;
     auto get = [&](const char* name) {
@@ -73,7 +77,7 @@ class PostfixCollector : public Collector {
              "the queue directory names a live process called master).",
              master.running);
 
-    std::vector<InetService> services = InetServices(pf);
+    const std::vector<InetService>& services = snapshot->inet_services;
     AddServices(pf, services, out);
     AddChroot(pf, queue_directory, out);
 
@@ -144,20 +148,21 @@ class PostfixCollector : public Collector {
                            "expansion errors), warning for what it warns "
                            "about; each is logged once.",
                            MetricType::Gauge);
-    auto count = [](const auto& list, postfix::Severity severity) {
+    auto count = [](const auto& list, postfix::ProblemSeverity severity) {
       return static_cast<double>(
           std::count_if(list.begin(), list.end(),
                         [&](const auto& p) { return p.severity == severity; }));
     };
-    problems.Add(
-        {{"file", "main.cf"}, {"severity", "error"}},
-        count(main.problems(), postfix::Severity::kError) + expansion_errors);
+    problems.Add({{"file", "main.cf"}, {"severity", "error"}},
+                 count(main.problems(), postfix::ProblemSeverity::kError) +
+                     expansion_errors);
     problems.Add({{"file", "main.cf"}, {"severity", "warning"}},
-                 count(main.problems(), postfix::Severity::kWarning));
+                 count(main.problems(), postfix::ProblemSeverity::kWarning));
     problems.Add({{"file", "master.cf"}, {"severity", "error"}},
-                 count(pf.master.problems(), postfix::Severity::kError));
-    problems.Add({{"file", "master.cf"}, {"severity", "warning"}},
-                 count(pf.master.problems(), postfix::Severity::kWarning));
+                 count(pf.master.problems(), postfix::ProblemSeverity::kError));
+    problems.Add(
+        {{"file", "master.cf"}, {"severity", "warning"}},
+        count(pf.master.problems(), postfix::ProblemSeverity::kWarning));
     LogProblems(pf);
     return Status::OK();
   }
@@ -230,6 +235,7 @@ class PostfixCollector : public Collector {
   }
 
   PostfixOptions options_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
 };
 
 }  // namespace
@@ -239,12 +245,15 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
       {"postfix", true,
        "Postfix's configuration (main.cf, master.cf, chroot jail) and master "
        "process.",
-       [](const Config& config, ConfigMap options, const CollectorContext&,
+       [](const Config& config, ConfigMap options,
+          const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          if (!options.Finish(err)) return nullptr;
-         return std::make_unique<PostfixCollector>(PostfixOptions{
-             config.paths.postfix_config_directory, config.paths.proc,
-             config.paths.etc, config.smtp_ports});
+         return std::make_unique<PostfixCollector>(
+             PostfixOptions{config.paths.postfix_config_directory,
+                            config.paths.proc, config.paths.etc,
+                            config.smtp_ports},
+             context.postfix);
        }});
 }
 
