@@ -2,11 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "lib/base/file_util.h"
 
 namespace mailflow {
 
@@ -54,15 +53,7 @@ bool OpenMap(const YAML::Node& node, const std::string& source,
 
 bool ReadConfigFile(const std::string& path, std::string* text,
                     std::string* err) {
-  std::ifstream in(path);
-  if (!in) {
-    *err = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *text = ss.str();
-  return true;
+  return ReadWholeFile(path, text, err, 4 << 20);
 }
 
 bool ParseDuration(std::string_view text, std::chrono::milliseconds* out) {
@@ -297,6 +288,13 @@ bool ConfigMap::GetMap(std::string_view key, ConfigMap* out, std::string* err) {
 }
 
 #undef MAILFLOW_LOOKUP
+
+std::string ConfigMap::Fingerprint() const {
+  if (empty()) return "";
+  YAML::Emitter out;
+  out << impl_->node;
+  return out.c_str();
+}
 
 bool ConfigMap::Finish(std::string* err) const {
   if (empty()) return true;

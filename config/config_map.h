@@ -64,6 +64,11 @@ class ConfigMap {
   /// The keys of this mapping in file order (for maps keyed by name).
   std::vector<std::string> Keys() const;
 
+  /// The mapping's content as canonical text: equal for equal sections,
+  /// whatever was read from them (keys in file order, comments dropped).
+  /// Collectors key what they carry over reloads with it (CarryOver).
+  std::string Fingerprint() const;
+
   /// Fails on the first key that no getter read.
   bool Finish(std::string* err) const;
 

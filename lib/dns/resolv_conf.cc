@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+
+#include "lib/base/file_util.h"
 
 namespace mailflow {
 
@@ -49,6 +50,18 @@ bool ParsePort(std::string_view s, int* port) {
   return true;
 }
 
+// An interface name or index after '%': what `ip link` shows, at most
+// IFNAMSIZ - 1 characters. Linux allows more characters in interface names,
+// but none of ']', ',', ':', '%' or blanks may reach the server list given
+// to c-ares ("[ADDR%SCOPE]:PORT,..."), where they would change its meaning.
+bool ValidScope(std::string_view scope) {
+  if (scope.empty() || scope.size() > 15) return false;
+  return std::all_of(scope.begin(), scope.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
+}
+
 // Parses a numeric address (IPv6 may carry %scope); canonicalizes.
 bool ParseAddress(std::string_view text, std::string* out, bool* v6) {
   std::string s(text);
@@ -56,7 +69,7 @@ bool ParseAddress(std::string_view text, std::string* out, bool* v6) {
   if (auto pct = s.find('%'); pct != std::string::npos) {
     scope = s.substr(pct);
     s.resize(pct);
-    if (scope.size() < 2) return false;
+    if (!ValidScope(std::string_view(scope).substr(1))) return false;
   }
   char buf[INET6_ADDRSTRLEN];
   unsigned char bin[16];
@@ -247,15 +260,10 @@ ResolvConf ParseResolvConf(std::string_view text) {
 
 bool ReadResolvConf(const std::string& path, ResolvConf* out,
                     std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *err = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  // resolv.conf is tiny; cap what we read anyway.
-  std::string buf(64 * 1024, '\0');
-  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-  buf.resize(static_cast<size_t>(in.gcount()));
+  // resolv.conf is tiny: a larger file is not one (a regular file only, as
+  // for every file the exporter reads).
+  std::string buf;
+  if (!ReadWholeFile(path, &buf, err, 64 * 1024)) return false;
   *out = ParseResolvConf(buf);
   return true;
 }

@@ -1,12 +1,25 @@
 #include "lib/postfix/master_status.h"
 
-#include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include "lib/base/file_util.h"
 
 namespace mailflow {
+
+bool ParseMasterPid(std::string_view text, int* pid) {
+  size_t i = text.find_first_not_of(" \t");
+  if (i == std::string_view::npos) return false;
+  long value = 0;
+  const size_t digits = i;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    value = value * 10 + (text[i] - '0');
+    if (value > 1L << 30) return false;
+  }
+  if (i == digits || value <= 0) return false;
+  if (text.find_first_not_of(" \t\r\n", i) != std::string_view::npos) {
+    return false;
+  }
+  *pid = static_cast<int>(value);
+  return true;
+}
 
 MasterStatus ReadMasterStatus(const std::string& queue_directory,
                               const std::string& process_id_directory,
@@ -17,35 +30,26 @@ MasterStatus ReadMasterStatus(const std::string& queue_directory,
           ? process_id_directory
           : queue_directory + "/" + process_id_directory;
   const std::string pid_file = dir + "/master.pid";
-  std::ifstream in(pid_file);
-  if (!in) {
-    st.detail = pid_file + ": " + std::strerror(errno);
+  std::string text, err;
+  if (!ReadWholeFile(pid_file, &text, &err, 4096)) {
+    st.detail = err;
     return st;
   }
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  size_t i = text.find_first_not_of(" \t");
-  long pid = 0;
-  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]));
-       ++i) {
-    pid = pid * 10 + (text[i] - '0');
-    if (pid > 1 << 30) break;
-  }
-  if (pid <= 0 || pid > 1 << 30) {
+  if (!ParseMasterPid(text, &st.pid)) {
     st.detail = pid_file + ": no process id in pid file";
     return st;
   }
-  st.pid = static_cast<int>(pid);
-  std::ifstream comm_in(proc_root + "/" + std::to_string(pid) + "/comm");
+  const std::string pid = std::to_string(st.pid);
   std::string comm;
-  if (!comm_in || !std::getline(comm_in, comm)) {
-    st.detail = "stale pid file " + pid_file + " (process " +
-                std::to_string(pid) + " does not exist)";
+  if (!ReadWholeFile(proc_root + "/" + pid + "/comm", &comm, &err, 4096)) {
+    st.detail = "stale pid file " + pid_file + " (process " + pid +
+                " does not exist)";
     return st;
   }
+  comm = comm.substr(0, comm.find('\n'));
   if (comm != "master") {
-    st.detail = "stale pid file " + pid_file + " (process " +
-                std::to_string(pid) + " is \"" + comm + "\", not master)";
+    st.detail = "stale pid file " + pid_file + " (process " + pid + " is \"" +
+                comm + "\", not master)";
     return st;
   }
   st.running = true;

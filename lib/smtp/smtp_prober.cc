@@ -235,6 +235,7 @@ void Batch::Conclude(Conn* c, ProbeResult r, std::string detail) {
   }
   c->state = State::kQuit;
   c->in.clear();
+  c->parser.Reset();
   c->pending = "QUIT\r\n";
   c->deadline =
       std::min(c->start + c->spec->timeout, Clock::now() + kQuitGrace);

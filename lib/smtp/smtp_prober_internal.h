@@ -52,8 +52,9 @@ struct Conn {
   SSL* ssl = nullptr;
   State state = State::kConnecting;
   Clock::time_point start, phase_start, deadline;
-  std::string in;
-  std::string pending;  // bytes still to write
+  std::string in;         // read, not yet fed to `parser`
+  SmtpReplyParser parser;  // the reply being read
+  std::string pending;     // bytes still to write
   bool want_read = false;
   bool want_write = false;
   uint32_t registered = 0;  // epoll events currently registered

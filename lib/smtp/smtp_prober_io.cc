@@ -101,17 +101,20 @@ int Batch::Flush(Conn* c, std::string* err) {
 
 int Batch::ReadReply(Conn* c, SmtpReply* reply, std::string* err) {
   while (true) {
+    // Only bytes not yet fed are parsed: c->in holds what arrived since
+    // (and what followed the last reply).
     size_t used = 0;
-    ReplyStatus st = ParseSmtpReply(c->in, reply, &used);
+    const ReplyStatus st = c->parser.Feed(c->in, &used);
+    c->in.erase(0, used);
     if (st == ReplyStatus::kComplete) {
-      c->in.erase(0, used);
+      *reply = c->parser.Take();
       return 1;
     }
     if (st == ReplyStatus::kMalformed) {
       *err = "malformed reply";
       return -1;
     }
-    if (c->in.size() > kMaxInput) {
+    if (c->parser.bytes() > kMaxInput) {
       *err = "reply too long";
       return -1;
     }
