@@ -100,6 +100,7 @@ int Batch::Flush(Conn* c, std::string* err) {
 }
 
 int Batch::ReadReply(Conn* c, SmtpReply* reply, std::string* err) {
+  size_t last_read = sizeof(char[4096]);
   while (true) {
     // Only bytes not yet fed are parsed: c->in holds what arrived since
     // (and what followed the last reply).
@@ -117,6 +118,13 @@ int Batch::ReadReply(Conn* c, SmtpReply* reply, std::string* err) {
     if (c->parser.bytes() > kMaxInput) {
       *err = "reply too long";
       return -1;
+    }
+    // A peer dripping its reply a few bytes at a time would cost a wake-up
+    // and a read per byte: after a short read of an unfinished reply, rest
+    // a moment so that the next pieces are read together (Run() resumes).
+    if (last_read < kShortRead) {
+      c->resume_at = Clock::now() + kDripPause;
+      return 0;
     }
     char buf[4096];
     ssize_t n;
@@ -151,6 +159,7 @@ int Batch::ReadReply(Conn* c, SmtpReply* reply, std::string* err) {
       }
     }
     c->in.append(buf, static_cast<size_t>(n));
+    last_read = static_cast<size_t>(n);
   }
 }
 
