@@ -9,8 +9,10 @@ process exits), never about how fast: timings go to docs/benchmarks.md
 """
 import http.client
 import os
+import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -18,9 +20,22 @@ import unittest
 import harness
 from harness import Exporter, wait_for
 from test_web_config import PASSWORD, auth_header, bcrypt
+from netns import NetnsPair
 from tools.slowloris import Slowloris
 
 ATTACKER = "127.0.0.2"
+SLOWLORIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools",
+                         "slowloris.py")
+
+
+def readme_nft():
+    """The per-source limit recipe from README.md, as documented."""
+    with open(os.path.join(harness.SOURCE_DIR, "README.md")) as f:
+        text = f.read()
+    return re.search(r"```\n(table inet mailflow \{.*?\n\})\n```", text, re.S).group(1) + "\n"
+
+
+README_NFT = readme_nft()
 
 
 def request(exporter, path="/metrics", method="GET", headers=None, source="127.0.0.1",
@@ -104,6 +119,34 @@ class SlowlorisTest(unittest.TestCase):
                      what="partial requests to time out: %r" % attack.stats())
         finally:
             attack.stop()
+
+    def test_per_source_limit_in_the_firewall(self):
+        # Inside the allowed networks civetweb cannot tell a hostile client
+        # from Prometheus: README's nftables recipe (a per-source connection
+        # limit) is what keeps 1,000 trickling connections from one host
+        # from taking the 64 workers. Exporter in namespace A, attacker and
+        # scraper in B with two source addresses.
+        net = NetnsPair("slr")
+        port = 10029
+        rule = README_NFT.replace("10029", str(port))
+        net.exec_a(["nft", "-f", "-"], input=rule)
+        e = Exporter(netns=net.a, args=["--collector.disable-defaults",
+                                        "--collector.postfix",
+                                        "--web.listen-address=%s:%d" % (net.addr_a, port),
+                                        "--web.read-timeout=5s"])
+        e.start()
+        self.addCleanup(e.stop)
+        attack = net.popen(net.b, [sys.executable, SLOWLORIS, net.addr_a, str(port),
+                                   "1000", "trickle", "60", net.addr_b],
+                           stdout=subprocess.DEVNULL)
+        time.sleep(5)  # the attacker has opened and is holding its connections
+        for _ in range(5):
+            out = net.exec_b(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                              "--max-time", "20", "--interface", net.addr_b2,
+                              "http://%s:%d/metrics" % (net.addr_a, port)], check=False)
+            self.assertEqual(out, "200")
+        self.assertIsNone(attack.poll())  # still attacking
+        attack.kill()
 
     def test_allowlist_is_validated(self):
         p = subprocess.run([harness.EXPORTER, "--web.allowed-networks=::1/128",
