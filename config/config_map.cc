@@ -101,8 +101,11 @@ std::string FormatDuration(std::chrono::milliseconds d) {
   static constexpr struct {
     const char* name;
     int64_t ms;
-  } kUnits[] = {{"d", 86400 * 1000}, {"h", 3600 * 1000}, {"m", 60 * 1000},
-                {"s", 1000},         {"ms", 1}};
+  } kUnits[] = {{"d", 86400 * 1000},
+                {"h", 3600 * 1000},
+                {"m", 60 * 1000},
+                {"s", 1000},
+                {"ms", 1}};
   int64_t left = d.count();
   if (left <= 0) return "0s";
   std::string out;

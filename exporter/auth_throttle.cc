@@ -8,8 +8,7 @@ namespace {
 constexpr char kOverflowSource[] = "other";
 }  // namespace
 
-std::string AuthThrottle::Key(std::string_view source,
-                              Clock::time_point now) {
+std::string AuthThrottle::Key(std::string_view source, Clock::time_point now) {
   std::string key(source);
   if (sources_.count(key)) return key;
   if (sources_.size() >= options_.max_sources) Prune(now);
@@ -31,8 +30,8 @@ bool AuthThrottle::Blocked(const Source& s, Clock::time_point now,
   if (s.failures < options_.max_failures) return false;
   const auto left = s.last_failure + options_.window - now;
   if (left <= Clock::duration::zero()) return false;
-  *retry_after = static_cast<int>(
-      std::ceil(std::chrono::duration<double>(left).count()));
+  *retry_after =
+      static_cast<int>(std::ceil(std::chrono::duration<double>(left).count()));
   return true;
 }
 

@@ -106,8 +106,8 @@ class HttpServer::Router : public CivetHandler {
     auto* self = static_cast<const Router*>(server->getUserContext());
     const std::shared_ptr<const WebState> web = self->web_->Get();
     if (!web->auth) return 0;
-    const AuthDecision d =
-        web->auth->Check(mg_get_header(conn, "Authorization"), req->remote_addr);
+    const AuthDecision d = web->auth->Check(
+        mg_get_header(conn, "Authorization"), req->remote_addr);
     const bool head =
         req->request_method && std::strcmp(req->request_method, "HEAD") == 0;
     switch (d.result) {

@@ -62,7 +62,8 @@ bool AccessControlList(const std::vector<std::string>& networks,
   for (const std::string& net : networks) {
     const auto slash = net.find('/');
     const std::string addr = net.substr(0, slash);
-    std::string prefix = slash == std::string::npos ? "32" : net.substr(slash + 1);
+    std::string prefix =
+        slash == std::string::npos ? "32" : net.substr(slash + 1);
     const bool prefix_ok =
         !prefix.empty() && prefix.size() <= 2 &&
         prefix.find_first_not_of("0123456789") == std::string::npos &&

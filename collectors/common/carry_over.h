@@ -60,8 +60,7 @@ class RoundClock {
   bool Claim(Clock::time_point now, Clock::duration interval) {
     std::lock_guard<std::mutex> lock(mu_);
     if (now < due_) return false;
-    const Clock::time_point next =
-        started_ ? due_ + interval : now + interval;
+    const Clock::time_point next = started_ ? due_ + interval : now + interval;
     due_ = next < now ? now : next;
     started_ = true;
     return true;

@@ -264,10 +264,9 @@ void RegisterFirewallCollector(CollectorRegistry* registry) {
                                 err) ||
              !options.GetString("firewalld_lib_directory",
                                 &o.firewalld_lib_directory, err) ||
-             !options.GetDuration("command_timeout",
-                                  std::chrono::milliseconds(100),
-                                  std::chrono::minutes(1), &o.command_timeout,
-                                  err)) {
+             !options.GetDuration(
+                 "command_timeout", std::chrono::milliseconds(100),
+                 std::chrono::minutes(1), &o.command_timeout, err)) {
            return nullptr;
          }
          if (o.ipv6 != "auto" && o.ipv6 != "true" && o.ipv6 != "false") {

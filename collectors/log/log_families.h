@@ -19,7 +19,7 @@ struct SourceState {
   uint64_t read_errors = 0;    // all sources
   double last_line_time = 0;   // unix seconds when the last line was read; 0 never
   bool is_journal = false;
-  uint64_t untrusted = 0;      // journal: Postfix-tagged entries from others
+  uint64_t untrusted = 0;  // journal: Postfix-tagged entries from others
 };
 
 void AppendLogFamilies(const LogStats& stats, const SourceState& source,

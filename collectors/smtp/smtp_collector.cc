@@ -135,10 +135,10 @@ using smtp_internal::SmtpCollector;
 std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options,
                                             const CollectorContext& context,
                                             const std::string& carry_key) {
-  auto state = carry_key.empty()
-                   ? std::make_shared<smtp_internal::SmtpRoundState>()
-                   : context.carry_over->Get<smtp_internal::SmtpRoundState>(
-                         carry_key);
+  auto state =
+      carry_key.empty()
+          ? std::make_shared<smtp_internal::SmtpRoundState>()
+          : context.carry_over->Get<smtp_internal::SmtpRoundState>(carry_key);
   return std::make_unique<SmtpCollector>(std::move(options), context,
                                          std::move(state));
 }

@@ -101,8 +101,8 @@ bool ParseSmtpOptions(const Config& config, ConfigMap m, SmtpOptions* out,
   SmtpOptions o;
   o.postfix_config_directory = config.paths.postfix_config_directory;
   o.ehlo_name = DefaultEhloName();
-  if (!m.GetDuration("interval", std::chrono::seconds(1), std::chrono::hours(24),
-                     &o.interval, err) ||
+  if (!m.GetDuration("interval", std::chrono::seconds(1),
+                     std::chrono::hours(24), &o.interval, err) ||
       !GetTimeouts(&m, &o.connect_timeout, &o.timeout, err)) {
     return false;
   }

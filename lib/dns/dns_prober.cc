@@ -221,8 +221,7 @@ void DnsProber::Launch(Pending p) {
 }
 
 void InterpretDnsResponse(DnsType type, const std::string& name,
-                          const unsigned char* abuf, int alen,
-                          DnsAnswer* out) {
+                          const unsigned char* abuf, int alen, DnsAnswer* out) {
   DnsAnswer& a = *out;
   a.responded = true;
   a.rcode = abuf[3] & 0x0f;

@@ -66,8 +66,7 @@ struct DnsAnswer {
 /// handled. REQUIRES: alen >= 12 (a header). Pure apart from c-ares's
 /// parsers; thread-safe.
 void InterpretDnsResponse(DnsType type, const std::string& name,
-                          const unsigned char* abuf, int alen,
-                          DnsAnswer* out);
+                          const unsigned char* abuf, int alen, DnsAnswer* out);
 
 class DnsProber {
  public:

@@ -42,8 +42,8 @@ MasterStatus ReadMasterStatus(const std::string& queue_directory,
   const std::string pid = std::to_string(st.pid);
   std::string comm;
   if (!ReadWholeFile(proc_root + "/" + pid + "/comm", &comm, &err, 4096)) {
-    st.detail = "stale pid file " + pid_file + " (process " + pid +
-                " does not exist)";
+    st.detail =
+        "stale pid file " + pid_file + " (process " + pid + " does not exist)";
     return st;
   }
   comm = comm.substr(0, comm.find('\n'));

@@ -57,7 +57,7 @@ struct Conn {
   SSL* ssl = nullptr;
   State state = State::kConnecting;
   Clock::time_point start, phase_start, deadline;
-  std::string in;         // read, not yet fed to `parser`
+  std::string in;          // read, not yet fed to `parser`
   SmtpReplyParser parser;  // the reply being read
   std::string pending;     // bytes still to write
   bool want_read = false;

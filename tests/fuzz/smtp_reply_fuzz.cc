@@ -32,8 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t fed = 0;
     auto got = mailflow::ReplyStatus::kIncomplete;
     size_t step = size > 0 ? 1 + data[0] % 7 : 1;
-    for (size_t pos = 0; pos < in.size() &&
-                         got == mailflow::ReplyStatus::kIncomplete;
+    for (size_t pos = 0;
+         pos < in.size() && got == mailflow::ReplyStatus::kIncomplete;
          pos += step) {
       size_t used = 0;
       got = p.Feed(in.substr(pos, step), &used);

@@ -149,8 +149,8 @@ TEST(ConfigMapTest, DurationBoundsNameTheRange) {
   ConfigMap m;
   std::string err;
   std::chrono::milliseconds d{7};
-  ASSERT_TRUE(ConfigMap::Parse("i: 1000000000d\nj: 10ms\nk: 2m\n", "c.yml",
-                               &m, &err));
+  ASSERT_TRUE(
+      ConfigMap::Parse("i: 1000000000d\nj: 10ms\nk: 2m\n", "c.yml", &m, &err));
   using std::chrono::milliseconds;
   using std::chrono::seconds;
   EXPECT_FALSE(m.GetDuration("i", seconds(1), seconds(86400), &d, &err));
@@ -172,14 +172,13 @@ TEST(ConfigTest, ScrapeTimeoutsAreBounded) {
   ASSERT_TRUE(ParseConfig("scrape:\n  max_timeout: 30s\n", "c.yml", &c, &err))
       << err;
   EXPECT_EQ(c.scrape.max_timeout.count(), 30000);
-  EXPECT_FALSE(
-      ParseConfig("scrape:\n  max_timeout: 1d\n", "c.yml", &c, &err));
+  EXPECT_FALSE(ParseConfig("scrape:\n  max_timeout: 1d\n", "c.yml", &c, &err));
   EXPECT_EQ(err,
             "c.yml:2:16: \"max_timeout\" must be a duration from 1ms to 10m "
             "(such as 500ms, 10s or 5m)");
-  EXPECT_FALSE(ParseConfig(
-      "scrape:\n  default_timeout: 2m\n  max_timeout: 1m\n", "c.yml", &c,
-      &err));
+  EXPECT_FALSE(
+      ParseConfig("scrape:\n  default_timeout: 2m\n  max_timeout: 1m\n",
+                  "c.yml", &c, &err));
   EXPECT_EQ(err,
             "c.yml:2:3: \"default_timeout\" must not exceed \"max_timeout\" "
             "(1m)");

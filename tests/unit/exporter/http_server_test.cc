@@ -38,8 +38,8 @@ TEST(AccessControlListTest, AllowlistToCivetweb) {
   std::string acl, err;
   ASSERT_TRUE(AccessControlList({}, &acl, &err));
   EXPECT_EQ(acl, "");
-  ASSERT_TRUE(
-      AccessControlList({"10.0.0.0/8", "192.0.2.7", "127.0.0.1/32"}, &acl, &err))
+  ASSERT_TRUE(AccessControlList({"10.0.0.0/8", "192.0.2.7", "127.0.0.1/32"},
+                                &acl, &err))
       << err;
   EXPECT_EQ(acl, "-0.0.0.0/0,+10.0.0.0/8,+192.0.2.7/32,+127.0.0.1/32");
 }
@@ -55,8 +55,9 @@ TEST(AccessControlListTest, Rejections) {
             "--web.allowed-networks: \"2001:db8::/32\" is not an IPv4 network "
             "such as 10.0.0.0/8 or 192.0.2.7 (the server listens on IPv4 "
             "only)");
-  for (const char* bad : {"", "/8", "10.0.0.0/", "10.0.0/8", "host.example",
-                          "10.0.0.0/8x", "+10.0.0.0/8", "10.0.0.0/8,-1.2.3.4"}) {
+  for (const char* bad :
+       {"", "/8", "10.0.0.0/", "10.0.0/8", "host.example", "10.0.0.0/8x",
+        "+10.0.0.0/8", "10.0.0.0/8,-1.2.3.4"}) {
     EXPECT_FALSE(AccessControlList({bad}, &acl, &err)) << bad;
   }
 }

@@ -142,8 +142,8 @@ TEST(CidrTest, MappedAddressesAreIPv4) {
 TEST(CidrTest, UnspecifiedAddresses) {
   Endpoint e;
   std::string err;
-  for (const char* t : {"0.0.0.0:25", "[::]:25", "[::ffff:0.0.0.0]:25",
-                        "0.1.2.3:25"}) {
+  for (const char* t :
+       {"0.0.0.0:25", "[::]:25", "[::ffff:0.0.0.0]:25", "0.1.2.3:25"}) {
     ASSERT_TRUE(ParseHostPort(t, 0, &e, &err)) << t;
     EXPECT_TRUE(IsUnspecified(e)) << t;
   }
