@@ -37,14 +37,6 @@ def proc_stats(pid):
     return {"rss_kib": rss, "threads": threads, "fds": fds}
 
 
-def smtp_sink():
-    port = harness.free_port()
-    harness.start_process(["smtp-sink", "-u", "nobody", "127.0.0.1:%d" % port, "100"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: harness._port_listening(port), 10, what="smtp-sink")
-    return port
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=5)
@@ -54,7 +46,7 @@ def main():
     a = ap.parse_args()
     harness.EXPORTER = a.exporter
     pf = PostfixInstance().start()
-    sinks = [smtp_sink(), smtp_sink()]
+    sinks = [harness.smtp_sink(), harness.smtp_sink()]
     config = harness.exporter_config(pf, collectors="""  smtp:
     interval: 5s
     targets: [127.0.0.1:%d, 127.0.0.1:%d]

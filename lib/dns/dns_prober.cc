@@ -220,6 +220,27 @@ void DnsProber::Launch(Pending p) {
              &DnsProber::AresCallback, f);
 }
 
+namespace {
+
+// The numeric addresses of an A or AAAA answer (c-ares's `parse`, at most 64).
+template <typename Ttl, typename Parse, typename AddressOf>
+int ParseAddresses(Parse parse, const unsigned char* abuf, int alen,
+                   int family, AddressOf address_of,
+                   std::vector<std::string>* out) {
+  Ttl ttls[64];
+  int n = 64;
+  const int rc = parse(abuf, alen, nullptr, ttls, &n);
+  if (rc != ARES_SUCCESS) return rc;
+  char buf[INET6_ADDRSTRLEN];
+  for (int i = 0; i < n; ++i) {
+    inet_ntop(family, address_of(ttls[i]), buf, sizeof buf);
+    out->push_back(buf);
+  }
+  return rc;
+}
+
+}  // namespace
+
 void InterpretDnsResponse(DnsType type, const std::string& name,
                           const unsigned char* abuf, int alen, DnsAnswer* out) {
   DnsAnswer& a = *out;
@@ -259,32 +280,16 @@ void InterpretDnsResponse(DnsType type, const std::string& name,
         }
         break;
       }
-      case DnsType::kA: {
-        struct ares_addrttl ttls[64];
-        int n = 64;
-        prc = ares_parse_a_reply(abuf, alen, nullptr, ttls, &n);
-        if (prc == ARES_SUCCESS) {
-          char buf[INET_ADDRSTRLEN];
-          for (int i = 0; i < n; ++i) {
-            inet_ntop(AF_INET, &ttls[i].ipaddr, buf, sizeof buf);
-            a.addresses.push_back(buf);
-          }
-        }
+      case DnsType::kA:
+        prc = ParseAddresses<ares_addrttl>(
+            ares_parse_a_reply, abuf, alen, AF_INET,
+            [](const ares_addrttl& t) { return &t.ipaddr; }, &a.addresses);
         break;
-      }
-      case DnsType::kAAAA: {
-        struct ares_addr6ttl ttls[64];
-        int n = 64;
-        prc = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls, &n);
-        if (prc == ARES_SUCCESS) {
-          char buf[INET6_ADDRSTRLEN];
-          for (int i = 0; i < n; ++i) {
-            inet_ntop(AF_INET6, &ttls[i].ip6addr, buf, sizeof buf);
-            a.addresses.push_back(buf);
-          }
-        }
+      case DnsType::kAAAA:
+        prc = ParseAddresses<ares_addr6ttl>(
+            ares_parse_aaaa_reply, abuf, alen, AF_INET6,
+            [](const ares_addr6ttl& t) { return &t.ip6addr; }, &a.addresses);
         break;
-      }
       case DnsType::kPTR: {
         unsigned char addr[16];
         int family = AF_INET, len = 4;

@@ -22,20 +22,12 @@ LOG_FIXTURE = os.path.join(harness.SOURCE_DIR, "tests", "fixtures", "log",
 SECONDS = float(os.environ.get("MAILFLOW_CONCURRENCY_SECONDS", "8"))
 
 
-def smtp_sink():
-    port = harness.free_port()
-    harness.start_process(["smtp-sink", "-u", "nobody", "127.0.0.1:%d" % port, "100"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: harness._port_listening(port), 10, what="smtp-sink")
-    return port
-
-
 class ConcurrencyTest(unittest.TestCase):
     def test_reloads_probes_and_log_rotation_under_scrape_load(self):
         d = harness.tmpdir()
         tsan_dir = os.path.join(d, "tsan")
         os.makedirs(tsan_dir)
-        sinks = [smtp_sink(), smtp_sink()]
+        sinks = [harness.smtp_sink(), harness.smtp_sink()]
         log_path = os.path.join(d, "mail.log")
         open(log_path, "w").close()
         config = """collectors:

@@ -24,14 +24,10 @@ class CountingSink:
     from its verbose output ("connect (AF_INET ...)")."""
 
     def __init__(self):
-        self.port = harness.free_port()
         self.out = os.path.join(harness.tmpdir(), "sink.out")
         self.log = open(self.out, "w")
         harness.on_exit(self.log.close)
-        harness.start_process(["smtp-sink", "-v", "-u", "nobody",
-                               "127.0.0.1:%d" % self.port, "100"],
-                              stdout=self.log, stderr=subprocess.STDOUT)
-        wait_for(lambda: harness._port_listening(self.port), 10, what="smtp-sink")
+        self.port = harness.smtp_sink(verbose_log=self.log)
         # _port_listening connected once: count from here on.
         wait_for(lambda: self._raw() >= 1, 10, what="smtp-sink to log the check")
         self.base = self._raw()

@@ -13,17 +13,19 @@ namespace {
 using Admission = AuthThrottle::Admission;
 using std::chrono::milliseconds;
 
-TEST(AuthThrottleTest, FailuresWithinTheWindowBlockTheSource) {
-  AuthThrottle::Options o;
-  o.max_failures = 3;
-  o.window = milliseconds(200);
-  AuthThrottle t(o);
+// One admitted verification of `source` ending with `ok`.
+void Verify(AuthThrottle* t, const char* source, bool ok) {
   int retry = 0;
   std::string ticket;
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(t.Admit("a", &retry, &ticket), Admission::kAdmitted);
-    t.Done(ticket, false);
-  }
+  ASSERT_EQ(t->Admit(source, &retry, &ticket), Admission::kAdmitted);
+  t->Done(ticket, ok);
+}
+
+TEST(AuthThrottleTest, FailuresWithinTheWindowBlockTheSource) {
+  AuthThrottle t({.max_failures = 3, .window = milliseconds(200)});
+  int retry = 0;
+  std::string ticket;
+  for (int i = 0; i < 3; ++i) Verify(&t, "a", false);
   EXPECT_EQ(t.Admit("a", &retry, &ticket), Admission::kThrottled);
   EXPECT_EQ(retry, 1);  // seconds, rounded up
   EXPECT_TRUE(t.Throttled("a", &retry));
@@ -31,28 +33,18 @@ TEST(AuthThrottleTest, FailuresWithinTheWindowBlockTheSource) {
   // The window passes: the source may try again.
   std::this_thread::sleep_for(milliseconds(250));
   EXPECT_FALSE(t.Throttled("a", &retry));
-  ASSERT_EQ(t.Admit("a", &retry, &ticket), Admission::kAdmitted);
-  t.Done(ticket, true);
+  Verify(&t, "a", true);
 }
 
 TEST(AuthThrottleTest, ASuccessClearsFailures) {
-  AuthThrottle::Options o;
-  o.max_failures = 2;
-  AuthThrottle t(o);
+  AuthThrottle t({.max_failures = 2});
+  for (bool ok : {false, true, false, true, false}) Verify(&t, "a", ok);
   int retry = 0;
-  std::string ticket;
-  for (bool ok : {false, true, false, true, false}) {
-    ASSERT_EQ(t.Admit("a", &retry, &ticket), Admission::kAdmitted);
-    t.Done(ticket, ok);
-  }
   EXPECT_FALSE(t.Throttled("a", &retry));
 }
 
 TEST(AuthThrottleTest, OneVerificationPerSourceAndABoundOverall) {
-  AuthThrottle::Options o;
-  o.max_concurrent = 2;
-  o.max_wait = milliseconds(300);
-  AuthThrottle t(o);
+  AuthThrottle t({.max_concurrent = 2, .max_wait = milliseconds(300)});
   int retry = 0;
   std::string a, b, c;
   ASSERT_EQ(t.Admit("a", &retry, &a), Admission::kAdmitted);
@@ -73,9 +65,7 @@ TEST(AuthThrottleTest, OneVerificationPerSourceAndABoundOverall) {
 }
 
 TEST(AuthThrottleTest, NeverMoreThanMaxConcurrent) {
-  AuthThrottle::Options o;
-  o.max_concurrent = 3;
-  AuthThrottle t(o);
+  AuthThrottle t({.max_concurrent = 3});
   std::atomic<int> running{0}, peak{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 12; ++i) {
@@ -101,16 +91,11 @@ TEST(AuthThrottleTest, NeverMoreThanMaxConcurrent) {
 }
 
 TEST(AuthThrottleTest, SourcesBeyondTheCapShareOneEntry) {
-  AuthThrottle::Options o;
-  o.max_sources = 2;
-  o.max_failures = 1;
-  AuthThrottle t(o);
+  AuthThrottle t({.max_failures = 1, .max_sources = 2});
   int retry = 0;
   std::string ticket;
-  for (const char* s : {"a", "b"}) {
-    ASSERT_EQ(t.Admit(s, &retry, &ticket), Admission::kAdmitted);
-    t.Done(ticket, false);  // both blocked, so neither can be pruned
-  }
+  Verify(&t, "a", false);  // both blocked, so neither can be pruned
+  Verify(&t, "b", false);
   ASSERT_EQ(t.Admit("c", &retry, &ticket), Admission::kAdmitted);
   EXPECT_EQ(ticket, "other");
   t.Done(ticket, false);
