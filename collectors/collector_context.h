@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "collectors/common/carry_over.h"
 #include "collectors/common/destination_domains.h"
 #include "collectors/common/probe.h"
 #include "lib/postfix/postfix_snapshot.h"
@@ -24,6 +25,9 @@ struct CollectorContext {
   /// collector that reads Postfix's configuration asks this cache.
   std::shared_ptr<PostfixSnapshotCache> postfix =
       std::make_shared<PostfixSnapshotCache>();
+  /// Probe results and schedules of the dns and smtp collectors, handed
+  /// from one collector set to the next by a reload.
+  std::shared_ptr<CarryOver> carry_over = std::make_shared<CarryOver>();
 };
 
 }  // namespace mailflow

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <algorithm>
+
 namespace mailflow {
 
 namespace {
@@ -12,17 +14,28 @@ bool ParsePaths(ConfigMap map, HostPaths* paths, std::string* err) {
 }
 
 bool ParseScrape(ConfigMap map, ScrapeSettings* s, std::string* err) {
-  if (!map.GetDuration("default_timeout", &s->default_timeout, err) ||
-      !map.GetDuration("timeout_offset", &s->timeout_offset, err) ||
+  using std::chrono::milliseconds;
+  using std::chrono::minutes;
+  if (!map.GetDuration("default_timeout", milliseconds(1), minutes(10),
+                       &s->default_timeout, err) ||
+      !map.GetDuration("max_timeout", milliseconds(1), minutes(10),
+                       &s->max_timeout, err) ||
+      !map.GetDuration("timeout_offset", milliseconds(0), minutes(1),
+                       &s->timeout_offset, err) ||
       !map.GetInt("max_collection_cpu_percent", 0, 100,
                   &s->max_collection_cpu_percent, err) ||
       !map.GetInt("max_requests_per_client", 0, 10000,
                   &s->max_requests_per_client, err)) {
     return false;
   }
-  if (s->default_timeout.count() <= 0) {
-    *err =
-        map.Where("default_timeout") + ": \"default_timeout\" must be positive";
+  // Only an explicit default_timeout can contradict max_timeout; the
+  // built-in one is lowered to it.
+  if (!map.Has("default_timeout")) {
+    s->default_timeout = std::min(s->default_timeout, s->max_timeout);
+  } else if (s->default_timeout > s->max_timeout) {
+    *err = map.Where("default_timeout") +
+           ": \"default_timeout\" must not exceed \"max_timeout\" (" +
+           FormatDuration(s->max_timeout) + ")";
     return false;
   }
   return map.Finish(err);

@@ -22,6 +22,10 @@ struct HostPaths {
 struct ScrapeSettings {
   /// Used when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds.
   std::chrono::milliseconds default_timeout{10000};
+  /// The longest scrape a client may ask for with that header (larger
+  /// values are lowered to it): a request cannot hold an HTTP worker for
+  /// longer, whatever a collector does.
+  std::chrono::milliseconds max_timeout{60000};
   /// Subtracted from the scrape timeout to leave time for serialization.
   std::chrono::milliseconds timeout_offset{500};
   /// Collections for /metrics use at most this percentage of one CPU (the

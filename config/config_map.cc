@@ -8,7 +8,8 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
+
+#include "lib/base/file_util.h"
 
 namespace mailflow {
 
@@ -78,18 +79,20 @@ bool OpenMap(const YAML::Node& node, const std::string& source,
 
 bool ReadConfigFile(const std::string& path, std::string* text,
                     std::string* err) {
-  std::ifstream in(path);
-  if (!in) {
-    *err = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *text = ss.str();
-  return true;
+  return ReadWholeFile(path, text, err, 4 << 20);
 }
 
 bool ParseDuration(std::string_view text, std::chrono::milliseconds* out) {
+  static constexpr struct {
+    std::string_view name;
+    int64_t ms;
+  } kUnits[] = {{"ms", 1},
+                {"s", 1000},
+                {"m", 60 * 1000},
+                {"h", 3600 * 1000},
+                {"d", 86400 * 1000},
+                {"w", 7 * 86400 * 1000},
+                {"y", 365 * int64_t{86400 * 1000}}};
   if (text.empty()) return false;
   int64_t total_ms = 0;
   size_t i = 0;
@@ -98,28 +101,23 @@ bool ParseDuration(std::string_view text, std::chrono::milliseconds* out) {
     int64_t n = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
       n = n * 10 + (text[i] - '0');
-      if (n > 1000000000) return false;
+      if (n > kMaxDuration.count()) return false;
       ++i;
     }
     if (i == start) return false;
     size_t unit_start = i;
     while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
-    int64_t mult;
-    if (unit == "ms") {
-      mult = 1;
-    } else if (unit == "s") {
-      mult = 1000;
-    } else if (unit == "m") {
-      mult = 60 * 1000;
-    } else if (unit == "h") {
-      mult = 3600 * 1000;
-    } else if (unit == "d") {
-      mult = 86400 * 1000;
-    } else {
+    int64_t mult = 0;
+    for (const auto& u : kUnits) {
+      if (u.name == unit) mult = u.ms;
+    }
+    int64_t term = 0;
+    if (mult == 0 || __builtin_mul_overflow(n, mult, &term) ||
+        __builtin_add_overflow(total_ms, term, &total_ms) ||
+        total_ms > kMaxDuration.count()) {
       return false;
     }
-    total_ms += n * mult;
   }
   *out = std::chrono::milliseconds(total_ms);
   return true;
@@ -139,6 +137,27 @@ bool ConfigMap::Impl::Find(std::string_view key, YAML::Node* value,
   }
   read.insert(std::string(key));
   return true;
+}
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  static constexpr struct {
+    const char* name;
+    int64_t ms;
+  } kUnits[] = {{"d", 86400 * 1000},
+                {"h", 3600 * 1000},
+                {"m", 60 * 1000},
+                {"s", 1000},
+                {"ms", 1}};
+  int64_t left = d.count();
+  if (left <= 0) return "0s";
+  std::string out;
+  for (const auto& u : kUnits) {
+    if (left >= u.ms) {
+      out += std::to_string(left / u.ms) + u.name;
+      left %= u.ms;
+    }
+  }
+  return out;
 }
 
 ConfigMap::ConfigMap() : impl_(std::make_shared<Impl>()) {}
@@ -261,13 +280,19 @@ bool ConfigMap::GetInt(std::string_view key, int64_t min, int64_t max,
   return true;
 }
 
-bool ConfigMap::GetDuration(std::string_view key,
+bool ConfigMap::GetDuration(std::string_view key, std::chrono::milliseconds min,
+                            std::chrono::milliseconds max,
                             std::chrono::milliseconds* out, std::string* err) {
   MAILFLOW_LOOKUP(key);
-  if (!value.IsScalar() || !ParseDuration(value.Scalar(), out)) {
+  std::chrono::milliseconds d{};
+  if (!value.IsScalar() || !ParseDuration(value.Scalar(), &d) || d < min ||
+      d > max) {
     return Fail(err, where,
-                name + " must be a duration such as 500ms, 10s or 5m");
+                name + " must be a duration from " + FormatDuration(min) +
+                    " to " + FormatDuration(max) + " (such as 500ms, 10s or " +
+                    "5m)");
   }
+  *out = d;
   return true;
 }
 
@@ -322,6 +347,13 @@ bool ConfigMap::GetMap(std::string_view key, ConfigMap* out, std::string* err) {
 }
 
 #undef MAILFLOW_LOOKUP
+
+std::string ConfigMap::Fingerprint() const {
+  if (empty()) return "";
+  YAML::Emitter out;
+  out << impl_->node;
+  return out.c_str();
+}
 
 bool ConfigMap::Finish(std::string* err) const {
   for (const std::string& key : Keys()) {

@@ -80,8 +80,9 @@ bool VerifyBcrypt(const std::string& password, const std::string& hash) {
   return n == hash.size() && CRYPTO_memcmp(out, hash.data(), n) == 0;
 }
 
-BasicAuth::BasicAuth(std::map<std::string, std::string> users)
-    : users_(std::move(users)) {
+BasicAuth::BasicAuth(std::map<std::string, std::string> users,
+                     AuthThrottle::Options throttle)
+    : users_(std::move(users)), throttle_(throttle) {
   // Without randomness the cache would hold unkeyed digests: keep it off.
   cache_enabled_ = RAND_bytes(hmac_key_.data(), hmac_key_.size()) == 1;
 }
@@ -113,12 +114,22 @@ bool BasicAuth::Cached(const Digest& d) const {
   return found != 0;
 }
 
-bool BasicAuth::Check(const char* authorization) {
-  if (!enabled()) return true;
+AuthDecision BasicAuth::Check(const char* authorization,
+                              std::string_view source) {
+  AuthDecision d;
+  if (!enabled()) {
+    d.result = AuthDecision::kOk;
+    return d;
+  }
+  // A throttled source gets no answer about any password, cached or not.
+  if (throttle_.Throttled(source, &d.retry_after)) {
+    d.result = AuthDecision::kThrottled;
+    return d;
+  }
   std::string user, password;
   if (!authorization ||
       !ParseBasicAuthorization(authorization, &user, &password)) {
-    return false;
+    return d;  // kDenied: no verification was needed
   }
   auto it = users_.find(user);
   const bool known = it != users_.end();
@@ -129,25 +140,34 @@ bool BasicAuth::Check(const char* authorization) {
     std::lock_guard<std::mutex> lock(mu_);
     if (known && Cached(key)) {
       ++hits_;
-      return true;
+      d.result = AuthDecision::kOk;
+      return d;
     }
   }
-  bool ok;
-  {
-    std::lock_guard<std::mutex> lock(bcrypt_mu_);
-    ok = VerifyBcrypt(password, hash);
+  std::string ticket;
+  switch (throttle_.Admit(source, &d.retry_after, &ticket)) {
+    case AuthThrottle::Admission::kAdmitted:
+      break;
+    case AuthThrottle::Admission::kThrottled:
+    case AuthThrottle::Admission::kBusy:
+      OPENSSL_cleanse(password.data(), password.size());
+      d.result = AuthDecision::kThrottled;
+      return d;
   }
+  const bool ok = VerifyBcrypt(password, hash) && known;
+  throttle_.Done(ticket, ok);
   OPENSSL_cleanse(password.data(), password.size());
-  if (!ok || !known) return false;
+  if (!ok) return d;
+  d.result = AuthDecision::kOk;
   std::lock_guard<std::mutex> lock(mu_);
-  if (!cache_enabled_) return true;
+  if (!cache_enabled_) return d;
   if (cache_.size() < kCacheSize) {
     cache_.push_back(key);
   } else {
     cache_[next_] = key;
     next_ = (next_ + 1) % kCacheSize;
   }
-  return true;
+  return d;
 }
 
 uint64_t BasicAuth::cache_hits() const {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/auth_throttle.h"
+
 namespace mailflow {
 
 /// Splits an "Authorization: Basic BASE64(user:password)" header value.
@@ -25,20 +27,35 @@ extern const char kBasicAuthDummyHash[];
 /// of libxcrypt; the comparison takes constant time.
 bool VerifyBcrypt(const std::string& password, const std::string& hash);
 
+/// The verdict on one request's credentials.
+struct AuthDecision {
+  enum Result {
+    kOk,
+    kDenied,     // 401: no, malformed or wrong credentials
+    kThrottled,  // 429: too many failures from the source, or too busy
+  } result = kDenied;
+  int retry_after = 0;  // seconds, with kThrottled
+};
+
 /// Checks credentials of requests. Verifying bcrypt is deliberately slow
 /// (tens of ms at cost 10), so a success is remembered as an HMAC-SHA256 of
 /// user, hash and password under a per-process random key, as
 /// exporter-toolkit caches too; the cache is searched in constant time.
 /// Unknown users cost a bcrypt verification as well (no user enumeration by
-/// timing). bcrypt runs one at a time. Thread-safe.
+/// timing). Verifications go through an AuthThrottle: a few at a time, one
+/// per source address, and none for a source with repeated failures, so
+/// that a wrong-password flood cannot delay other clients' logins.
+/// Thread-safe.
 class BasicAuth {
  public:
   /// `users`: user name -> bcrypt hash. Empty: every request passes.
-  explicit BasicAuth(std::map<std::string, std::string> users);
+  explicit BasicAuth(std::map<std::string, std::string> users,
+                     AuthThrottle::Options throttle = {});
 
   bool enabled() const { return !users_.empty(); }
-  /// `authorization`: the request's Authorization header, or nullptr.
-  bool Check(const char* authorization);
+  /// `authorization`: the request's Authorization header, or nullptr;
+  /// `source`: the client's address (throttling key).
+  AuthDecision Check(const char* authorization, std::string_view source);
 
   /// Successful verifications served from the cache (for tests).
   uint64_t cache_hits() const;
@@ -58,7 +75,7 @@ class BasicAuth {
   std::vector<Digest> cache_;
   size_t next_ = 0;
   uint64_t hits_ = 0;
-  std::mutex bcrypt_mu_;  // one bcrypt at a time
+  AuthThrottle throttle_;
 };
 
 }  // namespace mailflow

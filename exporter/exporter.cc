@@ -119,27 +119,33 @@ std::shared_ptr<CollectorSet> Exporter::current_set(Config* config) const {
   return set_;
 }
 
-Deadline Exporter::ScrapeDeadline(const char* timeout_header) const {
-  Config config;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    config.scrape = config_.scrape;
-  }
-  double timeout =
-      std::chrono::duration<double>(config.scrape.default_timeout).count();
+double ScrapeBudgetSeconds(const ScrapeSettings& scrape,
+                           const char* timeout_header) {
+  using Seconds = std::chrono::duration<double>;
+  const double max = Seconds(scrape.max_timeout).count();
+  double timeout = std::min(Seconds(scrape.default_timeout).count(), max);
   if (timeout_header) {
     char* end = nullptr;
-    double v = std::strtod(timeout_header, &end);
-    if (end != timeout_header && *end == '\0' && v > 0 && v < 86400) {
-      timeout = v;
+    const double v = std::strtod(timeout_header, &end);
+    // NaN fails `v > 0`; larger values (and inf) are lowered to the max.
+    if (end != timeout_header && *end == '\0' && v > 0) {
+      timeout = std::min(v, max);
     }
   }
-  const double offset =
-      std::chrono::duration<double>(config.scrape.timeout_offset).count();
+  const double offset = Seconds(scrape.timeout_offset).count();
   // Never less than half the timeout, so a large offset cannot zero it.
-  const double budget = std::max(timeout - offset, timeout / 2);
+  return std::max(timeout - offset, timeout / 2);
+}
+
+Deadline Exporter::ScrapeDeadline(const char* timeout_header) const {
+  ScrapeSettings scrape;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    scrape = config_.scrape;
+  }
   return Deadline::After(std::chrono::duration_cast<Deadline::Clock::duration>(
-      std::chrono::duration<double>(budget)));
+      std::chrono::duration<double>(
+          ScrapeBudgetSeconds(scrape, timeout_header))));
 }
 
 std::shared_ptr<const ScrapeResponse> Exporter::Scrape(Deadline deadline) {

@@ -48,9 +48,8 @@ class Exporter {
   using ReloadHook = std::function<bool(std::string* err)>;
   void AddReloadHook(ReloadHook hook);
 
-  /// The deadline for a scrape, from the X-Prometheus-Scrape-Timeout-Seconds
-  /// header value (nullptr or malformed: the configured default) minus the
-  /// configured offset.
+  /// The deadline for a scrape: now + ScrapeBudgetSeconds() of the running
+  /// configuration.
   Deadline ScrapeDeadline(const char* timeout_header) const;
 
   /// The text exposition body of a collection that started after this call
@@ -99,6 +98,13 @@ class Exporter {
   ScrapeCoalescer coalescer_{[this](Deadline d) { return Produce(d); }};
   ClientLimiter limiter_;
 };
+
+/// How long a scrape may take, in seconds: the
+/// X-Prometheus-Scrape-Timeout-Seconds header value (nullptr or malformed:
+/// `scrape.default_timeout`), lowered to `scrape.max_timeout`, minus
+/// `scrape.timeout_offset` (but at least half the timeout).
+double ScrapeBudgetSeconds(const ScrapeSettings& scrape,
+                           const char* timeout_header);
 
 /// The version string baked in at build time.
 const char* ExporterVersion();

@@ -7,28 +7,12 @@
 
 #include "exporter/exporter.h"
 #include "exporter/live_web_config.h"
+#include "exporter/reload_gate.h"
 #include "lib/base/log.h"
 
 namespace mailflow {
 
 namespace {
-
-bool IsIPv4(const std::string& s) {
-  int parts = 0, digits = 0, value = 0;
-  for (char c : s) {
-    if (c == '.') {
-      if (digits == 0) return false;
-      ++parts;
-      digits = value = 0;
-    } else if (c >= '0' && c <= '9') {
-      value = value * 10 + (c - '0');
-      if (++digits > 3 || value > 255) return false;
-    } else {
-      return false;
-    }
-  }
-  return parts == 3 && digits > 0;
-}
 
 bool AcceptsGzip(mg_connection* conn) {
   const char* ae = mg_get_header(conn, "Accept-Encoding");
@@ -44,7 +28,7 @@ void WriteResponse(mg_connection* conn, int code, const char* content_type,
                     mg_get_response_code_text(conn, code) +
                     "\r\nContent-Type: " + content_type +
                     "\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\n" + extra_headers + "\r\n";
+                    "\r\nConnection: close\r\n" + extra_headers + "\r\n";
   if (!head) {
     out.reserve(out.size() + body.size());
     out += body;
@@ -76,39 +60,6 @@ std::string HtmlEscape(const std::string& s) {
 }
 
 }  // namespace
-
-bool TranslateListenAddress(const std::string& address, std::string* out,
-                            std::string* err) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    *err = "listen address \"" + address + "\" must be HOST:PORT or :PORT";
-    return false;
-  }
-  std::string host = address.substr(0, colon);
-  std::string port = address.substr(colon + 1);
-  bool port_ok = !port.empty() && port.size() <= 5 &&
-                 port.find_first_not_of("0123456789") == std::string::npos &&
-                 std::stoi(port) <= 65535;
-  if (!port_ok) {
-    *err = "listen address \"" + address + "\": bad port \"" + port + "\"";
-    return false;
-  }
-  if (host.empty() || host == "0.0.0.0") {
-    host = "0.0.0.0";
-  } else if (host == "localhost") {
-    host = "127.0.0.1";
-  } else if (host.front() == '[') {
-    *err = "listen address \"" + address +
-           "\": IPv6 is not supported by this build of civetweb";
-    return false;
-  } else if (!IsIPv4(host)) {
-    *err = "listen address \"" + address +
-           "\": host must be an IPv4 address, localhost or empty";
-    return false;
-  }
-  *out = host + ":" + port;
-  return true;
-}
 
 class HttpServer::Router : public CivetHandler {
  public:
@@ -142,14 +93,26 @@ class HttpServer::Router : public CivetHandler {
     auto* server = static_cast<CivetServer*>(req->user_data);
     auto* self = static_cast<const Router*>(server->getUserContext());
     const std::shared_ptr<const WebState> web = self->web_->Get();
-    if (!web->auth || web->auth->Check(mg_get_header(conn, "Authorization"))) {
-      return 0;
-    }
+    if (!web->auth) return 0;
+    const AuthDecision d = web->auth->Check(
+        mg_get_header(conn, "Authorization"), req->remote_addr);
     const bool head =
         req->request_method && std::strcmp(req->request_method, "HEAD") == 0;
-    self->Reply(conn, 401, "text/plain; charset=utf-8", "Unauthorized\n", head,
-                "WWW-Authenticate: Basic\r\n");
-    return 401;
+    switch (d.result) {
+      case AuthDecision::kOk:
+        return 0;
+      case AuthDecision::kDenied:
+        self->Reply(conn, 401, "text/plain; charset=utf-8", "Unauthorized\n",
+                    head, "WWW-Authenticate: Basic\r\n");
+        return 401;
+      case AuthDecision::kThrottled:
+        self->Reply(conn, 429, "text/plain; charset=utf-8",
+                    "Too many failed logins from this address, or too many "
+                    "at once; retry later\n",
+                    head, RetryAfter(d.retry_after));
+        return 429;
+    }
+    return 0;
   }
 
   // civetweb's external_ssl_ctx: serve our own SSL_CTX (certificate and key
@@ -174,13 +137,7 @@ class HttpServer::Router : public CivetHandler {
     const mg_request_info* req = mg_get_request_info(conn);
     std::string path = req->local_uri ? req->local_uri : "";
     if (path == "/-/reload") {
-      std::string err;
-      if (exporter_->Reload(&err)) {
-        Reply(conn, 200, "text/plain; charset=utf-8", "OK\n");
-      } else {
-        Reply(conn, 500, "text/plain; charset=utf-8",
-              "failed to reload config: " + err + "\n");
-      }
+      Reload(conn);
       return true;
     }
     if (path == options_.telemetry_path || path == "/" ||
@@ -216,6 +173,38 @@ class HttpServer::Router : public CivetHandler {
             head);
     }
     return true;
+  }
+
+  // POST /-/reload: opt-in, one at a time, at most once per
+  // reload_min_interval (a reload parses the config and builds collectors).
+  void Reload(mg_connection* conn) {
+    if (!options_.enable_lifecycle) {
+      Reply(conn, 403, "text/plain; charset=utf-8",
+            "Lifecycle API is not enabled.\n");
+      return;
+    }
+    int retry_after = 0;
+    if (!reload_gate_.TryStart(&retry_after)) {
+      Reply(conn, 429, "text/plain; charset=utf-8",
+            "A reload is running or ran less than " +
+                std::to_string(options_.reload_min_interval.count()) +
+                "ms ago; retry later\n",
+            false, RetryAfter(retry_after));
+      return;
+    }
+    std::string err;
+    const bool ok = exporter_->Reload(&err);
+    reload_gate_.Done();
+    if (ok) {
+      Reply(conn, 200, "text/plain; charset=utf-8", "OK\n");
+    } else {
+      Reply(conn, 500, "text/plain; charset=utf-8",
+            "failed to reload config: " + err + "\n");
+    }
+  }
+
+  static std::string RetryAfter(int seconds) {
+    return "Retry-After: " + std::to_string(seconds) + "\r\n";
   }
 
   void Metrics(mg_connection* conn, bool head) {
@@ -292,6 +281,7 @@ class HttpServer::Router : public CivetHandler {
   Exporter* exporter_;
   const HttpOptions& options_;
   std::unique_ptr<LiveWebConfig> web_;  // nullptr without a web config
+  ReloadGate reload_gate_{options_.reload_min_interval};
 };
 
 HttpServer::HttpServer(Exporter* exporter, HttpOptions options)
@@ -310,13 +300,24 @@ bool HttpServer::Start(std::string* err) {
     ports += civet + (tls() ? "s" : "");
     civet_addresses_.push_back(civet);
   }
+  std::string acl;
+  if (!AccessControlList(options_.allowed_networks, &acl, err)) return false;
+  // Keep-alive off: civetweb keeps a connection's worker thread until the
+  // connection closes, so a client sending requests back to back on one
+  // connection (or idling between them) would own a worker; closed after
+  // each response, connections take turns in accept order.
   std::vector<std::string> opts = {
       "listening_ports",    ports,
       "num_threads",        std::to_string(options_.num_threads),
       "request_timeout_ms", std::to_string(options_.request_timeout_ms),
       "max_request_size",   std::to_string(options_.max_request_size),
-      "enable_keep_alive",  "yes",
+      "enable_keep_alive",  "no",
+      "listen_backlog",     "1024",
   };
+  if (!acl.empty()) {
+    opts.push_back("access_control_list");
+    opts.push_back(acl);
+  }
   router_ = std::make_unique<Router>(exporter_, options_);
   CivetCallbacks callbacks;
   if (options_.web) callbacks.begin_request = &Router::BeginRequest;

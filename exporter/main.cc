@@ -3,13 +3,17 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "collectors/registry.h"
 #include "exporter/capabilities.h"
+#include "config/config_map.h"
 #include "exporter/exporter.h"
 #include "exporter/health_check.h"
 #include "exporter/http_server.h"
@@ -100,6 +104,25 @@ std::string VersionString() {
          " (revision " + ExporterRevision() + ")";
 }
 
+// How long an orderly shutdown may take (in-flight scrapes and probes
+// finish, threads join) before the process exits anyway.
+constexpr std::chrono::seconds kShutdownGrace{3};
+
+// SIGTERM must end the process within seconds whatever a collector or a
+// request is doing (a probe in a long timeout, a scrape waiting for its
+// deadline, a read stuck in the kernel): a detached watchdog exits after
+// `grace` if the orderly shutdown has not finished by then.
+void ExitIfShutdownStalls(std::chrono::seconds grace) {
+  std::thread([grace] {
+    std::this_thread::sleep_for(grace);
+    Log(LogLevel::kWarn, "",
+        "shutdown did not finish within " + std::to_string(grace.count()) +
+            "s (a collector or request is still busy); exiting now");
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }).detach();
+}
+
 int Main(int argc, char** argv) {
   // Scrapes run each collector on a short-lived thread and civetweb keeps a
   // worker pool: with glibc's default of 8 arenas per core, every such
@@ -126,6 +149,25 @@ int Main(int argc, char** argv) {
       ->envname("MAILFLOW_WEB_LISTEN_ADDRESS");
   app.add_option("--web.telemetry-path", http.telemetry_path,
                  "Path under which to expose metrics.")
+      ->capture_default_str();
+  app.add_option("--web.allowed-networks", http.allowed_networks,
+                 "IPv4 network (CIDR) whose clients may connect; repeatable "
+                 "or comma-separated. Others are disconnected right after "
+                 "accept, before any request is read. Default: every "
+                 "client.")
+      ->delimiter(',');
+  app.add_flag("--web.enable-lifecycle", http.enable_lifecycle,
+               "Enable POST /-/reload (at most one per second).");
+  app.add_option("--web.max-connections", http.num_threads,
+                 "Connections served at once (worker threads); later ones "
+                 "wait in the listen queue.")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  std::string read_timeout = "5s";
+  app.add_option("--web.read-timeout", read_timeout,
+                 "Time a client has to send its request headers (and to "
+                 "complete the TLS handshake) once its connection is taken "
+                 "up.")
       ->capture_default_str();
   app.add_option("--web.config.file", web_config_file,
                  "Path to a configuration file that enables TLS, basic "
@@ -172,6 +214,22 @@ int Main(int argc, char** argv) {
   }
   if (!listen.empty()) http.listen_addresses = listen;
   options.overrides = CollectOverrides(overrides, argc, argv);
+  std::chrono::milliseconds read_timeout_ms{};
+  if (!ParseDuration(read_timeout, &read_timeout_ms) ||
+      read_timeout_ms < std::chrono::milliseconds(100) ||
+      read_timeout_ms > std::chrono::minutes(5)) {
+    std::fprintf(stderr,
+                 "--web.read-timeout: \"%s\" is not a duration from 100ms "
+                 "to 5m\n",
+                 read_timeout.c_str());
+    return 1;
+  }
+  http.request_timeout_ms = static_cast<int>(read_timeout_ms.count());
+  std::string acl, acl_err;
+  if (!AccessControlList(http.allowed_networks, &acl, &acl_err)) {
+    std::fprintf(stderr, "%s\n", acl_err.c_str());
+    return 1;
+  }
   if (http.telemetry_path.empty() || http.telemetry_path[0] != '/') {
     std::fprintf(stderr, "--web.telemetry-path must start with '/'\n");
     return 1;
@@ -277,7 +335,8 @@ int Main(int argc, char** argv) {
     }
     Log(LogLevel::kInfo, "",
         std::string("received ") + strsignal(sig) + ", shutting down");
-    return 0;
+    ExitIfShutdownStalls(kShutdownGrace);
+    return 0;  // stops the HTTP server, then the collectors
   }
 }
 

@@ -203,9 +203,14 @@ Status DnsCollector::Collect(Deadline deadline,
 }  // namespace dns_collector_internal
 
 std::unique_ptr<Collector> NewDnsCollector(DnsOptions options,
-                                           const CollectorContext& context) {
+                                           const CollectorContext& context,
+                                           const std::string& carry_key) {
+  using dns_collector_internal::DnsState;
+  auto state = carry_key.empty() ? std::make_shared<DnsState>()
+                                 : context.carry_over->Get<DnsState>(carry_key);
   return std::make_unique<dns_collector_internal::DnsCollector>(
-      std::move(options), context.destination_domains, context.postfix);
+      std::move(options), context.destination_domains, context.postfix,
+      std::move(state));
 }
 
 void RegisterDnsCollector(CollectorRegistry* registry) {
@@ -220,8 +225,12 @@ void RegisterDnsCollector(CollectorRegistry* registry) {
          DnsOptions o;
          o.postfix_config_directory = config.paths.postfix_config_directory;
          o.resolv_conf = config.paths.etc + "/resolv.conf";
+         // What the probes depend on: the section, main.cf, /etc.
+         const std::string key = "dns\n" + options.Fingerprint() + "\n" +
+                                 config.paths.postfix_config_directory + "\n" +
+                                 config.paths.etc;
          if (!ParseDnsOptions(std::move(options), &o, err)) return nullptr;
-         return NewDnsCollector(std::move(o), context);
+         return NewDnsCollector(std::move(o), context, key);
        }});
 }
 

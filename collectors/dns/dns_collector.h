@@ -58,8 +58,13 @@ bool IsPublicAddress(const std::string& address);
 
 /// Keeps the context's queue destinations board (where the queue collector
 /// publishes the deferred mail's top domains) and Postfix snapshot cache.
+/// With `carry_key`, the results, counters and probe schedule are the
+/// context's CarryOver entry of that key (shared with the collector of the
+/// previous configuration if it had the same key); without, they start
+/// empty.
 std::unique_ptr<Collector> NewDnsCollector(DnsOptions options,
-                                           const CollectorContext& context);
+                                           const CollectorContext& context,
+                                           const std::string& carry_key = "");
 /// Parses `collectors: dns:` options; false with *err on bad options.
 bool ParseDnsOptions(ConfigMap options, DnsOptions* out, std::string* err);
 

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "collectors/common/carry_over.h"
 #include "collectors/dns/dns_collector.h"
 #include "collectors/dns/postfix_facts.h"
 #include "lib/base/histogram.h"
@@ -115,9 +116,12 @@ struct RoundSummary {
 
 constexpr size_t kMaxResolverLabels = 16;
 
+// What survives a reload with unchanged options (CarryOver): results,
+// counters and the schedule.
 class DnsState {
  public:
-  std::mutex mu;
+  RoundClock clock;
+  std::mutex mu;  // guards everything below
   // (type, resolver) -> histogram / counters
   std::map<std::pair<std::string, std::string>, CumulativeHistogram> hist;
   std::map<std::pair<std::string, std::string>, Counters> counters;
@@ -146,10 +150,13 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f);
 class DnsCollector : public Collector {
  public:
   DnsCollector(DnsOptions o, std::shared_ptr<DestinationDomains> queue,
-               std::shared_ptr<PostfixSnapshotCache> snapshots)
+               std::shared_ptr<PostfixSnapshotCache> snapshots,
+               std::shared_ptr<DnsState> state)
       : o_(std::move(o)),
         queue_domains_(std::move(queue)),
-        snapshots_(std::move(snapshots)) {}
+        snapshots_(std::move(snapshots)),
+        held_state_(std::move(state)),
+        state_(*held_state_) {}
 
   ~DnsCollector() override;
 
@@ -175,7 +182,8 @@ class DnsCollector : public Collector {
   DnsOptions o_;
   const std::shared_ptr<DestinationDomains> queue_domains_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
-  DnsState state_;
+  const std::shared_ptr<DnsState> held_state_;  // never null
+  DnsState& state_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> stop_{false};

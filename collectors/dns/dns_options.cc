@@ -73,7 +73,8 @@ bool ParseDnsOptions(ConfigMap m, DnsOptions* o, std::string* err) {
       !m.GetInt("mx_hosts_per_domain", 0, 10, &mx_hosts, err) ||
       !m.GetBool("lookup_aaaa", &o->lookup_aaaa, err) ||
       !m.GetBool("cache_check", &o->cache_check, err) ||
-      !m.GetDuration("interval", &o->interval, err) ||
+      !m.GetDuration("interval", std::chrono::seconds(1),
+                     std::chrono::hours(24), &o->interval, err) ||
       !m.GetDuration("round_timeout", &o->round_timeout, err) ||
       !m.GetDuration("query_timeout", &o->query_timeout, err) ||
       !m.GetInt("query_attempts", 1, 5, &attempts, err) ||
@@ -137,10 +138,6 @@ bool ParseDnsOptions(ConfigMap m, DnsOptions* o, std::string* err) {
   o->max_reverse_dns_addresses = static_cast<size_t>(max_rev);
   if (o->reverse_dns_addresses.size() > o->max_reverse_dns_addresses) {
     o->reverse_dns_addresses.resize(o->max_reverse_dns_addresses);
-  }
-  if (o->interval < std::chrono::seconds(1)) {
-    *err = m.Where("interval") + ": interval must be at least 1s";
-    return false;
   }
   if (o->round_timeout > o->interval ||
       o->round_timeout < std::chrono::milliseconds(100)) {

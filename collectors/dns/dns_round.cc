@@ -334,14 +334,16 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f) {
 }
 
 void DnsCollector::Loop() {
-  auto next = Clock::now();
-  for (uint64_t round_number = 0;; ++round_number) {
+  // The schedule is the state's: after a reload with the same options the
+  // next round comes when it was due, not at once (RoundClock).
+  for (uint64_t round_number = 0;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, next, [this] { return stop_.load(); });
+      cv_.wait_until(lock, state_.clock.due(), [this] { return stop_.load(); });
       if (stop_) return;
     }
-    next = Clock::now() + o_.interval;
+    if (!state_.clock.Claim(RoundClock::Clock::now(), o_.interval)) continue;
+    ++round_number;
     LocalFacts f = ReadLocalFacts(o_, snapshots_.get());
     std::vector<std::string> reverse = o_.reverse_dns_addresses;
     if (o_.reverse_dns_auto) {
@@ -350,7 +352,7 @@ void DnsCollector::Loop() {
     // The first round starts before any scrape could have scanned the
     // queue; from the second on, nothing published means no queue scans.
     LogOnChange(LogLevel::kWarn, "dns", "dns/queue_domains",
-                o_.domains_from_queue > 0 && round_number > 0 &&
+                o_.domains_from_queue > 0 && round_number > 1 &&
                         queue_domains_->published_at() == 0
                     ? "domains_from_queue is set, but no queue scan has "
                       "published destination domains: is the queue "

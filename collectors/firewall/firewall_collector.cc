@@ -124,8 +124,12 @@ void RegisterFirewallCollector(CollectorRegistry* registry) {
                                 err) ||
              !options.GetString("firewalld_lib_directory",
                                 &o.firewalld_lib_directory, err) ||
-             !options.GetDuration("command_timeout", &o.command_timeout, err) ||
-             !options.GetDuration("ruleset_max_age", &o.ruleset_max_age, err)) {
+             !options.GetDuration(
+                 "command_timeout", std::chrono::milliseconds(100),
+                 std::chrono::minutes(1), &o.command_timeout, err) ||
+             !options.GetDuration("ruleset_max_age", std::chrono::seconds(1),
+                                  std::chrono::hours(24 * 7),
+                                  &o.ruleset_max_age, err)) {
            return nullptr;
          }
          if (o.ipv6 != "auto" && o.ipv6 != "true" && o.ipv6 != "false") {

@@ -210,7 +210,11 @@ class ListenCollector : public Collector {
         if (s.port != port) continue;
         any = true;
         external = external || s.external();
-        by_master = by_master || owner_of(s) == "master";
+        // Without the privilege to read root's fd tables the owner is
+        // unknown; Postfix's master binds its listeners as root (uid 0).
+        const std::string owner = owner_of(s);
+        by_master = by_master || owner == "master" ||
+                    (owner == "unknown" && s.uid == 0);
       }
       const bool kinds[] = {
           master_running && enabled && !any,

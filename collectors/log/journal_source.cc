@@ -1,9 +1,11 @@
 #include "collectors/log/journal_source.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace mailflow::log {
@@ -21,10 +23,48 @@ bool GetField(sd_journal* j, const char* field, std::string_view* out) {
   return true;
 }
 
+bool ParseUid(std::string_view s, uint32_t* uid) {
+  if (s.empty() || s.size() > 10) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v > UINT32_MAX) return false;
+  *uid = static_cast<uint32_t>(v);
+  return true;
+}
+
 }  // namespace
 
-JournalSource::JournalSource(std::string directory, bool start_at_end)
-    : directory_(std::move(directory)), start_at_end_(start_at_end) {}
+bool LookupUid(const std::string& user, uint32_t* uid) {
+  if (ParseUid(user, uid)) return true;
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (getpwnam_r(user.c_str(), &pw, buf, sizeof(buf), &found) != 0 || !found) {
+    return false;
+  }
+  *uid = found->pw_uid;
+  return true;
+}
+
+JournalSource::JournalSource(std::string directory, bool start_at_end,
+                             std::vector<uint32_t> trusted_uids)
+    : directory_(std::move(directory)),
+      start_at_end_(start_at_end),
+      trusted_uids_(std::move(trusted_uids)) {}
+
+bool JournalSource::TrustedSender() {
+  if (trusted_uids_.empty()) return true;
+  std::string_view uid_text;
+  uint32_t uid = 0;
+  if (!GetField(j_, "_UID", &uid_text) || !ParseUid(uid_text, &uid)) {
+    return false;  // no trusted uid recorded: not from a local process
+  }
+  return std::find(trusted_uids_.begin(), trusted_uids_.end(), uid) !=
+         trusted_uids_.end();
+}
 
 JournalSource::~JournalSource() {
   if (j_) sd_journal_close(j_);
@@ -85,6 +125,10 @@ long JournalSource::Poll(const Sink& sink, size_t max_entries, std::string* err)
     // Views point into sd-journal's buffers, valid until the next
     // get_data call: copy the identifier first.
     std::string id(ident);
+    if (!TrustedSender()) {
+      ++untrusted_;
+      continue;
+    }
     if (!GetField(j_, "MESSAGE", &message)) {
       ++skipped_;
       continue;

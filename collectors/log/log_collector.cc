@@ -42,6 +42,8 @@ struct LogOptions {
   std::string path = "/var/log/mail.log";
   bool start_at_end = true;
   std::string journal_directory;
+  /// journal: the senders (_UID) whose Postfix-tagged entries count.
+  std::vector<uint32_t> journal_trusted_uids;
   int64_t greylist_tracking_max = 10000;
   std::chrono::milliseconds poll_interval{250};
   /// source auto: how often to look again while neither source is there.
@@ -168,6 +170,7 @@ class LogCollector : public Collector {
     static const char* const kNames[] = {"none", "file", "journal", "stdin"};
     state_.source = kNames[static_cast<int>(s)];
     state_.is_file = s == Source::kFile;
+    state_.is_journal = s == Source::kJournal;
     state_.path = s == Source::kFile      ? options_.path
                   : s == Source::kJournal ? options_.journal_directory
                                           : "";
@@ -285,7 +288,8 @@ class LogCollector : public Collector {
   }
 
   void RunJournal() {
-    JournalSource journal(options_.journal_directory, options_.start_at_end);
+    JournalSource journal(options_.journal_directory, options_.start_at_end,
+                          options_.journal_trusted_uids);
     const JournalSource::Sink sink = [this](std::string_view ident,
                                             std::string_view msg) {
       postfix::LogLine line;
@@ -318,6 +322,7 @@ class LogCollector : public Collector {
         std::lock_guard<std::mutex> lock(mu_);
         state_.up = journal.is_open();
         state_.read_errors = errors;
+        state_.untrusted = journal.untrusted();
       }
       if (n == 0) journal.Wait(options_.poll_interval);  // bounded wait
     }
@@ -337,6 +342,27 @@ class LogCollector : public Collector {
   bool stop_ = false;
   std::thread thread_;
 };
+
+// `journal_trusted_users`: user names or numeric uids whose Postfix-tagged
+// journal entries count (default: root and postfix, the users Postfix's
+// daemons run as; a default name this host does not know is left out).
+// An empty list trusts the tag alone.
+bool GetTrustedUids(ConfigMap* m, std::vector<uint32_t>* out,
+                    std::string* err) {
+  const bool given = m->Has("journal_trusted_users");
+  std::vector<std::string> users = {"root", "postfix"};
+  if (!m->GetStringList("journal_trusted_users", &users, err)) return false;
+  for (const std::string& u : users) {
+    uint32_t uid = 0;
+    if (log::LookupUid(u, &uid)) {
+      out->push_back(uid);
+    } else if (given) {
+      *err = m->Where("journal_trusted_users") + ": unknown user \"" + u + "\"";
+      return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -360,7 +386,8 @@ void RegisterLogCollector(CollectorRegistry* registry) {
              !options.GetInt("greylist_tracking_max", 0, 10000000,
                              &o.greylist_tracking_max, err) ||
              !options.GetDuration("poll_interval", &o.poll_interval, err) ||
-             !options.GetDuration("auto_interval", &o.auto_interval, err)) {
+             !options.GetDuration("auto_interval", &o.auto_interval, err) ||
+             !GetTrustedUids(&options, &o.journal_trusted_uids, err)) {
            return nullptr;
          }
          if (source == "auto") {

@@ -57,6 +57,15 @@ void AppendSourceStateFamilies(const SourceState& src,
     f.Add({{"kind", "rename"}}, double(src.file.rotations));
     f.Add({{"kind", "truncate"}}, double(src.file.truncations));
   }
+  if (src.is_journal) {
+    FamilyBuilder(
+        out, "mailflow_log_untrusted_entries_total",
+        "Journal entries tagged as Postfix's (SYSLOG_IDENTIFIER) but sent by a "
+        "process whose uid is not in journal_trusted_users: dropped (forged, "
+        "e.g. logger -t postfix/smtp).",
+        MetricType::Counter)
+        .Add({}, double(src.untrusted));
+  }
 }
 
 }  // namespace

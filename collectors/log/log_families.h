@@ -22,6 +22,8 @@ struct SourceState {
   uint64_t read_errors = 0;  // all sources
   double last_line_time =
       0;  // unix seconds when the last line was read; 0 never
+  bool is_journal = false;
+  uint64_t untrusted = 0;  // journal: Postfix-tagged entries from others
 };
 
 /// The source's families: lines read (summed over `all`: every instance's

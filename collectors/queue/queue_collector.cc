@@ -240,7 +240,10 @@ std::unique_ptr<Collector> CreateQueueCollector(const Config& config,
   if (!m.GetString("queue_directory", &o.queue_directory, err)) return nullptr;
   if (m.Has("maximal_queue_lifetime")) {
     std::chrono::milliseconds d{0};
-    if (!m.GetDuration("maximal_queue_lifetime", &d, err)) return nullptr;
+    if (!m.GetDuration("maximal_queue_lifetime", std::chrono::milliseconds(0),
+                       std::chrono::hours(24 * 365), &d, err)) {
+      return nullptr;
+    }
     o.maximal_queue_lifetime = d.count() / 1000;
   }
   n = static_cast<int64_t>(o.scan.top_domains);

@@ -143,18 +143,42 @@ bool QueueScanner::Impl::ReadDeferLog(int fd, uint64_t size,
   return true;
 }
 
+int QueueScanner::Impl::OpenDeferLog(int dirfd, const char* name,
+                                     struct stat* st) {
+  // defer/ is writable by the postfix user: a FIFO planted there must not
+  // block the scan (O_NONBLOCK makes open() return at once), and only a
+  // regular file is read. Others count as corrupt files of the deferred
+  // queue (mailflow_queue_corrupt_files).
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ELOOP || errno == ENXIO) {
+      ++out->queues[static_cast<int>(QueueName::kDeferred)].corrupt_files;
+    }
+    return -1;
+  }
+  if (fstat(fd, st) != 0) {
+    close(fd);
+    return -1;
+  }
+  if (!S_ISREG(st->st_mode)) {
+    ++out->queues[static_cast<int>(QueueName::kDeferred)].corrupt_files;
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 bool QueueScanner::Impl::HandleDeferLog(int dirfd, const char* name, size_t len,
                                         bool read_untracked, uint32_t dir) {
   std::string id(name, len);
   auto it = cache.find(id);
   if (it == cache.end() || !Seen(it->second)) {
     if (!read_untracked) return false;  // orphan: its message just left
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return false;
     struct stat st;
+    int fd = OpenDeferLog(dirfd, name, &st);
+    if (fd < 0) return false;
     uint16_t reasons[kDeferReasonCount];
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), reasons)) {
+    if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), reasons)) {
       for (int i = 0; i < kDeferReasonCount; ++i) {
         out->deferred_reasons[i] += reasons[i];
       }
@@ -178,11 +202,10 @@ bool QueueScanner::Impl::HandleDeferLog(int dirfd, const char* name, size_t len,
       return final;  // unchanged since last read
     }
   }
-  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = OpenDeferLog(dirfd, name, &st);
   if (fd < 0) return false;
   bool ok = false;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), e.reasons)) {
+  if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), e.reasons)) {
     e.defer_mtime_ns = Nanos(st.st_mtim);
     e.defer_size = static_cast<uint64_t>(st.st_size);
     e.defer_gen = gen;

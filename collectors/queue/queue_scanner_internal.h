@@ -315,6 +315,9 @@ struct QueueScanner::Impl {
     ds.subdirs = std::move(subdirs);
   }
   bool ReadDeferLog(int fd, uint64_t size, uint16_t* reasons);
+  // Opens a defer log for reading: a regular file only, never blocking.
+  // -1 otherwise (a special file counts as corrupt).
+  int OpenDeferLog(int dirfd, const char* name, struct stat* st);
   void Aggregate();
 };
 

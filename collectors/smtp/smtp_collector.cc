@@ -37,7 +37,8 @@ void SmtpCollector::Start() {
 
 Status SmtpCollector::Collect(Deadline,
                               std::vector<prometheus::MetricFamily>* out) {
-  std::lock_guard<std::mutex> lock(state_mu_);
+  SmtpRoundState& state = *state_;
+  std::lock_guard<std::mutex> lock(state.mu);
   FamilyBuilder total(out, "mailflow_smtp_probes_total",
                       "SMTP probe attempts by outcome (background probes).",
                       prometheus::MetricType::Counter);
@@ -60,7 +61,7 @@ Status SmtpCollector::Collect(Deadline,
                      prometheus::MetricType::Gauge);
   std::vector<HistogramSeries> durations;
   std::map<std::string, int> per_direction;
-  for (const auto& [key, st] : series_) {
+  for (const auto& [key, st] : state.series) {
     Labels base = {{"direction", key.direction},
                    {"port", std::to_string(key.port)},
                    {"target", key.target}};
@@ -94,34 +95,36 @@ Status SmtpCollector::Collect(Deadline,
   for (const char* d : {"outbound", "relayhost", "control", "inbound"}) {
     targets.Add({{"direction", d}}, per_direction[d]);
   }
-  if (port25_known_) {
+  if (state.port25_known) {
     AddGauge(out, "mailflow_smtp_outbound_port25_blocked",
              "1 when port 25 to the outbound targets timed out in the last "
              "round while a control port on the same hosts connected "
              "(provider block).",
-             port25_blocked_ ? 1 : 0);
+             state.port25_blocked ? 1 : 0);
   }
-  if (last_run_ > 0) {
+  if (state.last_run > 0) {
     AddGauge(out, "mailflow_smtp_last_run_timestamp_seconds",
-             "When the last probe round finished, Unix seconds.", last_run_);
+             "When the last probe round finished, Unix seconds.",
+             state.last_run);
     AddGauge(out, "mailflow_smtp_round_duration_seconds",
-             "How long the last probe round took.", round_seconds_);
+             "How long the last probe round took.", state.round_seconds);
   }
   return Status::OK();
 }
 
 void SmtpCollector::Loop() {
-  auto next = std::chrono::steady_clock::now();
+  // The schedule is the state's: after a reload with the same options the
+  // next round comes when it was due, not at once (RoundClock).
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, next, [this] { return stop_; });
+      cv_.wait_until(lock, state_->clock.due(), [this] { return stop_; });
       if (stop_) return;
     }
-    next += options_->interval;
+    if (!state_->clock.Claim(RoundClock::Clock::now(), options_->interval)) {
+      continue;  // the previous collector's loop took this round
+    }
     RunRound();
-    auto now = std::chrono::steady_clock::now();
-    if (next < now) next = now;  // a slow round does not cause a burst
   }
 }
 
@@ -130,8 +133,14 @@ void SmtpCollector::Loop() {
 using smtp_internal::SmtpCollector;
 
 std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options,
-                                            const CollectorContext& context) {
-  return std::make_unique<SmtpCollector>(std::move(options), context);
+                                            const CollectorContext& context,
+                                            const std::string& carry_key) {
+  auto state =
+      carry_key.empty()
+          ? std::make_shared<smtp_internal::SmtpRoundState>()
+          : context.carry_over->Get<smtp_internal::SmtpRoundState>(carry_key);
+  return std::make_unique<SmtpCollector>(std::move(options), context,
+                                         std::move(state));
 }
 
 void RegisterSmtpCollector(CollectorRegistry* registry) {
@@ -143,10 +152,13 @@ void RegisterSmtpCollector(CollectorRegistry* registry) {
          const CollectorContext& context,
          std::string* err) -> std::unique_ptr<Collector> {
         SmtpOptions o;
+        // What the probes depend on: the section, and main.cf (relayhost).
+        const std::string key = "smtp\n" + options.Fingerprint() + "\n" +
+                                config.paths.postfix_config_directory;
         if (!ParseSmtpOptions(config, std::move(options), &o, err)) {
           return nullptr;
         }
-        return NewSmtpCollector(std::move(o), context);
+        return NewSmtpCollector(std::move(o), context, key);
       }});
 }
 

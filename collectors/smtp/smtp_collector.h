@@ -87,11 +87,14 @@ class SmtpProbeHandler : public ProbeHandler {
 };
 
 /// Creates the collector (no threads, no traffic until Start()).
-/// `probes` (never null) receives the /probe modules in Start().
 /// Keeps the context's /probe registry (modules registered in Start()) and
-/// Postfix snapshot cache (for `relayhost: auto`).
+/// Postfix snapshot cache (for `relayhost: auto`). With `carry_key`, the
+/// results, counters and probe schedule are the context's CarryOver entry
+/// of that key (shared with the collector of the previous configuration if
+/// it had the same key); without, they start empty.
 std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options,
-                                            const CollectorContext& context);
+                                            const CollectorContext& context,
+                                            const std::string& carry_key = "");
 
 void RegisterSmtpCollector(CollectorRegistry* registry);
 

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "collectors/common/carry_over.h"
 #include "collectors/smtp/smtp_collector.h"
 #include "lib/base/histogram.h"
 
@@ -50,6 +51,18 @@ struct SeriesState {
   }
 };
 
+// What survives a reload with unchanged options (CarryOver): results,
+// counters and the schedule.
+struct SmtpRoundState {
+  RoundClock clock;
+  std::mutex mu;  // guards everything below
+  std::map<SeriesKey, SeriesState> series;
+  bool port25_known = false;
+  bool port25_blocked = false;
+  double last_run = 0;
+  double round_seconds = 0;
+};
+
 struct PlannedProbe {
   SeriesKey key;
   ProbeSpec spec;
@@ -57,10 +70,12 @@ struct PlannedProbe {
 
 class SmtpCollector : public Collector {
  public:
-  SmtpCollector(SmtpOptions options, const CollectorContext& context)
+  SmtpCollector(SmtpOptions options, const CollectorContext& context,
+                std::shared_ptr<SmtpRoundState> state)
       : options_(std::make_shared<const SmtpOptions>(std::move(options))),
         probes_(context.probes),
-        snapshots_(context.postfix) {}
+        snapshots_(context.postfix),
+        state_(std::move(state)) {}
 
   ~SmtpCollector() override;
 
@@ -95,12 +110,7 @@ class SmtpCollector : public Collector {
   std::atomic<bool> stop_flag_{false};
   std::thread thread_;
 
-  std::mutex state_mu_;  // guards everything below
-  std::map<SeriesKey, SeriesState> series_;
-  bool port25_known_ = false;
-  bool port25_blocked_ = false;
-  double last_run_ = 0;
-  double round_seconds_ = 0;
+  const std::shared_ptr<SmtpRoundState> state_;  // never null
 };
 
 }  // namespace smtp_internal

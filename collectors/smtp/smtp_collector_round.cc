@@ -224,14 +224,15 @@ void SmtpCollector::RunRound() {
   for (const auto& [host, t] : p25_timeout) {
     if (t && control_ok.count(host)) evidence = true;
   }
-  std::lock_guard<std::mutex> lock(state_mu_);
+  SmtpRoundState& state = *state_;
+  std::lock_guard<std::mutex> lock(state.mu);
   std::map<SeriesKey, SeriesState> next;
   for (size_t i = 0; i < plan.size(); ++i) {
     const SeriesKey& k = plan[i].key;
     const ProbeOutcome& o = outcomes[i];
-    auto it = series_.find(k);
+    auto it = state.series.find(k);
     SeriesState st =
-        it != series_.end() ? std::move(it->second) : SeriesState();
+        it != state.series.end() ? std::move(it->second) : SeriesState();
     ++st.results[static_cast<int>(o.result)];
     st.probed = true;
     st.last = o.result;
@@ -255,11 +256,11 @@ void SmtpCollector::RunRound() {
         k.direction + " probe " + plan[i].spec.endpoint.ToString() +
             " ok again");
   }
-  series_ = std::move(next);  // targets gone from the plan disappear
-  port25_known_ = any_p25 && !options_->port25_control_ports.empty();
-  port25_blocked_ = evidence && !any_p25_connected;
-  last_run_ = NowSeconds();
-  round_seconds_ = round;
+  state.series = std::move(next);  // targets gone from the plan disappear
+  state.port25_known = any_p25 && !options_->port25_control_ports.empty();
+  state.port25_blocked = evidence && !any_p25_connected;
+  state.last_run = NowSeconds();
+  state.round_seconds = round;
 }
 
 }  // namespace smtp_internal

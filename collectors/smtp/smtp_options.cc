@@ -43,16 +43,11 @@ bool GetPortList(ConfigMap* m, const char* key, std::vector<uint16_t>* out,
 
 bool GetTimeouts(ConfigMap* m, std::chrono::milliseconds* connect_timeout,
                  std::chrono::milliseconds* timeout, std::string* err) {
-  if (!m->GetDuration("connect_timeout", connect_timeout, err) ||
-      !m->GetDuration("timeout", timeout, err)) {
-    return false;
-  }
-  if (timeout->count() <= 0 || connect_timeout->count() <= 0) {
-    *err = m->Where(timeout->count() <= 0 ? "timeout" : "connect_timeout") +
-           ": timeouts must be positive";
-    return false;
-  }
-  return true;
+  using std::chrono::milliseconds;
+  using std::chrono::minutes;
+  return m->GetDuration("connect_timeout", milliseconds(1), minutes(5),
+                        connect_timeout, err) &&
+         m->GetDuration("timeout", milliseconds(1), minutes(10), timeout, err);
 }
 
 bool ParseModule(ConfigMap m, const SmtpOptions& defaults, SmtpModule* out,
@@ -106,12 +101,9 @@ bool ParseSmtpOptions(const Config& config, ConfigMap m, SmtpOptions* out,
   SmtpOptions o;
   o.postfix_config_directory = config.paths.postfix_config_directory;
   o.ehlo_name = DefaultEhloName();
-  if (!m.GetDuration("interval", &o.interval, err) ||
+  if (!m.GetDuration("interval", std::chrono::seconds(1),
+                     std::chrono::hours(24), &o.interval, err) ||
       !GetTimeouts(&m, &o.connect_timeout, &o.timeout, err)) {
-    return false;
-  }
-  if (o.interval.count() < 1000) {
-    *err = m.Where("interval") + ": interval must be at least 1s";
     return false;
   }
   int64_t n = o.max_concurrency;

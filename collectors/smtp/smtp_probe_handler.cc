@@ -84,7 +84,10 @@ ProbeResponse SmtpProbeHandler::Probe(const ProbeRequest& req) {
   if (!ParseHostPort(req.target, 0, &ep, &perr)) {
     return TextResponse(400, "Invalid target " + perr + "\n");
   }
-  bool net_ok = std::any_of(options_->probe_allowed_networks.begin(),
+  // ParseHostPort gives IPv4-mapped targets ([::ffff:127.0.0.1]) as IPv4,
+  // the address they reach; "this host" addresses are never allowed.
+  bool net_ok = !IsUnspecified(ep) &&
+                std::any_of(options_->probe_allowed_networks.begin(),
                             options_->probe_allowed_networks.end(),
                             [&](const Cidr& c) { return CidrContains(c, ep); });
   bool port_ok = std::find(options_->probe_allowed_ports.begin(),

@@ -220,6 +220,107 @@ void DnsProber::Launch(Pending p) {
              &DnsProber::AresCallback, f);
 }
 
+namespace {
+
+// The numeric addresses of an A or AAAA answer (c-ares's `parse`, at most 64).
+template <typename Ttl, typename Parse, typename AddressOf>
+int ParseAddresses(Parse parse, const unsigned char* abuf, int alen,
+                   int family, AddressOf address_of,
+                   std::vector<std::string>* out) {
+  Ttl ttls[64];
+  int n = 64;
+  const int rc = parse(abuf, alen, nullptr, ttls, &n);
+  if (rc != ARES_SUCCESS) return rc;
+  char buf[INET6_ADDRSTRLEN];
+  for (int i = 0; i < n; ++i) {
+    inet_ntop(family, address_of(ttls[i]), buf, sizeof buf);
+    out->push_back(buf);
+  }
+  return rc;
+}
+
+}  // namespace
+
+void InterpretDnsResponse(DnsType type, const std::string& name,
+                          const unsigned char* abuf, int alen, DnsAnswer* out) {
+  DnsAnswer& a = *out;
+  a.responded = true;
+  a.rcode = abuf[3] & 0x0f;
+  const int ancount = (abuf[6] << 8) | abuf[7];
+  switch (a.rcode) {
+    case ns_r_noerror:
+      a.result = ancount > 0 ? DnsResult::kOk : DnsResult::kNodata;
+      break;
+    case ns_r_servfail:
+      a.result = DnsResult::kServfail;
+      break;
+    case ns_r_nxdomain:
+      a.result = DnsResult::kNxdomain;
+      break;
+    case ns_r_refused:
+      a.result = DnsResult::kRefused;
+      break;
+    default:
+      a.result = DnsResult::kOther;
+      break;
+  }
+  if (a.result == DnsResult::kOk) {
+    int prc = ARES_SUCCESS;
+    switch (type) {
+      case DnsType::kMX: {
+        struct ares_mx_reply* mx = nullptr;
+        prc = ares_parse_mx_reply(abuf, alen, &mx);
+        if (prc == ARES_SUCCESS) {
+          for (auto* m = mx; m; m = m->next) {
+            std::string host = m->host ? m->host : "";
+            if (host == ".") host.clear();
+            a.mx.push_back({m->priority, host});
+          }
+          ares_free_data(mx);
+        }
+        break;
+      }
+      case DnsType::kA:
+        prc = ParseAddresses<ares_addrttl>(
+            ares_parse_a_reply, abuf, alen, AF_INET,
+            [](const ares_addrttl& t) { return &t.ipaddr; }, &a.addresses);
+        break;
+      case DnsType::kAAAA:
+        prc = ParseAddresses<ares_addr6ttl>(
+            ares_parse_aaaa_reply, abuf, alen, AF_INET6,
+            [](const ares_addr6ttl& t) { return &t.ip6addr; }, &a.addresses);
+        break;
+      case DnsType::kPTR: {
+        unsigned char addr[16];
+        int family = AF_INET, len = 4;
+        if (inet_pton(AF_INET, name.c_str(), addr) != 1) {
+          family = AF_INET6;
+          len = 16;
+          inet_pton(AF_INET6, name.c_str(), addr);
+        }
+        struct hostent* he = nullptr;
+        prc = ares_parse_ptr_reply(abuf, alen, addr, len, family, &he);
+        if (prc == ARES_SUCCESS && he) {
+          if (he->h_name) a.names.push_back(he->h_name);
+          for (char** al = he->h_aliases; al && *al; ++al) {
+            if (std::find(a.names.begin(), a.names.end(), *al) ==
+                a.names.end()) {
+              a.names.push_back(*al);
+            }
+          }
+          ares_free_hostent(he);
+        }
+        break;
+      }
+    }
+    // Answers present, but none of the asked type (e.g. only a CNAME).
+    if (prc == ARES_ENODATA)
+      a.result = DnsResult::kNodata;
+    else if (prc != ARES_SUCCESS)
+      a.result = DnsResult::kOther;
+  }
+}
+
 void DnsProber::AresCallback(void* arg, int status, int timeouts,
                              unsigned char* abuf, int alen) {
   (void)timeouts;
@@ -232,97 +333,7 @@ void DnsProber::AresCallback(void* arg, int status, int timeouts,
   if (status != ARES_SUCCESS) a.ares_status = ares_strerror(status);
   if (abuf && alen >= 12 && status != ARES_ETIMEOUT &&
       status != ARES_ECANCELLED) {
-    a.responded = true;
-    a.rcode = abuf[3] & 0x0f;
-    const int ancount = (abuf[6] << 8) | abuf[7];
-    switch (a.rcode) {
-      case ns_r_noerror:
-        a.result = ancount > 0 ? DnsResult::kOk : DnsResult::kNodata;
-        break;
-      case ns_r_servfail:
-        a.result = DnsResult::kServfail;
-        break;
-      case ns_r_nxdomain:
-        a.result = DnsResult::kNxdomain;
-        break;
-      case ns_r_refused:
-        a.result = DnsResult::kRefused;
-        break;
-      default:
-        a.result = DnsResult::kOther;
-        break;
-    }
-    if (a.result == DnsResult::kOk) {
-      int prc = ARES_SUCCESS;
-      switch (f->query.type) {
-        case DnsType::kMX: {
-          struct ares_mx_reply* mx = nullptr;
-          prc = ares_parse_mx_reply(abuf, alen, &mx);
-          if (prc == ARES_SUCCESS) {
-            for (auto* m = mx; m; m = m->next) {
-              std::string host = m->host ? m->host : "";
-              if (host == ".") host.clear();
-              a.mx.push_back({m->priority, host});
-            }
-            ares_free_data(mx);
-          }
-          break;
-        }
-        case DnsType::kA: {
-          struct ares_addrttl ttls[64];
-          int n = 64;
-          prc = ares_parse_a_reply(abuf, alen, nullptr, ttls, &n);
-          if (prc == ARES_SUCCESS) {
-            char buf[INET_ADDRSTRLEN];
-            for (int i = 0; i < n; ++i) {
-              inet_ntop(AF_INET, &ttls[i].ipaddr, buf, sizeof buf);
-              a.addresses.push_back(buf);
-            }
-          }
-          break;
-        }
-        case DnsType::kAAAA: {
-          struct ares_addr6ttl ttls[64];
-          int n = 64;
-          prc = ares_parse_aaaa_reply(abuf, alen, nullptr, ttls, &n);
-          if (prc == ARES_SUCCESS) {
-            char buf[INET6_ADDRSTRLEN];
-            for (int i = 0; i < n; ++i) {
-              inet_ntop(AF_INET6, &ttls[i].ip6addr, buf, sizeof buf);
-              a.addresses.push_back(buf);
-            }
-          }
-          break;
-        }
-        case DnsType::kPTR: {
-          unsigned char addr[16];
-          int family = AF_INET, len = 4;
-          if (inet_pton(AF_INET, f->query.name.c_str(), addr) != 1) {
-            family = AF_INET6;
-            len = 16;
-            inet_pton(AF_INET6, f->query.name.c_str(), addr);
-          }
-          struct hostent* he = nullptr;
-          prc = ares_parse_ptr_reply(abuf, alen, addr, len, family, &he);
-          if (prc == ARES_SUCCESS && he) {
-            if (he->h_name) a.names.push_back(he->h_name);
-            for (char** al = he->h_aliases; al && *al; ++al) {
-              if (std::find(a.names.begin(), a.names.end(), *al) ==
-                  a.names.end()) {
-                a.names.push_back(*al);
-              }
-            }
-            ares_free_hostent(he);
-          }
-          break;
-        }
-      }
-      // Answers present, but none of the asked type (e.g. only a CNAME).
-      if (prc == ARES_ENODATA)
-        a.result = DnsResult::kNodata;
-      else if (prc != ARES_SUCCESS)
-        a.result = DnsResult::kOther;
-    }
+    InterpretDnsResponse(f->query.type, f->query.name, abuf, alen, &a);
   } else {
     switch (status) {
       case ARES_ETIMEOUT:

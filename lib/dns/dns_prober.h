@@ -60,6 +60,14 @@ struct DnsAnswer {
   }
 };
 
+/// Interprets one DNS response to a query of `type` for `name` (for PTR:
+/// the numeric address asked about): rcode, result class and records, as
+/// DnsProber reports them. The bytes come from the network: anything is
+/// handled. REQUIRES: alen >= 12 (a header). Pure apart from c-ares's
+/// parsers; thread-safe.
+void InterpretDnsResponse(DnsType type, const std::string& name,
+                          const unsigned char* abuf, int alen, DnsAnswer* out);
+
 class DnsProber {
  public:
   struct Options {

@@ -50,6 +50,18 @@ bool ParsePort(std::string_view s, int* port) {
   return true;
 }
 
+// An interface name or index after '%': what `ip link` shows, at most
+// IFNAMSIZ - 1 characters. Linux allows more characters in interface names,
+// but none of ']', ',', ':', '%' or blanks may reach the server list given
+// to c-ares ("[ADDR%SCOPE]:PORT,..."), where they would change its meaning.
+bool ValidScope(std::string_view scope) {
+  if (scope.empty() || scope.size() > 15) return false;
+  return std::all_of(scope.begin(), scope.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
+}
+
 // Parses a numeric address (IPv6 may carry %scope); canonicalizes.
 bool ParseAddress(std::string_view text, std::string* out, bool* v6) {
   std::string s(text);
@@ -57,7 +69,7 @@ bool ParseAddress(std::string_view text, std::string* out, bool* v6) {
   if (auto pct = s.find('%'); pct != std::string::npos) {
     scope = s.substr(pct);
     s.resize(pct);
-    if (scope.size() < 2) return false;
+    if (!ValidScope(std::string_view(scope).substr(1))) return false;
   }
   char buf[INET6_ADDRSTRLEN];
   unsigned char bin[16];
@@ -248,8 +260,9 @@ ResolvConf ParseResolvConf(std::string_view text) {
 
 bool ReadResolvConf(const std::string& path, ResolvConf* out,
                     std::string* err) {
-  // Read every scrape: no stream, no zeroed buffer. resolv.conf is tiny;
-  // only its first 64 KiB count (a bigger file is an error).
+  // Read every scrape: no stream, no zeroed buffer. resolv.conf is tiny: a
+  // file over 64 KiB is not one (a regular file only, as for every file the
+  // exporter reads).
   std::string buf;
   if (!ReadWholeFile(path, &buf, err, 64 * 1024)) return false;
   *out = ParseResolvConf(buf);

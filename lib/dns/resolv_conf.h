@@ -25,7 +25,9 @@ struct NameServer {
 };
 
 /// Parses "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353", "fe80::1%eth0".
-/// Returns false (and leaves *out untouched) on anything else.
+/// A scope id is an interface name or index of letters, digits, '_', '-'
+/// and '.' (at most 15). Returns false (and leaves *out untouched) on
+/// anything else.
 bool ParseNameServer(std::string_view text, NameServer* out);
 
 struct ResolvConf {

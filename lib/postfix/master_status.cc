@@ -13,22 +13,21 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/base/file_util.h"
+
 namespace mailflow {
 namespace {
 
-// The pid in a pid file (leading blanks, then digits), 0 if none.
+// The pid in a pid file, 0 if none. Read as a regular file only: a FIFO
+// planted there cannot block the collector.
 int ReadPid(const std::string& pid_file) {
-  std::ifstream in(pid_file);
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  size_t i = text.find_first_not_of(" \t");
-  long pid = 0;
-  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]));
-       ++i) {
-    pid = pid * 10 + (text[i] - '0');
-    if (pid > 1 << 30) return 0;
+  std::string text, err;
+  int pid = 0;
+  if (!ReadWholeFile(pid_file, &text, &err, 4096) ||
+      !ParseMasterPid(text, &pid)) {
+    return 0;
   }
-  return static_cast<int>(pid);
+  return pid;
 }
 
 enum class Locks { kUnreadable, kHeld, kFree };
@@ -77,6 +76,23 @@ bool SeesAllProcesses(const std::string& proc_root) {
 }
 
 }  // namespace
+
+bool ParseMasterPid(std::string_view text, int* pid) {
+  size_t i = text.find_first_not_of(" \t");
+  if (i == std::string_view::npos) return false;
+  long value = 0;
+  const size_t digits = i;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    value = value * 10 + (text[i] - '0');
+    if (value > 1L << 30) return false;
+  }
+  if (i == digits || value <= 0) return false;
+  if (text.find_first_not_of(" \t\r\n", i) != std::string_view::npos) {
+    return false;
+  }
+  *pid = static_cast<int>(value);
+  return true;
+}
 
 const char* MasterLivenessName(MasterLiveness liveness) {
   switch (liveness) {

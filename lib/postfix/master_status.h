@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace mailflow {
 
@@ -25,6 +26,12 @@ struct MasterStatus {
   std::string detail;
 };
 
+/// Parses the text of a master.pid file (Postfix writes the pid padded with
+/// spaces and a newline: "%*lu\n"): leading blanks, then digits, then
+/// optional whitespace and nothing else. False for anything else, for 0 and
+/// for pids above 2^30. Pure; thread-safe.
+bool ParseMasterPid(std::string_view text, int* pid);
+
 /// Decides QUEUE_DIR/PID_DIR/master.pid's master (PID_DIR relative to the
 /// queue directory unless absolute, as Postfix's process_id_directory):
 /// 1. No pid file in a visible queue directory: down. A queue directory
@@ -38,6 +45,7 @@ struct MasterStatus {
 /// 4. Else down when the exporter sees every process (it is in the initial
 ///    pid namespace: PROC_ROOT/self/ns/pid is the kernel's initial one),
 ///    unknown otherwise (a master in a sibling namespace is invisible).
+/// The pid file is read as a regular file only (a FIFO there cannot block).
 /// Thread-safe.
 MasterStatus ReadMasterStatus(const std::string& queue_directory,
                               const std::string& process_id_directory,

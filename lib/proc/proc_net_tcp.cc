@@ -60,7 +60,7 @@ bool ParseLine(std::string_view line, bool ipv6, ListeningSocket* s,
                bool* listening) {
   std::string_view f[10];
   if (Fields(line, f, 10) < 10) return false;
-  // f[1] local "ADDR:PORT", f[3] state, f[9] inode.
+  // f[1] local "ADDR:PORT", f[3] state, f[7] uid, f[9] inode.
   auto colon = f[1].find(':');
   if (colon == std::string_view::npos) return false;
   uint32_t port;
@@ -76,6 +76,14 @@ bool ParseLine(std::string_view line, bool ipv6, ListeningSocket* s,
     inode = inode * 10 + static_cast<uint64_t>(c - '0');
   }
   s->inode = inode;
+  if (f[7].empty() || f[7].size() > 10) return false;
+  uint64_t uid = 0;
+  for (char c : f[7]) {
+    if (c < '0' || c > '9') return false;
+    uid = uid * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (uid > UINT32_MAX) return false;
+  s->uid = static_cast<uint32_t>(uid);
   *listening = f[3] == kListenState;
   return true;
 }

@@ -13,6 +13,9 @@ struct ListeningSocket {
   std::string address;  // "127.0.0.1", "0.0.0.0", "::", "::1", ...
   uint16_t port = 0;
   uint64_t inode = 0;
+  /// Owner of the socket (the creating process's effective uid): readable
+  /// without any privilege, unlike the owning process (/proc/PID/fd).
+  uint32_t uid = 0;
   bool ipv6 = false;
   bool loopback = false;  // 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104
   bool wildcard = false;  // 0.0.0.0 or ::

@@ -33,6 +33,15 @@ bool LooksLikeHostName(std::string_view s) {
   return true;
 }
 
+// The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d, which a
+// dual-stack socket connects to over IPv4) or IPv4-compatible (::a.b.c.d,
+// deprecated) IPv6 address. :: and ::1 are neither.
+bool EmbeddedIPv4(const in6_addr& a6, in_addr* a4) {
+  if (!IN6_IS_ADDR_V4MAPPED(&a6) && !IN6_IS_ADDR_V4COMPAT(&a6)) return false;
+  std::memcpy(a4, a6.s6_addr + 12, 4);
+  return true;
+}
+
 }  // namespace
 
 std::string Endpoint::ToString() const {
@@ -49,7 +58,11 @@ bool ParseIpLiteral(std::string_view text, uint16_t port, Endpoint* out) {
   char buf[INET6_ADDRSTRLEN];
   in_addr a4;
   in6_addr a6;
-  if (inet_pton(AF_INET, s.c_str(), &a4) == 1) {
+  // IPv6 forms of IPv4 addresses become IPv4: one address, one form, for
+  // allowlists (an IPv4 network must contain [::ffff:127.0.0.1]) and for
+  // connect().
+  if (inet_pton(AF_INET, s.c_str(), &a4) == 1 ||
+      (inet_pton(AF_INET6, s.c_str(), &a6) == 1 && EmbeddedIPv4(a6, &a4))) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&e.addr);
     sin->sin_family = AF_INET;
     sin->sin_port = htons(port);
@@ -240,6 +253,17 @@ bool ParseCidr(std::string_view text, Cidr* out, std::string* err) {
   Cidr c;
   c.family = e.addr.ss_family;
   int max_prefix = c.family == AF_INET ? 32 : 128;
+  if (c.family == AF_INET && addr.find(':') != std::string_view::npos &&
+      prefix >= 0) {
+    // ::ffff:10.0.0.0/104 is 10.0.0.0/8; a shorter prefix reaches beyond
+    // the embedded IPv4 space, which IPv6 targets never fall into.
+    if (prefix < 96 || prefix > 128) {
+      *err = Quote(text) +
+             ": an IPv4-mapped network needs a prefix from 96 to 128";
+      return false;
+    }
+    prefix -= 96;
+  }
   if (prefix < 0) prefix = max_prefix;
   if (prefix > max_prefix) {
     *err = Quote(text) + ": prefix length above " + std::to_string(max_prefix);
@@ -258,18 +282,42 @@ bool ParseCidr(std::string_view text, Cidr* out, std::string* err) {
 }
 
 bool CidrContains(const Cidr& cidr, const Endpoint& endpoint) {
-  if (endpoint.addr.ss_family != cidr.family) return false;
-  const uint8_t* a =
-      cidr.family == AF_INET
-          ? reinterpret_cast<const uint8_t*>(
-                &reinterpret_cast<const sockaddr_in*>(&endpoint.addr)->sin_addr)
-          : reinterpret_cast<const uint8_t*>(
-                &reinterpret_cast<const sockaddr_in6*>(&endpoint.addr)
-                     ->sin6_addr);
+  int family = endpoint.addr.ss_family;
+  const uint8_t* a = nullptr;
+  in_addr embedded;
+  if (family == AF_INET) {
+    a = reinterpret_cast<const uint8_t*>(
+        &reinterpret_cast<const sockaddr_in*>(&endpoint.addr)->sin_addr);
+  } else if (family == AF_INET6) {
+    const in6_addr& a6 =
+        reinterpret_cast<const sockaddr_in6*>(&endpoint.addr)->sin6_addr;
+    // Endpoints from elsewhere than ParseIpLiteral (name resolution,
+    // interfaces) are compared by the address they reach.
+    if (EmbeddedIPv4(a6, &embedded)) {
+      family = AF_INET;
+      a = reinterpret_cast<const uint8_t*>(&embedded);
+    } else {
+      a = a6.s6_addr;
+    }
+  }
+  if (a == nullptr || family != cidr.family) return false;
   int bits = cidr.prefix;
   for (int i = 0; bits > 0; ++i, bits -= 8) {
     uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
     if ((a[i] & mask) != (cidr.bytes[i] & mask)) return false;
+  }
+  return true;
+}
+
+bool IsUnspecified(const Endpoint& endpoint) {
+  if (endpoint.addr.ss_family == AF_INET) {
+    // 0.0.0.0/8, "this network": connect() to 0.0.0.0 reaches this host.
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&endpoint.addr);
+    return (ntohl(sin->sin_addr.s_addr) >> 24) == 0;
+  }
+  if (endpoint.addr.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&endpoint.addr);
+    return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
   }
   return true;
 }

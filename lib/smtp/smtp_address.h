@@ -25,7 +25,9 @@ struct Endpoint {
 };
 
 /// Parses an IP literal (no brackets) into `out` with `port`. Returns false
-/// for anything that is not an IPv4 or IPv6 address.
+/// for anything that is not an IPv4 or IPv6 address. IPv4-mapped
+/// (::ffff:192.0.2.1) and IPv4-compatible (::192.0.2.1) IPv6 addresses
+/// become the IPv4 address they stand for.
 bool ParseIpLiteral(std::string_view text, uint16_t port, Endpoint* out);
 
 /// Parses a port number or one of the service names smtp (25),
@@ -53,7 +55,7 @@ bool ParseRelayhost(std::string_view value, std::vector<RelayDestination>* out,
                     std::string* err);
 
 /// An IPv4 or IPv6 network ("10.0.0.0/8", "2001:db8::/32", or a single
-/// address, which means /32 or /128).
+/// address, which means /32 or /128). "::ffff:10.0.0.0/104" is 10.0.0.0/8.
 struct Cidr {
   int family = 0;
   uint8_t bytes[16] = {};
@@ -62,8 +64,12 @@ struct Cidr {
 
 bool ParseCidr(std::string_view text, Cidr* out, std::string* err);
 /// True when the endpoint's address lies inside the network. An
-/// IPv4-mapped IPv6 address never matches an IPv4 network (targets are
-/// compared as written).
+/// IPv4-mapped or -compatible IPv6 address is compared as the IPv4 address
+/// it reaches: it matches IPv4 networks only (never ::/0).
 bool CidrContains(const Cidr& cidr, const Endpoint& endpoint);
+
+/// 0.0.0.0/8 or :: — connect() to these reaches this host, whatever an
+/// allowlist says.
+bool IsUnspecified(const Endpoint& endpoint);
 
 }  // namespace mailflow

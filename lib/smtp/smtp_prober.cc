@@ -122,6 +122,15 @@ void Batch::Run() {
         }
         continue;
       }
+      if (c->resume_at != Clock::time_point{}) {
+        if (now >= c->resume_at) {
+          c->resume_at = Clock::time_point{};
+          c->want_read = true;
+          Rearm(c);
+        } else {
+          earliest = std::min(earliest, c->resume_at);
+        }
+      }
       earliest = std::min(earliest, c->deadline);
     }
     if (active == 0) continue;
@@ -190,12 +199,17 @@ void Batch::Rearm(Conn* c) {
   if (c->fd < 0) return;
   uint32_t ev = (c->want_read ? uint32_t{EPOLLIN} : 0u) |
                 (c->want_write ? uint32_t{EPOLLOUT} : 0u);
-  if (ev == 0) ev = EPOLLIN;  // always hear about resets
+  // Always hear about resets, except while resting (EPOLLHUP and EPOLLERR
+  // are reported anyway).
+  if (ev == 0 && c->resume_at == Clock::time_point{}) ev = EPOLLIN;
   epoll_event e{};
   e.events = ev;
   e.data.u64 = static_cast<uint64_t>(c - conns_.data());
-  if (c->registered == 0) {
-    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, c->fd, &e) == 0) c->registered = ev;
+  if (!c->in_epoll) {
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, c->fd, &e) == 0) {
+      c->in_epoll = true;
+      c->registered = ev;
+    }
   } else if (c->registered != ev) {
     if (epoll_ctl(epfd_, EPOLL_CTL_MOD, c->fd, &e) == 0) c->registered = ev;
   }
@@ -235,6 +249,7 @@ void Batch::Conclude(Conn* c, ProbeResult r, std::string detail) {
   }
   c->state = State::kQuit;
   c->in.clear();
+  c->parser.Reset();
   c->pending = "QUIT\r\n";
   c->deadline =
       std::min(c->start + c->spec->timeout, Clock::now() + kQuitGrace);

@@ -21,6 +21,11 @@ using Clock = std::chrono::steady_clock;
 
 // Bytes read from one peer before the dialogue is called malformed.
 constexpr size_t kMaxInput = 64 * 1024;
+// A read shorter than this that leaves the reply unfinished makes the
+// connection rest kDripPause before the next read: a peer dripping bytes
+// gets at most one wake-up per pause (real servers send whole lines).
+constexpr size_t kShortRead = 64;
+constexpr auto kDripPause = std::chrono::milliseconds(5);
 // How long QUIT may wait for its 221 (the result is decided by then).
 constexpr auto kQuitGrace = std::chrono::milliseconds(1000);
 
@@ -52,10 +57,14 @@ struct Conn {
   SSL* ssl = nullptr;
   State state = State::kConnecting;
   Clock::time_point start, phase_start, deadline;
-  std::string in;
-  std::string pending;  // bytes still to write
+  std::string in;          // read, not yet fed to `parser`
+  SmtpReplyParser parser;  // the reply being read
+  std::string pending;     // bytes still to write
   bool want_read = false;
   bool want_write = false;
+  // Not read until then (kDripPause); the epoch: not resting.
+  Clock::time_point resume_at{};
+  bool in_epoll = false;
   uint32_t registered = 0;  // epoll events currently registered
 };
 

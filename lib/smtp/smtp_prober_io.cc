@@ -100,20 +100,31 @@ int Batch::Flush(Conn* c, std::string* err) {
 }
 
 int Batch::ReadReply(Conn* c, SmtpReply* reply, std::string* err) {
+  size_t last_read = sizeof(char[4096]);
   while (true) {
+    // Only bytes not yet fed are parsed: c->in holds what arrived since
+    // (and what followed the last reply).
     size_t used = 0;
-    ReplyStatus st = ParseSmtpReply(c->in, reply, &used);
+    const ReplyStatus st = c->parser.Feed(c->in, &used);
+    c->in.erase(0, used);
     if (st == ReplyStatus::kComplete) {
-      c->in.erase(0, used);
+      *reply = c->parser.Take();
       return 1;
     }
     if (st == ReplyStatus::kMalformed) {
       *err = "malformed reply";
       return -1;
     }
-    if (c->in.size() > kMaxInput) {
+    if (c->parser.bytes() > kMaxInput) {
       *err = "reply too long";
       return -1;
+    }
+    // A peer dripping its reply a few bytes at a time would cost a wake-up
+    // and a read per byte: after a short read of an unfinished reply, rest
+    // a moment so that the next pieces are read together (Run() resumes).
+    if (last_read < kShortRead) {
+      c->resume_at = Clock::now() + kDripPause;
+      return 0;
     }
     char buf[4096];
     ssize_t n;
@@ -148,6 +159,7 @@ int Batch::ReadReply(Conn* c, SmtpReply* reply, std::string* err) {
       }
     }
     c->in.append(buf, static_cast<size_t>(n));
+    last_read = static_cast<size_t>(n);
   }
 }
 

@@ -2,53 +2,86 @@
 
 namespace mailflow {
 
+ReplyStatus SmtpReplyParser::EndLine() {
+  std::string_view line = line_;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > kMaxReplyLine || line.size() < 3) {
+    return ReplyStatus::kMalformed;
+  }
+  int code = 0;
+  for (int i = 0; i < 3; ++i) {
+    const char c = line[i];
+    if (c < '0' || c > '9') return ReplyStatus::kMalformed;
+    code = code * 10 + (c - '0');
+  }
+  // 1yz replies do not exist in SMTP; keep them (and 0yz) as malformed.
+  if (code < 200) return ReplyStatus::kMalformed;
+  if (reply_.lines.empty()) {
+    reply_.code = code;
+  } else if (code != reply_.code) {
+    return ReplyStatus::kMalformed;
+  }
+  bool last = true;
+  if (line.size() > 3) {
+    if (line[3] == '-') {
+      last = false;
+    } else if (line[3] != ' ') {
+      return ReplyStatus::kMalformed;
+    }
+  }
+  reply_.lines.emplace_back(line.size() > 4 ? line.substr(4)
+                                            : std::string_view());
+  if (reply_.lines.size() > kMaxReplyLines) return ReplyStatus::kMalformed;
+  line_.clear();
+  return last ? ReplyStatus::kComplete : ReplyStatus::kIncomplete;
+}
+
+ReplyStatus SmtpReplyParser::Feed(std::string_view data, size_t* consumed) {
+  size_t pos = 0;
+  while (status_ == ReplyStatus::kIncomplete && pos < data.size()) {
+    const size_t nl = data.find('\n', pos);
+    const size_t end = nl == std::string_view::npos ? data.size() : nl;
+    line_.append(data.data() + pos, end - pos);
+    bytes_ += end - pos;
+    pos = end;
+    // A line that can no longer fit (its CR allowed for) is malformed now,
+    // not when its end finally arrives.
+    if (line_.size() > kMaxReplyLine + 1) {
+      status_ = ReplyStatus::kMalformed;
+      break;
+    }
+    if (nl == std::string_view::npos) break;
+    ++pos;
+    ++bytes_;
+    status_ = EndLine();
+  }
+  *consumed = pos;
+  return status_;
+}
+
+SmtpReply SmtpReplyParser::Take() {
+  SmtpReply r = std::move(reply_);
+  Reset();
+  return r;
+}
+
+void SmtpReplyParser::Reset() {
+  reply_ = SmtpReply();
+  line_.clear();
+  bytes_ = 0;
+  status_ = ReplyStatus::kIncomplete;
+}
+
 ReplyStatus ParseSmtpReply(std::string_view data, SmtpReply* reply,
                            size_t* consumed) {
-  SmtpReply r;
-  size_t pos = 0;
-  while (true) {
-    size_t nl = data.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      return data.size() - pos > kMaxReplyLine ? ReplyStatus::kMalformed
-                                               : ReplyStatus::kIncomplete;
-    }
-    std::string_view line = data.substr(pos, nl - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > kMaxReplyLine || line.size() < 3) {
-      return ReplyStatus::kMalformed;
-    }
-    int code = 0;
-    for (int i = 0; i < 3; ++i) {
-      char c = line[i];
-      if (c < '0' || c > '9') return ReplyStatus::kMalformed;
-      code = code * 10 + (c - '0');
-    }
-    if (code < 200 && code >= 100) {
-      // 1yz replies do not exist in SMTP; keep them as malformed.
-      return ReplyStatus::kMalformed;
-    }
-    if (code < 100) return ReplyStatus::kMalformed;
-    if (r.lines.empty()) {
-      r.code = code;
-    } else if (code != r.code) {
-      return ReplyStatus::kMalformed;
-    }
-    bool last = true;
-    if (line.size() > 3) {
-      if (line[3] == '-') {
-        last = false;
-      } else if (line[3] != ' ') {
-        return ReplyStatus::kMalformed;
-      }
-    }
-    r.lines.emplace_back(line.size() > 4 ? line.substr(4) : std::string_view());
-    if (r.lines.size() > kMaxReplyLines) return ReplyStatus::kMalformed;
-    pos = nl + 1;
-    if (last) break;
+  SmtpReplyParser parser;
+  size_t used = 0;
+  const ReplyStatus st = parser.Feed(data, &used);
+  if (st == ReplyStatus::kComplete) {
+    *reply = parser.Take();
+    *consumed = used;
   }
-  *reply = std::move(r);
-  *consumed = pos;
-  return ReplyStatus::kComplete;
+  return st;
 }
 
 bool EhloOffers(const SmtpReply& ehlo, std::string_view keyword) {

@@ -22,6 +22,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)mailflow::ReplySummary(reply);
     rest.remove_prefix(used);
   }
+  // The prober feeds replies as bytes arrive: split anywhere, the parser
+  // must agree with parsing the whole input at once.
+  {
+    mailflow::SmtpReply whole;
+    size_t whole_used = 0;
+    const auto want = mailflow::ParseSmtpReply(in, &whole, &whole_used);
+    mailflow::SmtpReplyParser p;
+    size_t fed = 0;
+    auto got = mailflow::ReplyStatus::kIncomplete;
+    size_t step = size > 0 ? 1 + data[0] % 7 : 1;
+    for (size_t pos = 0;
+         pos < in.size() && got == mailflow::ReplyStatus::kIncomplete;
+         pos += step) {
+      size_t used = 0;
+      got = p.Feed(in.substr(pos, step), &used);
+      fed += used;
+    }
+    if (got != want) __builtin_trap();
+    if (got == mailflow::ReplyStatus::kComplete &&
+        (fed != whole_used || p.reply().lines != whole.lines ||
+         p.reply().code != whole.code)) {
+      __builtin_trap();
+    }
+  }
   std::string err;
   mailflow::Endpoint e;
   if (mailflow::ParseHostPort(in, 25, &e, &err)) {

@@ -704,3 +704,16 @@ def scaled_rules(dest_dir, divisor=60):
         out.append(path)
     return out + [os.path.join(RECORDING_DIR, n) for n in sorted(os.listdir(RECORDING_DIR))
                   if n.endswith(".yml") and not n.endswith("_test.yml")]
+
+
+def smtp_sink(verbose_log=None):
+    """A real smtp-sink on 127.0.0.1:<free port>, killed at exit; returns the
+    port. With `verbose_log` (an open file) it runs with -v and logs each
+    connection there ("connect (AF_INET ...)")."""
+    port = free_port()
+    cmd = ["smtp-sink"] + (["-v"] if verbose_log else []) + [
+        "-u", "nobody", "127.0.0.1:%d" % port, "100"]
+    start_process(cmd, stdout=verbose_log or subprocess.DEVNULL,
+                  stderr=subprocess.STDOUT if verbose_log else subprocess.DEVNULL)
+    wait_for(lambda: _port_listening(port), 10, what="smtp-sink")
+    return port

@@ -203,7 +203,8 @@ class BadInputTest(unittest.TestCase):
             with open(path) as f:
                 return f.read()
         e = Exporter(config=read(good), args=["--collector.disable-defaults",
-                                              "--collector.listen"]).start()
+                                              "--collector.listen",
+                                              "--web.enable-lifecycle"]).start()
         try:
             e.rewrite_config(read(bad))
             status, body = e.reload()

@@ -11,6 +11,7 @@
   there), the file when it exists.
 """
 import os
+import pwd
 import subprocess
 import time
 import unittest
@@ -129,10 +130,16 @@ class FileSourceTest(unittest.TestCase):
                       p.stdout)
 
 
-def export_entry(usec, ident, message):
+def export_entry(usec, ident, message, uid=None, comm="smtp"):
+    """One entry in the journal export format. `uid`: the sender's _UID as
+    journald records it (default: the postfix user's, as for Postfix's
+    daemons)."""
+    if uid is None:
+        uid = pwd.getpwnam("postfix").pw_uid
     return ("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n"
             "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=postfix@-.service\n"
-            "SYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n" % (usec, usec // 1000, ident, message))
+            "_UID=%d\n_COMM=%s\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n"
+            % (usec, usec // 1000, uid, comm, ident, message))
 
 
 def write_journal(path, text):

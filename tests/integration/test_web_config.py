@@ -90,7 +90,8 @@ class WebConfigBase(unittest.TestCase):
 
     def start(self, web_config):
         exporter = Exporter(web_config=web_config,
-                            args=["--collector.disable-defaults"]).start()
+                            args=["--collector.disable-defaults",
+                                  "--web.enable-lifecycle"]).start()
         self.addCleanup(exporter.stop)
         return exporter
 

@@ -62,7 +62,8 @@ TEST(ConfigMapTest, ErrorsNameFileLineAndColumn) {
   ASSERT_TRUE(ConfigMap::Parse("t: 10 s\n", "c.yml", &m, &err));
   EXPECT_FALSE(m.GetDuration("t", &d, &err));
   EXPECT_EQ(err,
-            "c.yml:1:4: \"t\" must be a duration such as 500ms, 10s or 5m");
+            "c.yml:1:4: \"t\" must be a duration from 0s to 3650d (such as "
+            "500ms, 10s or 5m)");
 
   std::vector<int64_t> n;
   ASSERT_TRUE(ConfigMap::Parse("ports:\n  - 25\n  - x\n", "c.yml", &m, &err));
@@ -114,6 +115,73 @@ TEST(ParseDurationTest, Forms) {
   EXPECT_FALSE(ParseDuration("5", &d));
   EXPECT_FALSE(ParseDuration("5x", &d));
   EXPECT_FALSE(ParseDuration("-5s", &d));
+  ASSERT_TRUE(ParseDuration("1w1d", &d));
+  EXPECT_EQ(d.count(), 8 * 86400000);
+  ASSERT_TRUE(ParseDuration("1y", &d));
+  EXPECT_EQ(d.count(), 365LL * 86400000);
+}
+
+TEST(ParseDurationTest, NoOverflowAndAnUpperBound) {
+  std::chrono::milliseconds d{42};
+  // The reproducer: once accepted, then it spun the probe loop.
+  EXPECT_FALSE(ParseDuration("1000000000d", &d));
+  EXPECT_FALSE(ParseDuration("999999999y", &d));
+  EXPECT_FALSE(ParseDuration("3651d", &d));
+  // Many terms that each fit but add up beyond the bound.
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "900000000h";
+  EXPECT_FALSE(ParseDuration(many, &d));
+  EXPECT_FALSE(ParseDuration("99999999999999999999ms", &d));
+  EXPECT_EQ(d.count(), 42);
+  ASSERT_TRUE(ParseDuration("3650d", &d));
+  EXPECT_EQ(d, kMaxDuration);
+}
+
+TEST(ParseDurationTest, FormatsTheShortestForm) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(FormatDuration(milliseconds(0)), "0s");
+  EXPECT_EQ(FormatDuration(milliseconds(500)), "500ms");
+  EXPECT_EQ(FormatDuration(milliseconds(90000)), "1m30s");
+  EXPECT_EQ(FormatDuration(milliseconds(86400000 + 1)), "1d1ms");
+}
+
+TEST(ConfigMapTest, DurationBoundsNameTheRange) {
+  ConfigMap m;
+  std::string err;
+  std::chrono::milliseconds d{7};
+  ASSERT_TRUE(
+      ConfigMap::Parse("i: 1000000000d\nj: 10ms\nk: 2m\n", "c.yml", &m, &err));
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  EXPECT_FALSE(m.GetDuration("i", seconds(1), seconds(86400), &d, &err));
+  EXPECT_EQ(err,
+            "c.yml:1:4: \"i\" must be a duration from 1s to 1d (such as "
+            "500ms, 10s or 5m)");
+  EXPECT_FALSE(m.GetDuration("j", seconds(1), seconds(86400), &d, &err));
+  EXPECT_EQ(err,
+            "c.yml:2:4: \"j\" must be a duration from 1s to 1d (such as "
+            "500ms, 10s or 5m)");
+  EXPECT_EQ(d.count(), 7);
+  ASSERT_TRUE(m.GetDuration("k", seconds(1), seconds(86400), &d, &err));
+  EXPECT_EQ(d.count(), 120000);
+}
+
+TEST(ConfigTest, ScrapeTimeoutsAreBounded) {
+  Config c;
+  std::string err;
+  ASSERT_TRUE(ParseConfig("scrape:\n  max_timeout: 30s\n", "c.yml", &c, &err))
+      << err;
+  EXPECT_EQ(c.scrape.max_timeout.count(), 30000);
+  EXPECT_FALSE(ParseConfig("scrape:\n  max_timeout: 1d\n", "c.yml", &c, &err));
+  EXPECT_EQ(err,
+            "c.yml:2:16: \"max_timeout\" must be a duration from 1ms to 10m "
+            "(such as 500ms, 10s or 5m)");
+  EXPECT_FALSE(
+      ParseConfig("scrape:\n  default_timeout: 2m\n  max_timeout: 1m\n",
+                  "c.yml", &c, &err));
+  EXPECT_EQ(err,
+            "c.yml:2:3: \"default_timeout\" must not exceed \"max_timeout\" "
+            "(1m)");
 }
 
 TEST(ConfigTest, ParsesTopLevelSections) {

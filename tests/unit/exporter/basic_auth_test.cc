@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/unit/exporter/auth_test_util.h"
+
 namespace mailflow {
 namespace {
 
@@ -72,40 +74,43 @@ TEST(BasicAuthTest, ChecksAndCachesSuccesses) {
   ASSERT_TRUE(auth.enabled());
   const std::string bob = Header("Ym9iOnA6c3Mgd29yZA==");  // bob:p:ss word
   const std::string amy = Header("YW15OmFteSBwdw==");      // amy:amy pw
-  EXPECT_FALSE(auth.Check(nullptr));
-  EXPECT_FALSE(auth.Check(""));
-  EXPECT_FALSE(auth.Check("Basic Ym9iOnBhc3M="));          // bob:pass
-  EXPECT_FALSE(auth.Check("Basic ZXZlOnA6c3Mgd29yZA=="));  // eve:p:ss word
-  EXPECT_FALSE(auth.Check("Basic YW15OnA6c3Mgd29yZA=="));  // amy, bob's pw
+  EXPECT_FALSE(Ok(auth, nullptr));
+  EXPECT_FALSE(Ok(auth, ""));
+  EXPECT_FALSE(Ok(auth, "Basic Ym9iOnBhc3M="));          // bob:pass
+  EXPECT_FALSE(Ok(auth, "Basic ZXZlOnA6c3Mgd29yZA=="));  // eve:p:ss word
+  EXPECT_FALSE(Ok(auth, "Basic YW15OnA6c3Mgd29yZA=="));  // amy, bob's pw
   EXPECT_EQ(auth.cache_hits(), 0u);
-  EXPECT_TRUE(auth.Check(bob.c_str()));
+  EXPECT_TRUE(Ok(auth, bob.c_str()));
   EXPECT_EQ(auth.cache_hits(), 0u);
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(auth.Check(bob.c_str()));
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(Ok(auth, bob.c_str()));
   EXPECT_EQ(auth.cache_hits(), 5u);
-  EXPECT_TRUE(auth.Check(amy.c_str()));
-  EXPECT_TRUE(auth.Check(amy.c_str()));
+  EXPECT_TRUE(Ok(auth, amy.c_str()));
+  EXPECT_TRUE(Ok(auth, amy.c_str()));
   EXPECT_EQ(auth.cache_hits(), 6u);
   // A cached success does not let a wrong password through.
-  EXPECT_FALSE(auth.Check("Basic Ym9iOnA6c3Mgd29yRA=="));  // bob:p:ss worD
-  EXPECT_FALSE(auth.Check("Basic Ym9iOnA6c3Mgd29y"));      // bob:p:ss wor
+  EXPECT_FALSE(Ok(auth, "Basic Ym9iOnA6c3Mgd29yRA=="));  // bob:p:ss worD
+  EXPECT_FALSE(Ok(auth, "Basic Ym9iOnA6c3Mgd29y"));      // bob:p:ss wor
 }
 
 TEST(BasicAuthTest, NoUsersMeansNoAuth) {
   BasicAuth auth(std::map<std::string, std::string>{});
   EXPECT_FALSE(auth.enabled());
-  EXPECT_TRUE(auth.Check(nullptr));
+  EXPECT_TRUE(Ok(auth, nullptr));
 }
 
 TEST(BasicAuthTest, ConcurrentChecks) {
-  BasicAuth auth(std::map<std::string, std::string>{{"bob", kBobHash}});
+  AuthThrottle::Options unthrottled;
+  unthrottled.max_failures = 1 << 30;
+  BasicAuth auth(std::map<std::string, std::string>{{"bob", kBobHash}},
+                 unthrottled);
   const std::string good = Header("Ym9iOnA6c3Mgd29yZA==");
   std::atomic<int> ok{0}, rejected{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 40; ++i) {
-        if (auth.Check(good.c_str())) ++ok;
-        if (t % 2 == 0 && !auth.Check("Basic Ym9iOng=")) ++rejected;  // bob:x
+        if (Ok(auth, good.c_str())) ++ok;
+        if (t % 2 == 0 && !Ok(auth, "Basic Ym9iOng=")) ++rejected;  // bob:x
       }
     });
   }
@@ -113,6 +118,38 @@ TEST(BasicAuthTest, ConcurrentChecks) {
   EXPECT_EQ(ok.load(), 8 * 40);
   EXPECT_EQ(rejected.load(), 4 * 40);
   EXPECT_GE(auth.cache_hits(), 8u * 40 - 8);
+}
+
+TEST(BasicAuthTest, WrongPasswordsThrottleTheirSourceOnly) {
+  BasicAuth auth(std::map<std::string, std::string>{{"bob", kBobHash}});
+  const std::string good = Header("Ym9iOnA6c3Mgd29yZA==");
+  const char kWrong[] = "Basic Ym9iOng=";  // bob:x
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(auth.Check(kWrong, "198.51.100.9").result, AuthDecision::kDenied);
+  }
+  // The eleventh attempt costs no bcrypt and is refused, right password or not
+  // (the success cache must not answer guesses either).
+  AuthDecision d = auth.Check(kWrong, "198.51.100.9");
+  EXPECT_EQ(d.result, AuthDecision::kThrottled);
+  EXPECT_GE(d.retry_after, 59);
+  EXPECT_LE(d.retry_after, 60);
+  EXPECT_EQ(auth.Check(good.c_str(), "198.51.100.9").result,
+            AuthDecision::kThrottled);
+  EXPECT_EQ(auth.Check(nullptr, "198.51.100.9").result,
+            AuthDecision::kThrottled);
+  // Other sources are not affected.
+  EXPECT_TRUE(Ok(auth, good.c_str(), "192.0.2.1"));
+  EXPECT_TRUE(Ok(auth, good.c_str(), "192.0.2.2"));
+}
+
+TEST(BasicAuthTest, MissingOrMalformedHeadersAreNotFailures) {
+  BasicAuth auth(std::map<std::string, std::string>{{"bob", kBobHash}});
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(auth.Check(nullptr, "192.0.2.1").result, AuthDecision::kDenied);
+    EXPECT_EQ(auth.Check("Bearer x", "192.0.2.1").result,
+              AuthDecision::kDenied);
+  }
+  EXPECT_TRUE(Ok(auth, Header("Ym9iOnA6c3Mgd29yZA==").c_str(), "192.0.2.1"));
 }
 
 }  // namespace

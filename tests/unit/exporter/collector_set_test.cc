@@ -32,7 +32,7 @@ class FakeCollector : public Collector {
         throw std::runtime_error("thrown on purpose");
       case Mode::kBlock: {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return released_; });
+        cv_.wait(lock, [] { return released_; });
         return Status::OK();
       }
     }

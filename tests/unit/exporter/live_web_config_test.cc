@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "tests/unit/exporter/auth_test_util.h"
+
 namespace mailflow {
 namespace {
 
@@ -54,8 +56,8 @@ TEST(LiveWebConfigTest, ApplySwapsUsersAndHeadersAndDropsTheCache) {
   const std::shared_ptr<const WebState> old = live.Get();
   ASSERT_NE(old->auth, nullptr);
   EXPECT_EQ(old->headers, "X-Frame-Options: deny\r\n");
-  EXPECT_TRUE(old->auth->Check(kOldPassword));
-  EXPECT_TRUE(old->auth->Check(kOldPassword));
+  EXPECT_TRUE(Ok(*old->auth, kOldPassword));
+  EXPECT_TRUE(Ok(*old->auth, kOldPassword));
   EXPECT_EQ(old->auth->cache_hits(), 1u);
 
   std::string err;
@@ -64,12 +66,12 @@ TEST(LiveWebConfigTest, ApplySwapsUsersAndHeadersAndDropsTheCache) {
   const std::shared_ptr<const WebState> now = live.Get();
   EXPECT_EQ(now->headers, "X-Frame-Options: sameorigin\r\n");
   // The cached success of the old password does not carry over.
-  EXPECT_FALSE(now->auth->Check(kOldPassword));
-  EXPECT_TRUE(now->auth->Check(kNewPassword));
-  EXPECT_TRUE(now->auth->Check(kNewPassword));
+  EXPECT_FALSE(Ok(*now->auth, kOldPassword));
+  EXPECT_TRUE(Ok(*now->auth, kNewPassword));
+  EXPECT_TRUE(Ok(*now->auth, kNewPassword));
   EXPECT_EQ(now->auth->cache_hits(), 1u);
   // A request that started before the swap finishes with its state.
-  EXPECT_TRUE(old->auth->Check(kOldPassword));
+  EXPECT_TRUE(Ok(*old->auth, kOldPassword));
   EXPECT_EQ(old->headers, "X-Frame-Options: deny\r\n");
 
   // Without users: no authentication at all.

@@ -93,7 +93,15 @@ TEST(SmtpOptionsTest, Errors) {
   EXPECT_EQ(ParseError("probe:\n  modules:\n    x: {tls: maybe}\n"),
             "smtp.yml:3:9: tls must be auto, starttls, implicit or none");
   EXPECT_EQ(ParseError("interval: 100ms\n"),
-            "smtp.yml:1:1: interval must be at least 1s");
+            "smtp.yml:1:11: \"interval\" must be a duration from 1s to 1d "
+            "(such as 500ms, 10s or 5m)");
+  // Issue 17, item 6: passed --config.check, then spun the probe loop.
+  EXPECT_EQ(ParseError("interval: 1000000000d\n"),
+            "smtp.yml:1:11: \"interval\" must be a duration from 1s to 1d "
+            "(such as 500ms, 10s or 5m)");
+  EXPECT_EQ(ParseError("timeout: 0s\n"),
+            "smtp.yml:1:10: \"timeout\" must be a duration from 1ms to 10m "
+            "(such as 500ms, 10s or 5m)");
   EXPECT_EQ(
       ParseError(
           "max_targets: 1\ntargets: [\"10.0.0.1:25\", \"10.0.0.2:25\"]\n"),

@@ -16,7 +16,7 @@ constexpr char kTcp[] =
     "   2: 0100007F:0019 0100007F:D431 01 00000000:00000000 00:00000000 "
     "00000000     0        0 21700 1 000000006ee9da55 100 0 0 10 0\n"
     "   3: 0A00C80A:01D1 00000000:0000 0A 00000000:00000000 00:00000000 "
-    "00000000     0        0 555 1 000000006ee9da55 100 0 0 10 0\n";
+    "00000000   102        0 555 1 000000006ee9da55 100 0 0 10 0\n";
 
 constexpr char kTcp6[] =
     "  sl  local_address                         remote_address           "
@@ -53,6 +53,8 @@ TEST(ProcNetTcpTest, ListeningIPv4Sockets) {
   EXPECT_EQ(out[2].address, "10.200.0.10");
   EXPECT_EQ(out[2].port, 465);
   EXPECT_TRUE(out[2].external());
+  EXPECT_EQ(out[0].uid, 0u);
+  EXPECT_EQ(out[2].uid, 102u);
 }
 
 TEST(ProcNetTcpTest, ListeningIPv6Sockets) {

@@ -1,5 +1,6 @@
 #include "lib/smtp/smtp_address.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 namespace mailflow {
@@ -98,6 +99,58 @@ TEST(CidrTest, Contains) {
   EXPECT_FALSE(ParseCidr("example.org/8", &c, &err));
   EXPECT_EQ(err,
             "\"example.org/8\": not an IP network (ADDRESS or ADDRESS/PREFIX)");
+}
+
+// Issue 17, item 5: [::ffff:127.0.0.1] reached the IPv4 loopback listener
+// while only IPv6 networks were checked against it.
+TEST(CidrTest, MappedAddressesAreIPv4) {
+  Endpoint e;
+  std::string err;
+  ASSERT_TRUE(ParseHostPort("[::ffff:127.0.0.1]:25", 0, &e, &err)) << err;
+  EXPECT_EQ(e.addr.ss_family, AF_INET);
+  EXPECT_EQ(e.ToString(), "127.0.0.1:25");
+  ASSERT_TRUE(ParseHostPort("[::FFFF:7f00:1]:25", 0, &e, &err)) << err;
+  EXPECT_EQ(e.ToString(), "127.0.0.1:25");
+  ASSERT_TRUE(ParseHostPort("[::127.0.0.1]:25", 0, &e, &err)) << err;
+  EXPECT_EQ(e.ToString(), "127.0.0.1:25");  // IPv4-compatible, deprecated
+  Cidr all6, loop4, mapped;
+  ASSERT_TRUE(ParseCidr("::/0", &all6, &err));
+  ASSERT_TRUE(ParseCidr("127.0.0.0/8", &loop4, &err));
+  EXPECT_FALSE(CidrContains(all6, e));
+  EXPECT_TRUE(CidrContains(loop4, e));
+  ASSERT_TRUE(ParseCidr("::ffff:10.0.0.0/104", &mapped, &err)) << err;
+  EXPECT_EQ(mapped.family, AF_INET);
+  EXPECT_EQ(mapped.prefix, 8);
+  EXPECT_FALSE(ParseCidr("::ffff:10.0.0.0/64", &mapped, &err));
+  EXPECT_EQ(err,
+            "\"::ffff:10.0.0.0/64\": an IPv4-mapped network needs a prefix "
+            "from 96 to 128");
+  // An Endpoint built elsewhere (resolver, interfaces) with a mapped
+  // address is still compared as IPv4.
+  Endpoint raw;
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&raw.addr);
+  sin6->sin6_family = AF_INET6;
+  inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6->sin6_addr);
+  EXPECT_FALSE(CidrContains(all6, raw));
+  EXPECT_TRUE(CidrContains(loop4, raw));
+  // :: and ::1 are not embedded IPv4 addresses.
+  ASSERT_TRUE(ParseHostPort("[::1]:25", 0, &e, &err));
+  EXPECT_EQ(e.addr.ss_family, AF_INET6);
+  EXPECT_TRUE(CidrContains(all6, e));
+}
+
+TEST(CidrTest, UnspecifiedAddresses) {
+  Endpoint e;
+  std::string err;
+  for (const char* t :
+       {"0.0.0.0:25", "[::]:25", "[::ffff:0.0.0.0]:25", "0.1.2.3:25"}) {
+    ASSERT_TRUE(ParseHostPort(t, 0, &e, &err)) << t;
+    EXPECT_TRUE(IsUnspecified(e)) << t;
+  }
+  for (const char* t : {"127.0.0.1:25", "[::1]:25", "192.0.2.1:25"}) {
+    ASSERT_TRUE(ParseHostPort(t, 0, &e, &err)) << t;
+    EXPECT_FALSE(IsUnspecified(e)) << t;
+  }
 }
 
 }  // namespace

@@ -45,6 +45,62 @@ TEST(SmtpReplyTest, IncompleteAndMalformed) {
   EXPECT_EQ(ParseSmtpReply(many, &r, &used), ReplyStatus::kMalformed);
 }
 
+// What the prober does with a dripping peer: one byte per read.
+ReplyStatus FeedBytewise(SmtpReplyParser* p, std::string_view data,
+                         size_t* consumed) {
+  *consumed = 0;
+  for (size_t i = 0; i < data.size(); ++i) {
+    size_t used = 0;
+    const ReplyStatus st = p->Feed(data.substr(i, 1), &used);
+    *consumed += used;
+    if (st != ReplyStatus::kIncomplete) return st;
+  }
+  return ReplyStatus::kIncomplete;
+}
+
+TEST(SmtpReplyParserTest, ByteAtATimeEqualsAllAtOnce) {
+  const std::string inputs[] = {
+      "220 mx.example ESMTP\r\nrest",
+      "250-mx\r\n250-PIPELINING\r\n250-starttls\n250 8BITMIME\r\n250 next\r\n",
+      "250-a\r\n251 b\r\n",
+      "HTTP/1.1 400 Bad\r\n",
+      "250 " + std::string(kMaxReplyLine - 4, 'x') + "\r\n",
+      "250 " + std::string(kMaxReplyLine - 3, 'x') + "\r\n",
+      "250 " + std::string(kMaxReplyLine, 'x'),
+  };
+  for (const std::string& in : inputs) {
+    SmtpReply whole;
+    size_t whole_used = 0;
+    const ReplyStatus want = ParseSmtpReply(in, &whole, &whole_used);
+    SmtpReplyParser p;
+    size_t used = 0;
+    ASSERT_EQ(FeedBytewise(&p, in, &used), want) << in.substr(0, 40);
+    if (want == ReplyStatus::kComplete) {
+      EXPECT_EQ(used, whole_used);
+      EXPECT_EQ(p.reply().code, whole.code);
+      EXPECT_EQ(p.reply().lines, whole.lines);
+    }
+  }
+}
+
+TEST(SmtpReplyParserTest, LongLinesFailEarlyAndTakeResets) {
+  SmtpReplyParser p;
+  size_t used = 0;
+  EXPECT_EQ(p.Feed("250-" + std::string(kMaxReplyLine, 'x'), &used),
+            ReplyStatus::kMalformed);
+  p.Reset();
+  EXPECT_EQ(p.Feed("250-PIPELINING\r\n", &used), ReplyStatus::kIncomplete);
+  EXPECT_EQ(used, 16u);
+  EXPECT_EQ(p.bytes(), 16u);
+  EXPECT_EQ(p.Feed("250 SIZE\r\n221 bye\r\n", &used), ReplyStatus::kComplete);
+  EXPECT_EQ(used, 10u);
+  SmtpReply r = p.Take();
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"PIPELINING", "SIZE"}));
+  EXPECT_EQ(p.bytes(), 0u);
+  EXPECT_EQ(p.Feed("221 bye\r\n", &used), ReplyStatus::kComplete);
+  EXPECT_EQ(p.reply().code, 221);
+}
+
 TEST(SmtpReplyTest, Summary) {
   SmtpReply r;
   r.code = 554;
