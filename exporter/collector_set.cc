@@ -14,13 +14,15 @@ namespace mailflow {
 struct CollectorSet::Entry {
   std::string name;
   std::unique_ptr<Collector> collector;
-  std::timed_mutex busy;  // held while Collect() runs
+  Diagnosable* diagnosable = nullptr;  // the collector, when it is one
+  std::timed_mutex busy;  // held while Collect() (and Diagnose()) runs
 };
 
 namespace {
 
 struct Result {
   std::vector<prometheus::MetricFamily> families;
+  std::vector<Finding> findings;
   Status status;
   double seconds = 0;
   bool done = false;
@@ -35,7 +37,8 @@ struct ScrapeState {
   std::vector<Result> results;
 };
 
-void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result);
+void RunOne(CollectorSet::Entry* entry, Deadline deadline, bool diagnose,
+            Result* result);
 
 }  // namespace
 
@@ -80,6 +83,7 @@ std::unique_ptr<CollectorSet> CollectorSet::Build(
     auto entry = std::make_shared<Entry>();
     entry->name = info.name;
     entry->collector = std::move(collector);
+    entry->diagnosable = dynamic_cast<Diagnosable*>(entry->collector.get());
     set->entries_.push_back(std::move(entry));
   }
   return set;
@@ -97,17 +101,30 @@ std::vector<std::string> CollectorSet::names() const {
   return out;
 }
 
+void CollectorSet::WaitForResults(Deadline deadline) {
+  for (auto& e : entries_) {
+    if (e->diagnosable) e->diagnosable->WaitForResults(deadline);
+  }
+}
+
 void CollectorSet::Collect(Deadline deadline,
                            std::vector<prometheus::MetricFamily>* out) {
+  Collect(deadline, out, nullptr);
+}
+
+void CollectorSet::Collect(Deadline deadline,
+                           std::vector<prometheus::MetricFamily>* out,
+                           std::vector<CollectorFindings>* findings) {
+  const bool diagnose = findings != nullptr;
   auto state = std::make_shared<ScrapeState>();
   state->results.resize(entries_.size());
   state->pending = entries_.size();
   const auto start = Deadline::Clock::now();
   for (size_t i = 0; i < entries_.size(); ++i) {
     std::shared_ptr<Entry> entry = entries_[i];
-    std::thread([entry, state, i, deadline] {
+    std::thread([entry, state, i, deadline, diagnose] {
       Result r;
-      RunOne(entry.get(), deadline, &r);
+      RunOne(entry.get(), deadline, diagnose, &r);
       std::lock_guard<std::mutex> lock(state->mu);
       r.done = true;
       state->results[i] = std::move(r);
@@ -147,6 +164,9 @@ void CollectorSet::Collect(Deadline deadline,
                 r.status.ok() ? "" : "collector failed: " + r.status.message(),
                 "collector recovered");
     for (auto& f : r.families) collected.push_back(std::move(f));
+    if (findings) {
+      findings->push_back({name, r.status, std::move(r.findings)});
+    }
     success.Add({{"collector", name}}, r.status.ok() ? 1 : 0);
     duration.Add({{"collector", name}}, r.seconds);
   }
@@ -155,7 +175,8 @@ void CollectorSet::Collect(Deadline deadline,
 
 namespace {
 
-void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result) {
+void RunOne(CollectorSet::Entry* entry, Deadline deadline, bool diagnose,
+            Result* result) {
   const auto start = Deadline::Clock::now();
   std::unique_lock<std::timed_mutex> lock(entry->busy, std::defer_lock);
   if (!lock.try_lock_until(deadline.at())) {
@@ -163,6 +184,9 @@ void RunOne(CollectorSet::Entry* entry, Deadline deadline, Result* result) {
   } else {
     try {
       result->status = entry->collector->Collect(deadline, &result->families);
+      if (diagnose && entry->diagnosable) {
+        entry->diagnosable->Diagnose(&result->findings);
+      }
     } catch (const std::exception& e) {
       result->status = Status::Error(std::string("exception: ") + e.what());
     } catch (...) {

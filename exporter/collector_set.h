@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collectors/common/deadline.h"
+#include "collectors/finding.h"
 #include "collectors/registry.h"
 #include "config/config.h"
 
@@ -52,6 +53,16 @@ class CollectorSet {
   /// mailflow_collector_success and mailflow_collector_duration_seconds.
   /// Returns by `deadline` (plus scheduling slack).
   void Collect(Deadline deadline, std::vector<prometheus::MetricFamily>* out);
+  /// As above; when `findings` is not null, also appends, per enabled
+  /// collector in registry order, its status and (when it implements
+  /// Diagnosable) the findings about this very collection. A collector that
+  /// overran has the deadline error and no findings.
+  void Collect(Deadline deadline, std::vector<prometheus::MetricFamily>* out,
+               std::vector<CollectorFindings>* findings);
+
+  /// Waits until every Diagnosable collector has its first background
+  /// results (probe rounds, log backlog) or `deadline` passes. After Start().
+  void WaitForResults(Deadline deadline);
 
   /// Names of the enabled collectors, in registry order.
   std::vector<std::string> names() const;

@@ -33,7 +33,8 @@ struct HttpOptions {
 bool TranslateListenAddress(const std::string& address, std::string* out,
                             std::string* err);
 
-/// Serves /, the telemetry path (exact match), /-/healthy, /-/ready,
+/// Serves /, /diagnose and /runbooks (web_pages.h), the telemetry path
+/// (exact match), /-/healthy, /-/ready,
 /// /probe (handlers registered by collectors, see collectors/common/probe.h)
 /// and POST /-/reload; 404 for anything else. With `options.web`: HTTPS, and
 /// basic auth checked before any of them (401 otherwise); its headers are
