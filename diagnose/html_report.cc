@@ -126,7 +126,7 @@ std::string RenderHtml(const Diagnosis& d, const HtmlOptions& o) {
   std::string h =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, "
-      "initial-scale=1\">\n";
+      "initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n";
   if (o.refresh_seconds > 0) {
     h += "<meta http-equiv=\"refresh\" content=\"" +
          std::to_string(o.refresh_seconds) + "\">\n";

@@ -41,6 +41,7 @@ const std::string& RunbooksPage() {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
         "charset=\"utf-8\">\n<meta name=\"viewport\" "
         "content=\"width=device-width, initial-scale=1\">\n"
+        "<link rel=\"icon\" href=\"data:,\">\n"
         "<title>Runbooks - mailflow_exporter</title>\n<style>\n"
         ":root{color-scheme:light dark}body{margin:0 auto;max-width:60rem;"
         "padding:1rem;font:16px/1.5 system-ui,-apple-system,\"Segoe UI\","
