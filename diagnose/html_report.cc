@@ -53,7 +53,7 @@ std::string Relative(const std::string& path) {
 }
 
 std::string Badge(CheckStatus s) {
-  return "<span class=\"badge\">" + std::string(StatusLabel(s)) + "</span>";
+  return "<span class=\"badge\">" + std::string(StatusLabel(s)) + "</span> ";
 }
 
 std::string StatusClass(CheckStatus s) {
