@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectors/common/deadline.h"
@@ -66,6 +67,41 @@ struct Finding {
   /// kSkipped only: true when it could not be checked (an error, a
   /// timeout, no permission), false when nothing was configured to check.
   bool unchecked = false;
+
+  Finding() = default;
+  Finding(Step s, CheckStatus st, std::string summary_text)
+      : step(s), status(st), summary(std::move(summary_text)) {}
+  /// A finding about what could not be checked, and why.
+  static Finding Unchecked(Step s, std::string why) {
+    Finding f(s, CheckStatus::kSkipped, std::move(why));
+    f.unchecked = true;
+    return f;
+  }
+
+  // Builders for one-expression findings:
+  //   Finding(Step::kChroot, CheckStatus::kWarn, "...").About("etc/hosts")
+  //       .With("missing", path).Fix("cp -p ...", "postfix reload")
+  Finding&& About(std::string s) && {
+    subject = std::move(s);
+    return std::move(*this);
+  }
+  Finding&& With(std::string text, std::string source) && {
+    evidence.push_back({std::move(text), std::move(source)});
+    return std::move(*this);
+  }
+  Finding&& With(Evidence e) && {
+    evidence.push_back(std::move(e));
+    return std::move(*this);
+  }
+  Finding&& Fix(std::string how, std::string then = "") && {
+    fix = std::move(how);
+    apply = std::move(then);
+    return std::move(*this);
+  }
+  Finding&& Runbook(std::string alert) && {
+    runbook = std::move(alert);
+    return std::move(*this);
+  }
 };
 
 /// A collector that explains its last Collect() as findings. Optional: a

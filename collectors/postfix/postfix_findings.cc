@@ -1,0 +1,226 @@
+#include "collectors/postfix/postfix_findings.h"
+
+#include "collectors/common/fix_commands.h"
+
+namespace mailflow {
+
+namespace {
+
+using S = CheckStatus;
+
+std::string Where(const std::string& file, int line) {
+  return line > 0 ? file + ":" + std::to_string(line)
+                  : file + " (not set: Postfix's default)";
+}
+
+Evidence ParamEvidence(const PostfixFacts& f, const MainCfParam& p) {
+  return {p.name + " = " + p.value, Where(f.main_cf, p.line)};
+}
+
+std::string Joined(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+void Running(const PostfixFacts& f, std::vector<Finding>* out) {
+  const std::string pid = std::to_string(f.master_pid);
+  if (f.master_running) {
+    out->push_back(
+        Finding(Step::kPostfixRunning, S::kOk,
+                "the master process runs (pid " + pid + ")")
+            .With("pid " + pid + ", a live process named master", f.pid_file));
+  } else {
+    out->push_back(
+        Finding(Step::kPostfixRunning, S::kFail,
+                "the Postfix master process is not running (" +
+                    f.master_detail + "): no mail is accepted or delivered")
+            .With(f.master_detail, f.pid_file)
+            .Fix(PostfixTool("postfix", f.config_directory, "check") +
+                     "   (names a broken file or permission; the mail log "
+                     "says why it stopped)",
+                 PostfixTool("postfix", f.config_directory, "start"))
+            .Runbook("PostfixDown"));
+  }
+  for (const auto& p : f.config_errors) {
+    out->push_back(Finding(Step::kPostfixRunning, S::kWarn,
+                           "a line Postfix refuses: it fails at the next "
+                           "start or reload")
+                       .About(p.where)
+                       .With(p.message, p.where)
+                       .Fix("correct the line, then " +
+                                PostfixTool("postfix", f.config_directory,
+                                            "check"),
+                            PostfixReload(f.config_directory)));
+  }
+}
+
+std::string ServiceLabel(const PostfixFacts::Service& s) {
+  return s.service + " (port " + std::to_string(s.port) + ")";
+}
+
+// Port 25 is mail's front door (critical); 587 and 465 are commented out in
+// the master.cf Postfix ships, so there it is a note.
+Finding Disabled(const PostfixFacts& f, const PostfixFacts::Service& s,
+                 bool critical) {
+  const bool comment = s.disabled_by == "comment";
+  const std::string what = comment
+                               ? "is commented out in master.cf"
+                               : "is disabled by master_service_disable";
+  const std::string port = std::to_string(s.port);
+  Finding x = critical ? Finding(Step::kServices, S::kFail,
+                                 ServiceLabel(s) + " " + what +
+                                     ": nothing accepts mail on port " + port)
+                       : Finding(Step::kServices, S::kOk,
+                                 ServiceLabel(s) + " " + what +
+                                     " (as shipped): enable it only if this "
+                                     "server offers it");
+  x.subject = "port " + port;
+  x.evidence.push_back({s.text, Where(f.master_cf, s.line)});
+  if (!comment) x.evidence.push_back(ParamEvidence(f, f.master_service_disable));
+  if (!critical) return x;
+  return std::move(x)
+      .Fix(comment ? "uncomment line " + std::to_string(s.line) + " of " +
+                         f.master_cf + " (and its -o lines)"
+                   : "remove " + s.service +
+                         "/inet from master_service_disable (" +
+                         Where(f.main_cf, f.master_service_disable.line) + ")",
+           PostfixReload(f.config_directory))
+      .Runbook("PostfixSMTPServiceDisabled");
+}
+
+void Services(const PostfixFacts& f, std::vector<Finding>* out) {
+  for (int64_t port : f.watched_ports) {
+    std::vector<const PostfixFacts::Service*> on, off;
+    for (const auto& s : f.services) {
+      if (s.port == port) (s.enabled ? on : off).push_back(&s);
+    }
+    for (const auto* s : on) {
+      out->push_back(Finding(Step::kServices, S::kOk,
+                             ServiceLabel(*s) + " is enabled")
+                         .About("port " + std::to_string(port))
+                         .With(s->text, Where(f.master_cf, s->line)));
+    }
+    if (!on.empty()) continue;
+    for (const auto* s : off) out->push_back(Disabled(f, *s, port == 25));
+    if (off.empty() && port == 25) {
+      out->push_back(Finding(Step::kServices, S::kFail,
+                             "master.cf has no service on port 25: nothing "
+                             "accepts mail from other servers")
+                         .About("port 25")
+                         .With("no smtp inet entry", f.master_cf)
+                         .Fix("add to master.cf: smtp inet n - y - - smtpd",
+                              PostfixReload(f.config_directory))
+                         .Runbook("PostfixSMTPServiceDisabled"));
+    }
+  }
+}
+
+void Chroot(const PostfixFacts& f, std::vector<Finding>* out) {
+  if (f.chrooted.empty()) {
+    out->push_back(Finding(Step::kChroot, S::kOk,
+                           "no master.cf service runs chrooted: nothing reads "
+                           "the jail"));
+    return;
+  }
+  const Evidence who{"chrooted: " + Joined(f.chrooted, ", "), f.master_cf};
+  std::vector<std::string> good;
+  for (const ChrootFileState& st : f.chroot_files) {
+    const std::string jail = f.queue_directory + "/" + st.file;
+    const std::string host = f.host_etc + st.file.substr(3);
+    if (!st.missing && !st.stale) {
+      good.push_back(st.file);
+      continue;
+    }
+    const char* cp = st.file == "etc/localtime" ? "cp -pL " : "cp -p ";
+    out->push_back(
+        Finding(Step::kChroot, S::kWarn,
+                st.missing ? "the jail has no copy of " + host +
+                                 ": chrooted daemons do without it"
+                           : "the jail's copy differs from " + host +
+                                 " (stale): chrooted daemons use the old one")
+            .About(st.file)
+            .With(st.missing ? "missing" : "differs from " + host, jail)
+            .With(who)
+            .Fix(cp + host + " " + jail, PostfixReload(f.config_directory))
+            .Runbook("PostfixChrootFilesMissing"));
+  }
+  if (!good.empty()) {
+    out->push_back(Finding(Step::kChroot, S::kOk,
+                           "the jail's copies match the host's: " +
+                               Joined(good, ", "))
+                       .With(who));
+  }
+}
+
+void Greylisting(const PostfixFacts& f, std::vector<Finding>* out) {
+  Finding x(Step::kGreylisting, S::kOk,
+            f.policy.greylisting
+                ? "smtpd greylists through a policy service: the first mail "
+                  "of a new sender waits by design"
+                : "smtpd does not greylist (no greylisting policy service)");
+  for (const auto& p : f.policy_lists) x.evidence.push_back(ParamEvidence(f, p));
+  out->push_back(std::move(x));
+}
+
+void OpenRelay(const PostfixFacts& f, std::vector<Finding>* out) {
+  const std::string reload = PostfixReload(f.config_directory);
+  bool risk = false;
+  if (!f.public_networks.empty()) {
+    risk = true;
+    out->push_back(
+        Finding(Step::kOpenRelay, S::kFail,
+                "mynetworks trusts public networks (" +
+                    Joined(f.public_networks, ", ") +
+                    "): every host in them may relay mail through this "
+                    "server")
+            .About("mynetworks")
+            .With(ParamEvidence(f, f.mynetworks.line > 0 ? f.mynetworks
+                                                         : f.mynetworks_style))
+            .Fix(PostfixTool("postconf", f.config_directory,
+                             "-e 'mynetworks = 127.0.0.0/8 [::1]/128'") +
+                     "   (plus the private networks that must relay)",
+                 reload)
+            .Runbook("PostfixOpenRelayRisk"));
+  }
+  for (const auto& r : f.relay) {
+    if (r.safe) continue;
+    risk = true;
+    out->push_back(
+        Finding(Step::kOpenRelay, S::kFail,
+                "the " + r.service +
+                    " service relays for anyone: neither restriction list "
+                    "has reject_unauth_destination before a permit")
+            .About(r.service)
+            .With(ParamEvidence(f, r.relay_restrictions))
+            .With(ParamEvidence(f, r.recipient_restrictions))
+            .Fix(PostfixTool("postconf", f.config_directory,
+                             "-e 'smtpd_relay_restrictions = "
+                             "permit_mynetworks, permit_sasl_authenticated, "
+                             "reject_unauth_destination'") +
+                     "   (and the same in any -o override of the service)",
+                 reload)
+            .Runbook("PostfixOpenRelayRisk"));
+  }
+  if (risk) return;
+  Finding ok(Step::kOpenRelay, S::kOk,
+             "mynetworks is private and every smtpd service refuses to "
+             "relay for strangers");
+  ok.evidence.push_back(ParamEvidence(f, f.mynetworks));
+  if (!f.relay.empty()) {
+    ok.evidence.push_back(ParamEvidence(f, f.relay.front().relay_restrictions));
+  }
+  out->push_back(std::move(ok));
+}
+
+}  // namespace
+
+void PostfixFindings(const PostfixFacts& f, std::vector<Finding>* out) {
+  Running(f, out);
+  Services(f, out);
+  Chroot(f, out);
+  Greylisting(f, out);
+  OpenRelay(f, out);
+}
+
+}  // namespace mailflow

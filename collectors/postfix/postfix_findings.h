@@ -1,0 +1,82 @@
+// What the postfix collector saw in one collection, and the findings it
+// explains it with (steps: Postfix running, master.cf services, the chroot
+// jail, greylisting policy, open relay). Pure: facts in, findings out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "collectors/finding.h"
+#include "collectors/postfix/chroot_check.h"
+#include "collectors/postfix/config_findings.h"
+
+namespace mailflow {
+
+/// A main.cf parameter as written (line 0: not set, Postfix's default).
+struct MainCfParam {
+  std::string name;
+  std::string value;
+  int line = 0;
+};
+
+/// The facts the postfix collector's findings are built from: kept by
+/// Collect(), read by Diagnose(). Value type.
+struct PostfixFacts {
+  std::string config_directory;
+  std::string main_cf;    // path
+  std::string master_cf;  // path
+
+  bool master_running = false;
+  int master_pid = 0;
+  std::string master_detail;  // why not running
+  std::string pid_file;
+
+  struct Problem {
+    std::string where;  // "PATH:LINE"
+    std::string message;
+  };
+  /// Problems Postfix would refuse.
+  std::vector<Problem> config_errors;
+
+  struct Service {
+    std::string service;  // "smtp", "127.0.0.1:2525"
+    int port = 0;
+    bool enabled = false;
+    std::string disabled_by;  // "comment", "master_service_disable"
+    int line = 0;             // master.cf
+    std::string text;         // the entry's first line as written
+  };
+  /// inet services on watched ports, and every enabled smtpd service.
+  std::vector<Service> services;
+  std::vector<int64_t> watched_ports;
+  MainCfParam master_service_disable;
+
+  /// Enabled services that run chrooted ("smtp/unix"); empty: no jail used.
+  std::vector<std::string> chrooted;
+  std::string queue_directory;
+  std::string host_etc;
+  std::vector<ChrootFileState> chroot_files;
+
+  MainCfParam mynetworks;
+  MainCfParam mynetworks_style;
+  std::vector<std::string> public_networks;  // entries outside private space
+  struct Relay {
+    std::string service;
+    bool safe = true;
+    MainCfParam relay_restrictions;      // with the service's -o applied
+    MainCfParam recipient_restrictions;  // line 0 and value: as effective
+  };
+  std::vector<Relay> relay;
+
+  PolicyServices policy;
+  std::vector<MainCfParam> policy_lists;  // lists naming check_policy_service
+};
+
+/// The findings of steps kPostfixRunning, kServices, kChroot, kGreylisting
+/// (the inbound policy) and kOpenRelay. Severity follows the alerts:
+/// PostfixDown, PostfixSMTPServiceDisabled (port 25) and
+/// PostfixOpenRelayRisk are FAIL, PostfixChrootFilesMissing is WARN.
+void PostfixFindings(const PostfixFacts& facts, std::vector<Finding>* out);
+
+}  // namespace mailflow
