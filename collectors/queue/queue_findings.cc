@@ -142,7 +142,11 @@ void NearExpiry(const QueueFacts& f, std::vector<Finding>* out) {
 void Greylisted(const QueueFacts& f, std::vector<Finding>* out) {
   const uint64_t n =
       f.scan.deferred_reasons[static_cast<int>(DeferReason::kGreylisted)];
-  if (n == 0) return;
+  if (n == 0) {
+    out->push_back(Finding(Step::kGreylisting, S::kOk,
+                           "no deferred recipient was greylisted"));
+    return;
+  }
   const bool slow = f.minimal_backoff_seconds > kGreylistTooLongSeconds;
   Finding x(Step::kGreylisting, slow ? S::kWarn : S::kOk,
             std::to_string(n) + " recipient" + (n == 1 ? "" : "s") +
