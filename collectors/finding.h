@@ -78,27 +78,28 @@ struct Finding {
     return f;
   }
 
-  // Builders for one-expression findings:
+  // Builders for one-expression findings (each returns a new value, so
+  // `x = std::move(x).Fix(...)` is safe too):
   //   Finding(Step::kChroot, CheckStatus::kWarn, "...").About("etc/hosts")
   //       .With("missing", path).Fix("cp -p ...", "postfix reload")
-  Finding&& About(std::string s) && {
+  Finding About(std::string s) && {
     subject = std::move(s);
     return std::move(*this);
   }
-  Finding&& With(std::string text, std::string source) && {
+  Finding With(std::string text, std::string source) && {
     evidence.push_back({std::move(text), std::move(source)});
     return std::move(*this);
   }
-  Finding&& With(Evidence e) && {
+  Finding With(Evidence e) && {
     evidence.push_back(std::move(e));
     return std::move(*this);
   }
-  Finding&& Fix(std::string how, std::string then = "") && {
+  Finding Fix(std::string how, std::string then = "") && {
     fix = std::move(how);
     apply = std::move(then);
     return std::move(*this);
   }
-  Finding&& Runbook(std::string alert) && {
+  Finding Runbook(std::string alert) && {
     runbook = std::move(alert);
     return std::move(*this);
   }
