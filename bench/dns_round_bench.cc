@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "collectors/dns/dns_prober.h"
-#include "collectors/dns/resolv_conf.h"
+#include "lib/dns/dns_prober.h"
+#include "lib/dns/resolv_conf.h"
 
 namespace mailflow {
 namespace {

@@ -7,7 +7,7 @@
 # usage: bench/firewall_bench.sh BUILD_DIR [N]     (root; needs hyperfine)
 set -euo pipefail
 BUILD=${1:?build dir}; N=${2:-5000}
-CLI=$BUILD/tests/unit/firewall/firewall_eval_cli
+CLI=$BUILD/tests/unit/lib/firewall/firewall_eval_cli
 NS=mfbench$$; TMP=$(mktemp -d)
 trap 'ip netns del $NS 2>/dev/null; rm -rf $TMP' EXIT
 ip netns add $NS

@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "collectors/log/log_stats.h"
-#include "collectors/postfix/log_line.h"
+#include "lib/postfix/log_line.h"
 
 namespace {
 
 std::vector<std::string> LoadCorpus() {
   std::vector<std::string> lines;
-  std::ifstream in(std::string(MAILFLOW_SOURCE_DIR) + "/tests/fixtures/log/postfix-3.7-real.log");
+  std::ifstream in(std::string(MAILFLOW_SOURCE_DIR) +
+                   "/tests/fixtures/log/postfix-3.7-real.log");
   std::string l;
   while (std::getline(in, l)) lines.push_back(l);
   return lines;

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/queue_spool_writer.h"
 #include "collectors/queue/queue_scanner.h"
+#include "tests/support/queue_spool_writer.h"
 
 namespace {
 

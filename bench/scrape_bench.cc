@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "collectors/postfix/postfix_config.h"
 #include "exporter/exporter.h"
+#include "lib/base/file_util.h"
 
 namespace mailflow {
 namespace {
@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 std::string PrepareTree() {
   static std::string root;
   if (!root.empty()) return root;
-  root = fs::temp_directory_path() / ("mailflow-bench-" + std::to_string(getpid()));
+  root = fs::temp_directory_path() /
+         ("mailflow-bench-" + std::to_string(getpid()));
   fs::remove_all(root);
   fs::copy(std::string(MAILFLOW_SOURCE_DIR) + "/tests/fixtures/e2e", root,
            fs::copy_options::recursive | fs::copy_options::copy_symlinks);
@@ -41,9 +42,9 @@ std::string PrepareTree() {
 std::unique_ptr<Exporter> MakeExporter(const std::string& root) {
   static std::string config_path;
   config_path = root + "/bench.yml";
-  std::ofstream(config_path) << "paths:\n  postfix_config_directory: " << root
-                             << "/postfix\n  proc: " << root << "/proc\n  etc: "
-                             << root << "/etc\n";
+  std::ofstream(config_path)
+      << "paths:\n  postfix_config_directory: " << root
+      << "/postfix\n  proc: " << root << "/proc\n  etc: " << root << "/etc\n";
   ExporterOptions options;
   options.config_file = config_path;
   options.selection.disable_defaults = true;
@@ -58,7 +59,8 @@ void BM_FullScrape(benchmark::State& state) {
   auto exporter = MakeExporter(PrepareTree());
   size_t bytes = 0;
   for (auto _ : state) {
-    std::string body = exporter->Scrape(Deadline::After(std::chrono::seconds(10)));
+    std::string body =
+        exporter->Scrape(Deadline::After(std::chrono::seconds(10)));
     bytes = body.size();
     benchmark::DoNotOptimize(body);
   }
@@ -70,12 +72,18 @@ BENCHMARK(BM_FullScrape)->Unit(benchmark::kMicrosecond);
 void BM_ReadFilesFloor(benchmark::State& state) {
   const std::string root = PrepareTree();
   const std::vector<std::string> files = {
-      root + "/postfix/main.cf",   root + "/postfix/master.cf",
-      root + "/postfix/main.cf",   root + "/postfix/master.cf",  // listen too
-      root + "/proc/net/tcp",      root + "/proc/net/tcp6",
-      root + "/spool/pid/master.pid", root + "/proc/4242/comm",
-      root + "/etc/resolv.conf",   root + "/spool/etc/resolv.conf",
-      root + "/etc/hosts",         root + "/etc/services",
+      root + "/postfix/main.cf",
+      root + "/postfix/master.cf",
+      root + "/postfix/main.cf",
+      root + "/postfix/master.cf",  // listen too
+      root + "/proc/net/tcp",
+      root + "/proc/net/tcp6",
+      root + "/spool/pid/master.pid",
+      root + "/proc/4242/comm",
+      root + "/etc/resolv.conf",
+      root + "/spool/etc/resolv.conf",
+      root + "/etc/hosts",
+      root + "/etc/services",
       root + "/spool/etc/services"};
   for (auto _ : state) {
     std::string text, err;

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/common/deadline.h"
-#include "collectors/common/status.h"
+#include "lib/base/deadline.h"
+#include "lib/base/status.h"
 
 namespace mailflow {
 

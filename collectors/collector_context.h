@@ -5,6 +5,7 @@
 
 #include "collectors/common/destination_domains.h"
 #include "collectors/common/probe.h"
+#include "lib/postfix/postfix_snapshot.h"
 
 namespace mailflow {
 
@@ -19,6 +20,10 @@ struct CollectorContext {
   /// The /probe modules: registered by the smtp collector, looked up by the
   /// HTTP server (Exporter::Probe).
   std::shared_ptr<ProbeRegistry> probes = std::make_shared<ProbeRegistry>();
+  /// main.cf/master.cf parsed once and reused while unchanged: every
+  /// collector that reads Postfix's configuration asks this cache.
+  std::shared_ptr<PostfixSnapshotCache> postfix =
+      std::make_shared<PostfixSnapshotCache>();
 };
 
 }  // namespace mailflow

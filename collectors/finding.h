@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/common/deadline.h"
-#include "collectors/common/status.h"
+#include "lib/base/deadline.h"
+#include "lib/base/status.h"
 
 namespace mailflow {
 

@@ -6,8 +6,8 @@
 #include <mutex>
 #include <thread>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/deadline.h"
 #include "collectors/finding.h"
 #include "collectors/registry.h"
 #include "config/config.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

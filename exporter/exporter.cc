@@ -7,9 +7,9 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
 #include "exporter/process_metrics.h"
+#include "lib/base/log.h"
 
 #ifndef MAILFLOW_VERSION
 #define MAILFLOW_VERSION "0.0.0"

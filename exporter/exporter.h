@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/deadline.h"
 #include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "config/config.h"
 #include "diagnose/diagnosis.h"
 #include "exporter/collector_set.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

@@ -6,9 +6,9 @@
 
 #include <cstring>
 
-#include "collectors/common/log.h"
 #include "exporter/exporter.h"
 #include "exporter/live_web_config.h"
+#include "lib/base/log.h"
 #include "exporter/web_pages.h"
 
 namespace mailflow {

@@ -9,12 +9,12 @@
 #include <iostream>
 #include <memory>
 
-#include "collectors/common/log.h"
 #include "collectors/registry.h"
 #include "config/config_map.h"
 #include "exporter/diagnose_command.h"
 #include "exporter/exporter.h"
 #include "exporter/http_server.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 namespace {

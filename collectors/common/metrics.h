@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/common/histogram.h"
+#include "lib/base/histogram.h"
 
 namespace mailflow {
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "collectors/common/deadline.h"
+#include "lib/base/deadline.h"
 
 namespace mailflow {
 

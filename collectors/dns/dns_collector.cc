@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/common/log.h"
 #include "collectors/dns/dns_collector_internal.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 
@@ -86,13 +86,21 @@ std::vector<std::string> DiscoverPublicAddresses(size_t cap) {
 
 namespace dns_collector_internal {
 
-LocalFacts ReadLocalFacts(const DnsOptions& o) {
+LocalFacts ReadLocalFacts(const DnsOptions& o,
+                          PostfixSnapshotCache* snapshots) {
   LocalFacts f;
   f.host_path = o.resolv_conf;
   f.host_ok = ReadResolvConf(o.resolv_conf, &f.host, &f.host_err);
   if (!f.host_ok) f.host = ParseResolvConf("");  // libc: 127.0.0.1
-  f.postfix_ok = ReadPostfixDnsFacts(
-      o.postfix_config_directory, o.max_rbl_zones, &f.postfix, &f.postfix_err);
+  std::string err;
+  std::shared_ptr<const PostfixSnapshot> snapshot =
+      snapshots->Get(o.postfix_config_directory, &err);
+  f.postfix_ok = snapshot != nullptr;
+  if (snapshot) {
+    f.postfix = ReadPostfixDnsFacts(snapshot->config, o.max_rbl_zones);
+  } else {
+    f.postfix_err = PostfixConfigDependencyError(o.postfix_config_directory);
+  }
   if (o.chroot == "yes") {
     f.smtp_chrooted = f.smtpd_chrooted = true;
   } else if (o.chroot == "auto") {
@@ -183,11 +191,9 @@ void DnsCollector::Start() {
 Status DnsCollector::Collect(Deadline deadline,
                              std::vector<prometheus::MetricFamily>* out) {
   (void)deadline;
-  LocalFacts f = ReadLocalFacts(o_);
-  LogOnChange(
-      LogLevel::kWarn, "dns", "dns/postfix",
-      f.postfix_ok ? "" : "cannot read Postfix config: " + f.postfix_err,
-      "Postfix config readable again");
+  LocalFacts f = ReadLocalFacts(o_, snapshots_.get());
+  LogOnChange(LogLevel::kWarn, "dns", "dns/postfix", f.postfix_err,
+              "Postfix config readable again");
   ExportLocal(f, out);
   ExportProbe(out);
   if (!f.host_ok) return Status::Error(f.host_err);
@@ -196,10 +202,10 @@ Status DnsCollector::Collect(Deadline deadline,
 
 }  // namespace dns_collector_internal
 
-std::unique_ptr<Collector> NewDnsCollector(
-    DnsOptions options, std::shared_ptr<DestinationDomains> destinations) {
+std::unique_ptr<Collector> NewDnsCollector(DnsOptions options,
+                                           const CollectorContext& context) {
   return std::make_unique<dns_collector_internal::DnsCollector>(
-      std::move(options), std::move(destinations));
+      std::move(options), context.destination_domains, context.postfix);
 }
 
 void RegisterDnsCollector(CollectorRegistry* registry) {
@@ -215,7 +221,7 @@ void RegisterDnsCollector(CollectorRegistry* registry) {
          o.postfix_config_directory = config.paths.postfix_config_directory;
          o.resolv_conf = config.paths.etc + "/resolv.conf";
          if (!ParseDnsOptions(std::move(options), &o, err)) return nullptr;
-         return NewDnsCollector(std::move(o), context.destination_domains);
+         return NewDnsCollector(std::move(o), context);
        }});
 }
 

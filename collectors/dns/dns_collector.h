@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "collectors/dns/resolv_conf.h"
 #include "collectors/registry.h"
+#include "lib/dns/resolv_conf.h"
 
 namespace mailflow {
 
@@ -56,10 +56,10 @@ std::vector<std::string> DiscoverPublicAddresses(size_t cap);
 /// ULA, documentation or unspecified.
 bool IsPublicAddress(const std::string& address);
 
-/// `destinations` (never null) is where the queue collector publishes the
-/// deferred mail's top domains.
-std::unique_ptr<Collector> NewDnsCollector(
-    DnsOptions options, std::shared_ptr<DestinationDomains> destinations);
+/// Keeps the context's queue destinations board (where the queue collector
+/// publishes the deferred mail's top domains) and Postfix snapshot cache.
+std::unique_ptr<Collector> NewDnsCollector(DnsOptions options,
+                                           const CollectorContext& context);
 /// Parses `collectors: dns:` options; false with *err on bad options.
 bool ParseDnsOptions(ConfigMap options, DnsOptions* out, std::string* err);
 

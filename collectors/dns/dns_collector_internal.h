@@ -16,11 +16,11 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/common/histogram.h"
 #include "collectors/dns/dns_collector.h"
-#include "collectors/dns/dns_prober.h"
 #include "collectors/dns/postfix_facts.h"
-#include "collectors/dns/rbl_zones.h"
+#include "lib/base/histogram.h"
+#include "lib/dns/dns_prober.h"
+#include "lib/postfix/rbl_zones.h"
 
 namespace mailflow {
 namespace dns_collector_internal {
@@ -78,7 +78,7 @@ struct LocalFacts {
   std::string myhostname;
 };
 
-LocalFacts ReadLocalFacts(const DnsOptions& o);
+LocalFacts ReadLocalFacts(const DnsOptions& o, PostfixSnapshotCache* snapshots);
 
 // ---- accumulated probe results ------------------------------------------
 
@@ -145,8 +145,11 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f);
 
 class DnsCollector : public Collector {
  public:
-  DnsCollector(DnsOptions o, std::shared_ptr<DestinationDomains> queue)
-      : o_(std::move(o)), queue_domains_(std::move(queue)) {}
+  DnsCollector(DnsOptions o, std::shared_ptr<DestinationDomains> queue,
+               std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : o_(std::move(o)),
+        queue_domains_(std::move(queue)),
+        snapshots_(std::move(snapshots)) {}
 
   ~DnsCollector() override;
 
@@ -171,6 +174,7 @@ class DnsCollector : public Collector {
 
   DnsOptions o_;
   const std::shared_ptr<DestinationDomains> queue_domains_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
   DnsState state_;
   std::mutex mu_;
   std::condition_variable cv_;

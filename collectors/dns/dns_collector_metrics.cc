@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
 #include "collectors/dns/dns_collector_internal.h"
+#include "lib/base/log.h"
 
 namespace mailflow::dns_collector_internal {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/log.h"
 #include "collectors/dns/dns_collector_internal.h"
-#include "collectors/dns/dns_prober.h"
+#include "lib/base/log.h"
+#include "lib/dns/dns_prober.h"
 
 namespace mailflow::dns_collector_internal {
 
@@ -342,7 +342,7 @@ void DnsCollector::Loop() {
       if (stop_) return;
     }
     next = Clock::now() + o_.interval;
-    LocalFacts f = ReadLocalFacts(o_);
+    LocalFacts f = ReadLocalFacts(o_, snapshots_.get());
     std::vector<std::string> reverse = o_.reverse_dns_addresses;
     if (o_.reverse_dns_auto) {
       reverse = DiscoverPublicAddresses(o_.max_reverse_dns_addresses);

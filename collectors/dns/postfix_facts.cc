@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <set>
 
-#include "collectors/postfix/postfix_config.h"
-
 namespace mailflow {
 
-bool ReadPostfixDnsFacts(const std::string& config_directory,
-                         size_t rbl_zone_cap, PostfixDnsFacts* out,
-                         std::string* err) {
-  *out = PostfixDnsFacts();
-  PostfixConfig pc;
-  if (!LoadPostfixConfig(config_directory, &pc, err)) return false;
-  out->queue_directory = pc.main.Get("queue_directory");
-  out->myhostname = pc.main.Get("myhostname");
+PostfixDnsFacts ReadPostfixDnsFacts(const PostfixConfig& pc,
+                                    size_t rbl_zone_cap) {
+  PostfixDnsFacts facts;
+  facts.queue_directory = pc.main.Get("queue_directory");
+  facts.myhostname = pc.main.Get("myhostname");
   const std::string disable = pc.main.Get("master_service_disable");
   // RBL lookups happen in smtpd and postscreen, with each service's -o
   // overrides; collect the zones of every enabled one (main.cf alone when
@@ -23,11 +18,11 @@ bool ReadPostfixDnsFacts(const std::string& config_directory,
   for (const auto& e : pc.master.entries()) {
     if (!e.enabled || postfix::IsServiceDisabled(e, disable)) continue;
     if (e.command == "smtp" && e.type == "unix" && e.chroot) {
-      out->smtp_chrooted = true;
+      facts.smtp_chrooted = true;
     }
     if ((e.command == "smtpd" || e.command == "postscreen") &&
         (e.type == "inet" || e.type == "pass")) {
-      if (e.chroot) out->smtpd_chrooted = true;
+      if (e.chroot) facts.smtpd_chrooted = true;
       servers.push_back(&e);
     }
   }
@@ -45,17 +40,17 @@ bool ReadPostfixDnsFacts(const std::string& config_directory,
     dropped = std::max(dropped, d);
     for (auto& z : zones) {
       if (!seen.insert(z.zone).second) continue;
-      if (out->rbl_zones.size() >= rbl_zone_cap) {
+      if (facts.rbl_zones.size() >= rbl_zone_cap) {
         ++dropped;
         continue;
       }
-      out->rbl_zones.push_back(std::move(z));
+      facts.rbl_zones.push_back(std::move(z));
     }
   };
   if (servers.empty()) collect({});
   for (const auto* e : servers) collect(e->overrides);
-  out->rbl_zones_dropped = dropped;
-  return true;
+  facts.rbl_zones_dropped = dropped;
+  return facts;
 }
 
 }  // namespace mailflow

@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "collectors/dns/rbl_zones.h"
+#include "lib/postfix/postfix_config.h"
+#include "lib/postfix/rbl_zones.h"
 
 namespace mailflow {
 
@@ -20,10 +21,8 @@ struct PostfixDnsFacts {
   size_t rbl_zones_dropped = 0;
 };
 
-/// Loads DIR/main.cf and DIR/master.cf (LoadPostfixConfig) and extracts the
-/// facts. Returns false with `*err` when the files cannot be read.
-bool ReadPostfixDnsFacts(const std::string& config_directory,
-                         size_t rbl_zone_cap, PostfixDnsFacts* out,
-                         std::string* err);
+/// Extracts the facts from a parsed configuration. Pure.
+PostfixDnsFacts ReadPostfixDnsFacts(const PostfixConfig& config,
+                                    size_t rbl_zone_cap);
 
 }  // namespace mailflow

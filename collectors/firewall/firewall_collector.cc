@@ -5,15 +5,13 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "collectors/common/log.h"
 #include "collectors/firewall/firewall_collector_internal.h"
-#include "collectors/firewall/iptables_save_parser.h"
-#include "collectors/firewall/subprocess.h"
-#include "collectors/postfix/inet_services.h"
-#include "collectors/postfix/postfix_config.h"
+#include "lib/base/file_util.h"
+#include "lib/base/log.h"
+#include "lib/base/subprocess.h"
+#include "lib/firewall/iptables_save_parser.h"
+#include "lib/postfix/inet_services.h"
+#include "lib/postfix/postfix_config.h"
 
 namespace mailflow {
 
@@ -32,7 +30,8 @@ constexpr const char* kCapHint =
 // A global-scope IPv6 address on an interface other than lo.
 bool HasGlobalIPv6(const std::string& proc) {
   std::string text;
-  if (!ReadFile(proc + "/net/if_inet6", &text)) return false;
+  std::string err;
+  if (!ReadWholeFile(proc + "/net/if_inet6", &text, &err)) return false;
   std::istringstream in(text);
   std::string addr, idx, plen, scope, flags, dev;
   while (in >> addr >> idx >> plen >> scope >> flags >> dev) {
@@ -86,19 +85,9 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-bool ReadFile(const std::string& path, std::string* out, size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  if (out->size() > max) out->resize(max);
-  return true;
-}
-
 std::string ReadOrEmpty(const std::string& path) {
-  std::string s;
-  ReadFile(path, &s);
+  std::string s, err;
+  if (!ReadWholeFile(path, &s, &err, 4 << 20)) s.clear();
   return s;
 }
 
@@ -146,7 +135,9 @@ Status FirewallCollector::Collect(Deadline scrape_deadline,
                 {"/net/ip6_tables_names", &o_.ip6tables_legacy_save, "ip6"}};
     for (const auto& f : fams) {
       std::string names;
-      if (!ReadFile(o_.proc + f.names, &names) || names.empty()) continue;
+      if (!ReadWholeFile(o_.proc + f.names, &names, &err) || names.empty()) {
+        continue;
+      }
       if (!Exists(*f.tool)) continue;
       std::string text;
       if (!RunTool({*f.tool}, deadline, &text, &err)) {
@@ -196,10 +187,9 @@ Status FirewallCollector::Collect(Deadline scrape_deadline,
 std::set<int> FirewallCollector::WatchedPorts() const {
   std::set<int> ports;
   for (int64_t p : o_.ports) ports.insert(static_cast<int>(p));
-  PostfixConfig pf;
   std::string err;
-  if (LoadPostfixConfig(o_.postfix_config_directory, &pf, &err)) {
-    for (const auto& s : InetServices(pf)) {
+  if (auto snapshot = snapshots_->Get(o_.postfix_config_directory, &err)) {
+    for (const auto& s : snapshot->inet_services) {
       if (s.enabled && s.port > 0) ports.insert(s.port);
     }
   }
@@ -250,7 +240,8 @@ void RegisterFirewallCollector(CollectorRegistry* registry) {
        "Verdict of the host firewall (nftables, iptables-legacy; ufw and "
        "firewalld configuration) for inbound connections to SMTP ports. "
        "Needs CAP_NET_ADMIN.",
-       [](const Config& config, ConfigMap options, const CollectorContext&,
+       [](const Config& config, ConfigMap options,
+          const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          FirewallOptions o;
          o.ports = config.smtp_ports;
@@ -292,7 +283,8 @@ void RegisterFirewallCollector(CollectorRegistry* registry) {
            }
          }
          if (!options.Finish(err)) return nullptr;
-         return std::make_unique<FirewallCollector>(std::move(o));
+         return std::make_unique<FirewallCollector>(std::move(o),
+                                                    context.postfix);
        }});
 }
 

@@ -15,8 +15,8 @@
 
 #include "collectors/common/metrics.h"
 #include "collectors/firewall/firewall_collector.h"
-#include "collectors/firewall/nft_evaluator.h"
-#include "collectors/firewall/verdict.h"
+#include "lib/firewall/nft_evaluator.h"
+#include "lib/firewall/verdict.h"
 
 namespace mailflow::firewall_collector_internal {
 
@@ -43,7 +43,6 @@ struct FirewallOptions {
 };
 
 bool Exists(const std::string& path);
-bool ReadFile(const std::string& path, std::string* out, size_t max = 4 << 20);
 std::string ReadOrEmpty(const std::string& path);
 
 struct BackendResult {
@@ -57,7 +56,9 @@ struct BackendResult {
 
 class FirewallCollector : public Collector {
  public:
-  explicit FirewallCollector(FirewallOptions o) : o_(std::move(o)) {}
+  FirewallCollector(FirewallOptions o,
+                    std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : o_(std::move(o)), snapshots_(std::move(snapshots)) {}
   std::string_view Name() const override { return "firewall"; }
 
   Status Collect(Deadline scrape_deadline,
@@ -88,6 +89,7 @@ class FirewallCollector : public Collector {
   static void LogVerdicts(const std::string& backend, const BackendResult& b);
 
   FirewallOptions o_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
 };
 
 }  // namespace mailflow::firewall_collector_internal

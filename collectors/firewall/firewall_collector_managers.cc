@@ -5,7 +5,8 @@
 #include <algorithm>
 
 #include "collectors/firewall/firewall_collector_internal.h"
-#include "collectors/firewall/manager_config.h"
+#include "lib/base/file_util.h"
+#include "lib/firewall/manager_config.h"
 
 namespace mailflow::firewall_collector_internal {
 
@@ -31,7 +32,8 @@ std::vector<std::string> ListXml(const std::string& dir) {
 void FirewallCollector::CollectUfw(const std::set<int>& ports,
                                    BackendResult* r) const {
   std::string conf;
-  if (!ReadFile(o_.ufw_directory + "/ufw.conf", &conf)) return;
+  std::string err;
+  if (!ReadWholeFile(o_.ufw_directory + "/ufw.conf", &conf, &err)) return;
   r->present = true;
   firewall::UfwConfig c;
   firewall::ParseUfwConfig(conf, ReadOrEmpty(o_.ufw_defaults_file),

@@ -1,7 +1,7 @@
 // The metric families of the `firewall` collector and the log lines of
 // its verdicts.
-#include "collectors/common/log.h"
 #include "collectors/firewall/firewall_collector_internal.h"
+#include "lib/base/log.h"
 
 namespace mailflow::firewall_collector_internal {
 

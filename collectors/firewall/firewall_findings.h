@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "collectors/finding.h"
-#include "collectors/firewall/verdict.h"
+#include "lib/firewall/verdict.h"
 
 namespace mailflow {
 

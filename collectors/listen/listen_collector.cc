@@ -4,12 +4,14 @@
 #include <map>
 #include <set>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
-#include "collectors/listen/proc_net_tcp.h"
-#include "collectors/listen/socket_owners.h"
-#include "collectors/postfix/inet_services.h"
-#include "collectors/postfix/master_status.h"
+#include "collectors/listen/listen_findings.h"
+#include "lib/base/file_util.h"
+#include "lib/base/log.h"
+#include "lib/postfix/inet_services.h"
+#include "lib/postfix/master_status.h"
+#include "lib/proc/proc_net_tcp.h"
+#include "lib/proc/socket_owners.h"
 
 namespace mailflow {
 
@@ -27,10 +29,11 @@ constexpr const char* kMismatchKinds[] = {"not_listening", "not_external",
                                           "unexpected_external",
                                           "listening_but_disabled"};
 
-class ListenCollector : public Collector {
+class ListenCollector : public Collector, public Diagnosable {
  public:
-  explicit ListenCollector(ListenOptions options)
-      : options_(std::move(options)) {}
+  ListenCollector(ListenOptions options,
+                  std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : options_(std::move(options)), snapshots_(std::move(snapshots)) {}
 
   std::string_view Name() const override { return "listen"; }
 
@@ -41,22 +44,22 @@ class ListenCollector : public Collector {
     if (!st.ok()) return st;
 
     // The Postfix view is optional here: without it, only the kernel's.
-    PostfixConfig pf;
     std::string err;
-    const bool have_config =
-        LoadPostfixConfig(options_.postfix_config_directory, &pf, &err);
+    std::shared_ptr<const PostfixSnapshot> snapshot =
+        snapshots_->Get(options_.postfix_config_directory, &err);
     LogOnChange(LogLevel::kWarn, "listen", "listen/postfix-config",
-                have_config ? ""
-                            : "cannot compare sockets with Postfix's "
-                              "configuration: " +
-                                  err);
+                snapshot ? ""
+                         : "cannot compare sockets with Postfix's "
+                           "configuration: " +
+                               PostfixConfigDependencyError(
+                                   options_.postfix_config_directory));
     std::vector<InetService> services;
     bool master_running = false;
-    if (have_config) {
-      services = InetServices(pf);
+    if (snapshot) {
+      services = snapshot->inet_services;
       master_running =
-          ReadMasterStatus(pf.main.Get("queue_directory"),
-                           pf.main.Get("process_id_directory"), options_.proc)
+          ReadMasterStatus(snapshot->queue_directory,
+                           snapshot->process_id_directory, options_.proc)
               .running;
     }
 
@@ -84,47 +87,28 @@ class ListenCollector : public Collector {
                             "reported as \"unknown\""
                       : "");
     }
-    auto owner_of = [&](const ListeningSocket& s) -> std::string {
-      auto it = owners.find(s.inode);
-      return it == owners.end() ? "unknown" : it->second.comm;
-    };
-
-    FamilyBuilder socket_f(out, "mailflow_listen_socket",
-                           "A listening TCP socket on a watched SMTP port, "
-                           "from /proc/net/tcp{,6}; owner is the process "
-                           "name holding it.",
-                           prometheus::MetricType::Gauge);
-    std::set<std::tuple<int, std::string, std::string>> seen;
-    for (const auto& s : watched) {
-      // SO_REUSEPORT and forks can show one address twice: one series.
-      if (!seen.insert({s.port, s.address, owner_of(s)}).second) continue;
-      socket_f.Add({{"address", s.address},
-                    {"owner", owner_of(s)},
-                    {"port", std::to_string(s.port)}},
-                   1);
+    seen_ = ListenFacts{};
+    seen_.config_directory = options_.postfix_config_directory;
+    seen_.sockets_source = options_.proc + "/net/tcp{,6}";
+    seen_.have_config = snapshot != nullptr;
+    seen_.config_error = err;
+    seen_.master_running = master_running;
+    if (snapshot) {
+      seen_.main_cf = snapshot->config.main.source();
+      seen_.master_cf = snapshot->config.master.source();
+      seen_.inet_interfaces =
+          snapshot->config.main.AsWritten("inet_interfaces");
     }
-    FamilyBuilder listening_f(out, "mailflow_listen_port_listening",
-                              "Whether anything listens on the watched port.",
-                              prometheus::MetricType::Gauge);
-    FamilyBuilder external_f(
-        out, "mailflow_listen_port_external",
-        "Whether the port listens on a wildcard or non-loopback address, "
-        "i.e. other hosts can connect (0 also when nothing listens).",
-        prometheus::MetricType::Gauge);
     for (int port : ports) {
-      bool any = false, external = false;
-      for (const auto& s : watched) {
-        if (s.port != port) continue;
-        any = true;
-        external = external || s.external();
-      }
-      listening_f.Add({{"port", std::to_string(port)}}, any);
-      external_f.Add({{"port", std::to_string(port)}}, external);
+      seen_.ports.push_back(PortFacts(port, services, watched, owners,
+                                      snapshot != nullptr, master_running));
     }
-    if (have_config) {
-      AddMismatches(services, watched, owner_of, master_running, out);
-    }
+    AddFamilies(out);
     return Status::OK();
+  }
+
+  void Diagnose(std::vector<Finding>* out) const override {
+    ListenFindings(seen_, out);
   }
 
  private:
@@ -146,43 +130,89 @@ class ListenCollector : public Collector {
     return Status::OK();
   }
 
-  template <typename OwnerFn>
-  void AddMismatches(const std::vector<InetService>& services,
-                     const std::vector<ListeningSocket>& watched,
-                     OwnerFn owner_of, bool master_running,
-                     std::vector<prometheus::MetricFamily>* out) const {
-    std::set<int> ports;
-    for (const auto& s : services) {
-      if (s.port > 0 && (s.enabled || IsWatched(s.port))) ports.insert(s.port);
+  // One port: its sockets (one per address and owner: SO_REUSEPORT and
+  // forks can show an address twice), its master.cf services, and how they
+  // disagree (only judged while the master runs).
+  ListenFacts::Port PortFacts(int port, const std::vector<InetService>& services,
+                              const std::vector<ListeningSocket>& watched,
+                              const std::map<uint64_t, SocketOwner>& owners,
+                              bool have_config, bool master_running) const {
+    ListenFacts::Port p;
+    p.port = port;
+    p.watched = IsWatched(port);
+    std::set<std::pair<std::string, std::string>> seen;
+    bool by_master = false;
+    for (const auto& s : watched) {
+      if (s.port != port) continue;
+      auto it = owners.find(s.inode);
+      ListenFacts::Socket sock{s.address, s.ipv6, s.external(),
+                               it == owners.end() ? 0 : it->second.pid,
+                               it == owners.end() ? "unknown"
+                                                  : it->second.comm};
+      by_master = by_master || sock.owner == "master";
+      if (seen.insert({sock.address, sock.owner}).second) {
+        p.sockets.push_back(std::move(sock));
+      }
     }
+    bool enabled = false, expect_external = false;
+    for (const auto& s : services) {
+      if (s.port != port) continue;
+      p.services.push_back({s.service, s.enabled,
+                            !s.host.empty() && IsLoopbackHost(s.host), s.line,
+                            s.text});
+      enabled = enabled || s.enabled;
+      expect_external = expect_external || (s.enabled && s.expect_external);
+    }
+    bool external = false;
+    for (const auto& s : p.sockets) external = external || s.external;
+    const bool any = !p.sockets.empty();
+    const bool judge = have_config && master_running;
+    p.not_listening = judge && enabled && !any;
+    p.not_external = judge && enabled && expect_external && any && !external;
+    p.unexpected_external =
+        judge && enabled && !expect_external && external && by_master;
+    p.listening_but_disabled = judge && !enabled && by_master;
+    return p;
+  }
+
+  // The families, from the facts the findings use too.
+  void AddFamilies(std::vector<prometheus::MetricFamily>* out) const {
+    FamilyBuilder socket_f(out, "mailflow_listen_socket",
+                           "A listening TCP socket on a watched SMTP port, "
+                           "from /proc/net/tcp{,6}; owner is the process "
+                           "name holding it.",
+                           prometheus::MetricType::Gauge);
+    FamilyBuilder listening_f(out, "mailflow_listen_port_listening",
+                              "Whether anything listens on the watched port.",
+                              prometheus::MetricType::Gauge);
+    FamilyBuilder external_f(
+        out, "mailflow_listen_port_external",
+        "Whether the port listens on a wildcard or non-loopback address, "
+        "i.e. other hosts can connect (0 also when nothing listens).",
+        prometheus::MetricType::Gauge);
+    for (const ListenFacts::Port& p : seen_.ports) {
+      const std::string port = std::to_string(p.port);
+      bool external = false;
+      for (const auto& s : p.sockets) {
+        socket_f.Add(
+            {{"address", s.address}, {"owner", s.owner}, {"port", port}}, 1);
+        external = external || s.external;
+      }
+      listening_f.Add({{"port", port}}, !p.sockets.empty());
+      external_f.Add({{"port", port}}, external);
+    }
+    if (!seen_.have_config) return;
     FamilyBuilder f(out, "mailflow_listen_config_mismatch",
                     "Whether the kernel's sockets disagree with main.cf and "
                     "master.cf on a port, by kind (only while the Postfix "
                     "master runs; 0 otherwise).",
                     prometheus::MetricType::Gauge);
-    for (int port : ports) {
-      bool enabled = false, expect_external = false;
-      for (const auto& s : services) {
-        if (s.port != port || !s.enabled) continue;
-        enabled = true;
-        expect_external = expect_external || s.expect_external;
-      }
-      bool any = false, external = false, by_master = false;
-      for (const auto& s : watched) {
-        if (s.port != port) continue;
-        any = true;
-        external = external || s.external();
-        by_master = by_master || owner_of(s) == "master";
-      }
-      const bool kinds[] = {
-          master_running && enabled && !any,
-          master_running && enabled && expect_external && any && !external,
-          master_running && enabled && !expect_external && external &&
-              by_master,
-          master_running && !enabled && by_master,
-      };
+    for (const ListenFacts::Port& p : seen_.ports) {
+      if (p.services.empty()) continue;
+      const bool kinds[] = {p.not_listening, p.not_external,
+                            p.unexpected_external, p.listening_but_disabled};
       for (size_t k = 0; k < std::size(kMismatchKinds); ++k) {
-        f.Add({{"kind", kMismatchKinds[k]}, {"port", std::to_string(port)}},
+        f.Add({{"kind", kMismatchKinds[k]}, {"port", std::to_string(p.port)}},
               kinds[k]);
       }
     }
@@ -194,6 +224,8 @@ class ListenCollector : public Collector {
   }
 
   ListenOptions options_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  ListenFacts seen_;  // the last Collect(), for Diagnose() and the families
 };
 
 }  // namespace
@@ -203,7 +235,8 @@ void RegisterListenCollector(CollectorRegistry* registry) {
       {"listen", true,
        "Listening sockets on SMTP ports, and whether they match Postfix's "
        "configuration.",
-       [](const Config& config, ConfigMap options, const CollectorContext&,
+       [](const Config& config, ConfigMap options,
+          const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          ListenOptions o;
          o.ports = config.smtp_ports;
@@ -213,7 +246,8 @@ void RegisterListenCollector(CollectorRegistry* registry) {
              !options.Finish(err)) {
            return nullptr;
          }
-         return std::make_unique<ListenCollector>(std::move(o));
+         return std::make_unique<ListenCollector>(std::move(o),
+                                                  context.postfix);
        }});
 }
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "collectors/finding.h"
-#include "collectors/postfix/postfix_findings.h"
+#include "lib/postfix/main_cf.h"
 
 namespace mailflow {
 
@@ -20,7 +20,7 @@ struct ListenFacts {
   std::string config_error;
   std::string main_cf, master_cf;
   bool master_running = false;
-  MainCfParam inet_interfaces;
+  postfix::MainCfParam inet_interfaces;
 
   struct Socket {
     std::string address;  // "127.0.0.1", "::"

@@ -12,11 +12,11 @@
 #include <optional>
 #include <thread>
 
-#include "collectors/common/log.h"
 #include "collectors/log/file_follower.h"
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_families.h"
 #include "collectors/log/log_stats.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 namespace {

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/common/histogram.h"
-#include "collectors/postfix/defer_reason.h"
-#include "collectors/postfix/log_line.h"
+#include "lib/base/histogram.h"
+#include "lib/postfix/defer_reason.h"
+#include "lib/postfix/log_line.h"
 
 namespace mailflow::log {
 
@@ -26,17 +26,20 @@ inline constexpr size_t kMaxRejectSeries = 64;
 
 /// Transport label values (the delivery agent's program); others -> "other".
 inline constexpr std::string_view kTransports[] = {
-    "smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard", "qmgr", "other"};
+    "smtp",  "lmtp",  "local",   "virtual", "pipe",
+    "error", "retry", "discard", "qmgr",    "other"};
 inline constexpr int kTransportCount = 10;
 inline constexpr int kStatusCount = 7;  // postfix::DeliveryStatus values
 /// smtpd "lost connection after STAGE" label values; others -> "other".
 inline constexpr std::string_view kStages[] = {
-    "CONNECT", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
-    "BDAT", "END-OF-MESSAGE", "RSET", "QUIT", "UNKNOWN", "other"};
+    "CONNECT", "EHLO", "HELO",    "STARTTLS", "AUTH",
+    "MAIL",    "RCPT", "DATA",    "BDAT",     "END-OF-MESSAGE",
+    "RSET",    "QUIT", "UNKNOWN", "other"};
 inline constexpr int kStageCount = 14;
-inline constexpr std::string_view kPhases[] = {"before_qmgr", "in_qmgr", "connection_setup",
-                                          "transmission"};
-inline constexpr std::string_view kTlsPrograms[] = {"smtp", "lmtp", "smtpd", "tlsproxy", "other"};
+inline constexpr std::string_view kPhases[] = {
+    "before_qmgr", "in_qmgr", "connection_setup", "transmission"};
+inline constexpr std::string_view kTlsPrograms[] = {"smtp", "lmtp", "smtpd",
+                                                    "tlsproxy", "other"};
 inline constexpr int kTlsProgramCount = 5;
 inline constexpr int kPostscreenEventCount = 12;
 
@@ -61,15 +64,18 @@ class LogStats {
   uint64_t deliveries[kStatusCount][kTransportCount] = {};
   /// Per phase a/b/c/d, observed for final statuses (sent, bounced, expired).
   std::vector<CumulativeHistogram> phase_delay;
-  /// delay= per final status: index by DeliveryStatus (only sent/bounced/expired used).
+  /// delay= per final status: index by DeliveryStatus (only
+  /// sent/bounced/expired used).
   std::vector<CumulativeHistogram> message_delay;
   uint64_t errors[kStatusCount][kDeferReasonCount] = {};
   uint64_t connect_failures[kDeferReasonCount] = {};
   uint64_t tls_failures[kTlsProgramCount] = {};
-  std::map<std::string, uint64_t, std::less<>> smtpd_connections;  // syslog_name
+  std::map<std::string, uint64_t, std::less<>>
+      smtpd_connections;  // syslog_name
   uint64_t smtpd_lost[kStageCount] = {};
   /// Rejects as labelled series: (program, code, reason) -> count.
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> RejectSeries() const;
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t>
+  RejectSeries() const;
   uint64_t postscreen[kPostscreenEventCount] = {};
   uint64_t messages_queued = 0, messages_removed = 0, messages_expired = 0;
   uint64_t severity[5] = {};  // postfix::Severity
@@ -102,7 +108,8 @@ class LogStats {
   size_t greylist_max_;
   uint64_t greylist_seq_ = 0;
   std::unordered_map<std::string, GreylistEntry> greylist_;
-  std::deque<std::pair<std::string, uint64_t>> greylist_order_;  // FIFO for eviction
+  std::deque<std::pair<std::string, uint64_t>>
+      greylist_order_;  // FIFO for eviction
 };
 
 }  // namespace mailflow::log

@@ -1,18 +1,18 @@
 #include "collectors/postfix/chroot_check.h"
 
-#include "collectors/postfix/postfix_config.h"
+#include "lib/base/file_util.h"
 
 namespace mailflow {
 
 const std::vector<std::string>& ChrootJailFiles() {
   static const std::vector<std::string> files = {
-      "etc/host.conf",  "etc/hosts",           "etc/localtime",
+      "etc/host.conf",     "etc/hosts",       "etc/localtime",
       "etc/nsswitch.conf", "etc/resolv.conf", "etc/services"};
   return files;
 }
 
-std::vector<ChrootFileState> CheckChrootFiles(const std::string& queue_directory,
-                                              const std::string& host_etc) {
+std::vector<ChrootFileState> CheckChrootFiles(
+    const std::string& queue_directory, const std::string& host_etc) {
   std::vector<ChrootFileState> out;
   for (const std::string& file : ChrootJailFiles()) {
     std::string host, jail, err;

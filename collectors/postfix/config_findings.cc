@@ -1,11 +1,11 @@
 #include "collectors/postfix/config_findings.h"
 
-#include "collectors/postfix/main_cf.h"
-
 #include <arpa/inet.h>
 
 #include <cctype>
 #include <cstring>
+
+#include "lib/postfix/main_cf.h"
 
 namespace mailflow {
 
@@ -38,11 +38,15 @@ bool InRange(const unsigned char* a, int family, int bits, const Range& r) {
 }
 
 const Range kPrivate[] = {
-    {AF_INET, {127}, 8},        {AF_INET, {10}, 8},
-    {AF_INET, {172, 16}, 12},   {AF_INET, {192, 168}, 16},
-    {AF_INET, {100, 64}, 10},   {AF_INET, {169, 254}, 16},
+    {AF_INET, {127}, 8},
+    {AF_INET, {10}, 8},
+    {AF_INET, {172, 16}, 12},
+    {AF_INET, {192, 168}, 16},
+    {AF_INET, {100, 64}, 10},
+    {AF_INET, {169, 254}, 16},
     {AF_INET6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},
-    {AF_INET6, {0xfc}, 7},      {AF_INET6, {0xfe, 0x80}, 10},
+    {AF_INET6, {0xfc}, 7},
+    {AF_INET6, {0xfe, 0x80}, 10},
 };
 
 }  // namespace
@@ -82,7 +86,7 @@ bool ClassifyNetwork(std::string_view entry, bool* is_public) {
     return false;
   }
   // IPv4-mapped IPv6 ([::ffff:127.0.0.0]/104) is classified as IPv4.
-  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0,
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0,    0,
                                             0, 0, 0, 0, 0xff, 0xff};
   if (family == AF_INET6 && bits >= 96 && std::memcmp(a, kMapped, 12) == 0) {
     std::memmove(a, a + 12, 4);

@@ -4,12 +4,13 @@
 #include <map>
 #include <set>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
 #include "collectors/postfix/chroot_check.h"
 #include "collectors/postfix/config_findings.h"
-#include "collectors/postfix/inet_services.h"
-#include "collectors/postfix/master_status.h"
+#include "collectors/postfix/postfix_findings.h"
+#include "lib/base/log.h"
+#include "lib/postfix/inet_services.h"
+#include "lib/postfix/master_status.h"
 
 namespace mailflow {
 
@@ -31,22 +32,34 @@ struct PostfixOptions {
   std::vector<int64_t> smtp_ports;
 };
 
-class PostfixCollector : public Collector {
+class PostfixCollector : public Collector, public Diagnosable {
  public:
-  explicit PostfixCollector(PostfixOptions options)
-      : options_(std::move(options)) {}
+  PostfixCollector(PostfixOptions options,
+                   std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : options_(std::move(options)), snapshots_(std::move(snapshots)) {}
 
   std::string_view Name() const override { return "postfix"; }
 
+  void Diagnose(std::vector<Finding>* out) const override {
+    if (seen_.snapshot) PostfixFindings(FactsOf(seen_), out);
+  }
+
   Status Collect(Deadline,
                  std::vector<prometheus::MetricFamily>* out) override {
-    PostfixConfig pf;
+    seen_ = PostfixObservation{};
+    seen_.watched_ports = options_.smtp_ports;
+    seen_.host_etc = options_.etc;
     std::string err;
-    if (!LoadPostfixConfig(options_.config_directory, &pf, &err)) {
+    std::shared_ptr<const PostfixSnapshot> snapshot =
+        snapshots_->Get(options_.config_directory, &err);
+    seen_.snapshot = snapshot;
+    if (!snapshot) {
       // Without main.cf the master's pid file location is unknown: report
-      // the failure rather than a guessed "down".
+      // the failure rather than a guessed "down". The other collectors
+      // that need the configuration say they depend on this report.
       return Status::Error(err);
     }
+    const PostfixConfig& pf = snapshot->config;
     const postfix::MainCf& main = pf.main;
     int expansion_errors = 0;
     auto get = [&](const char* name) {
@@ -64,6 +77,7 @@ class PostfixCollector : public Collector {
 
     MasterStatus master = ReadMasterStatus(
         queue_directory, get("process_id_directory"), options_.proc);
+    seen_.master = master;
     LogOnChange(
         LogLevel::kWarn, "postfix", "postfix/master",
         master.running ? "" : "Postfix master is not running: " + master.detail,
@@ -73,7 +87,7 @@ class PostfixCollector : public Collector {
              "the queue directory names a live process called master).",
              master.running);
 
-    std::vector<InetService> services = InetServices(pf);
+    const std::vector<InetService>& services = snapshot->inet_services;
     AddServices(pf, services, out);
     AddChroot(pf, queue_directory, out);
 
@@ -105,6 +119,10 @@ class PostfixCollector : public Collector {
     std::vector<std::string> restriction_values;
     for (const char* list : kRestrictionLists) {
       restriction_values.push_back(get(list));
+      if (restriction_values.back().find("check_policy_service") !=
+          std::string::npos) {
+        seen_.policy_lists.push_back(list);
+      }
     }
     std::set<std::string> relay_seen;
     for (const InetService& s : services) {
@@ -124,10 +142,12 @@ class PostfixCollector : public Collector {
           }
         }
       }
-      relay.Add({{"service", s.service}},
-                RelayRestrictionsSafe(relay_list, rcpt_list));
+      const bool safe = RelayRestrictionsSafe(relay_list, rcpt_list);
+      seen_.relay_safe.emplace_back(s.service, safe);
+      relay.Add({{"service", s.service}}, safe);
     }
     PolicyServices policy = FindPolicyServices(restriction_values);
+    seen_.policy = policy;
     AddGauge(out, "mailflow_postfix_policy_services",
              "Number of check_policy_service entries in the smtpd "
              "restriction lists (main.cf and master.cf -o overrides).",
@@ -144,20 +164,21 @@ class PostfixCollector : public Collector {
                            "expansion errors), warning for what it warns "
                            "about; each is logged once.",
                            MetricType::Gauge);
-    auto count = [](const auto& list, postfix::Severity severity) {
+    auto count = [](const auto& list, postfix::ProblemSeverity severity) {
       return static_cast<double>(
           std::count_if(list.begin(), list.end(),
                         [&](const auto& p) { return p.severity == severity; }));
     };
-    problems.Add(
-        {{"file", "main.cf"}, {"severity", "error"}},
-        count(main.problems(), postfix::Severity::kError) + expansion_errors);
+    problems.Add({{"file", "main.cf"}, {"severity", "error"}},
+                 count(main.problems(), postfix::ProblemSeverity::kError) +
+                     expansion_errors);
     problems.Add({{"file", "main.cf"}, {"severity", "warning"}},
-                 count(main.problems(), postfix::Severity::kWarning));
+                 count(main.problems(), postfix::ProblemSeverity::kWarning));
     problems.Add({{"file", "master.cf"}, {"severity", "error"}},
-                 count(pf.master.problems(), postfix::Severity::kError));
-    problems.Add({{"file", "master.cf"}, {"severity", "warning"}},
-                 count(pf.master.problems(), postfix::Severity::kWarning));
+                 count(pf.master.problems(), postfix::ProblemSeverity::kError));
+    problems.Add(
+        {{"file", "master.cf"}, {"severity", "warning"}},
+        count(pf.master.problems(), postfix::ProblemSeverity::kWarning));
     LogProblems(pf);
     return Status::OK();
   }
@@ -200,7 +221,7 @@ class PostfixCollector : public Collector {
   }
 
   void AddChroot(const PostfixConfig& pf, const std::string& queue_directory,
-                 std::vector<prometheus::MetricFamily>* out) const {
+                 std::vector<prometheus::MetricFamily>* out) {
     bool any_chroot = false;
     for (const auto& e : pf.master.entries()) {
       any_chroot = any_chroot || (e.enabled && e.chroot);
@@ -211,8 +232,8 @@ class PostfixCollector : public Collector {
                     "system file under the queue directory is missing or "
                     "differs from the host's (stale).",
                     MetricType::Gauge);
-    for (const ChrootFileState& st :
-         CheckChrootFiles(queue_directory, options_.etc)) {
+    seen_.chroot_files = CheckChrootFiles(queue_directory, options_.etc);
+    for (const ChrootFileState& st : seen_.chroot_files) {
       f.Add({{"file", st.file}, {"problem", "missing"}}, st.missing);
       f.Add({{"file", st.file}, {"problem", "stale"}}, st.stale);
     }
@@ -230,6 +251,8 @@ class PostfixCollector : public Collector {
   }
 
   PostfixOptions options_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  PostfixObservation seen_;  // the last Collect(), for Diagnose()
 };
 
 }  // namespace
@@ -239,12 +262,15 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
       {"postfix", true,
        "Postfix's configuration (main.cf, master.cf, chroot jail) and master "
        "process.",
-       [](const Config& config, ConfigMap options, const CollectorContext&,
+       [](const Config& config, ConfigMap options,
+          const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          if (!options.Finish(err)) return nullptr;
-         return std::make_unique<PostfixCollector>(PostfixOptions{
-             config.paths.postfix_config_directory, config.paths.proc,
-             config.paths.etc, config.smtp_ports});
+         return std::make_unique<PostfixCollector>(
+             PostfixOptions{config.paths.postfix_config_directory,
+                            config.paths.proc, config.paths.etc,
+                            config.smtp_ports},
+             context.postfix);
        }});
 }
 

@@ -1,5 +1,7 @@
 #include "collectors/postfix/postfix_findings.h"
 
+#include <algorithm>
+
 #include "collectors/common/fix_commands.h"
 
 namespace mailflow {
@@ -13,7 +15,7 @@ std::string Where(const std::string& file, int line) {
                   : file + " (not set: Postfix's default)";
 }
 
-Evidence ParamEvidence(const PostfixFacts& f, const MainCfParam& p) {
+Evidence ParamEvidence(const PostfixFacts& f, const postfix::MainCfParam& p) {
   return {p.name + " = " + p.value, Where(f.main_cf, p.line)};
 }
 
@@ -221,6 +223,66 @@ void PostfixFindings(const PostfixFacts& f, std::vector<Finding>* out) {
   Chroot(f, out);
   Greylisting(f, out);
   OpenRelay(f, out);
+}
+
+PostfixFacts FactsOf(const PostfixObservation& o) {
+  const PostfixSnapshot& snap = *o.snapshot;
+  const postfix::MainCf& main = snap.config.main;
+  PostfixFacts f;
+  f.config_directory = snap.config.config_directory;
+  f.main_cf = main.source();
+  f.master_cf = snap.config.master.source();
+  f.master_running = o.master.running;
+  f.master_pid = o.master.pid;
+  f.master_detail = o.master.detail;
+  f.pid_file = o.master.pid_file;
+  for (const auto* file : {&snap.config.main.problems(),
+                           &snap.config.master.problems()}) {
+    const std::string& src = file == &snap.config.main.problems()
+                                 ? f.main_cf
+                                 : f.master_cf;
+    for (const auto& p : *file) {
+      if (p.severity != postfix::ProblemSeverity::kError) continue;
+      f.config_errors.push_back({src + ":" + std::to_string(p.line),
+                                 p.message});
+    }
+  }
+  f.watched_ports = o.watched_ports;
+  for (const InetService& s : snap.inet_services) {
+    const bool watched = std::find(o.watched_ports.begin(),
+                                   o.watched_ports.end(),
+                                   s.port) != o.watched_ports.end();
+    if (watched) {
+      f.services.push_back(
+          {s.service, s.port, s.enabled, s.disabled_by, s.line, s.text});
+    }
+  }
+  f.master_service_disable = main.AsWritten("master_service_disable");
+  for (const auto& e : snap.config.master.entries()) {
+    if (e.enabled && e.chroot) f.chrooted.push_back(e.service + "/" + e.type);
+  }
+  f.queue_directory = snap.queue_directory;
+  f.host_etc = o.host_etc;
+  f.chroot_files = o.chroot_files;
+  f.mynetworks = main.AsWritten("mynetworks");
+  f.mynetworks_style = main.AsWritten("mynetworks_style");
+  for (const auto& e : postfix::MainCf::SplitList(main.Get("mynetworks"))) {
+    bool pub = false;
+    if (ClassifyNetwork(e, &pub) && pub) f.public_networks.push_back(e);
+  }
+  if (!main.IsSet("mynetworks") && main.Get("mynetworks_style") == "class") {
+    f.public_networks.push_back("mynetworks_style = class");
+  }
+  for (const auto& [service, safe] : o.relay_safe) {
+    f.relay.push_back({service, safe,
+                       main.AsWritten("smtpd_relay_restrictions"),
+                       main.AsWritten("smtpd_recipient_restrictions")});
+  }
+  f.policy = o.policy;
+  for (const auto& list : o.policy_lists) {
+    f.policy_lists.push_back(main.AsWritten(list));
+  }
+  return f;
 }
 
 }  // namespace mailflow

@@ -4,21 +4,19 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectors/finding.h"
 #include "collectors/postfix/chroot_check.h"
 #include "collectors/postfix/config_findings.h"
+#include "lib/postfix/main_cf.h"
+#include "lib/postfix/master_status.h"
+#include "lib/postfix/postfix_snapshot.h"
 
 namespace mailflow {
-
-/// A main.cf parameter as written (line 0: not set, Postfix's default).
-struct MainCfParam {
-  std::string name;
-  std::string value;
-  int line = 0;
-};
 
 /// The facts the postfix collector's findings are built from: kept by
 /// Collect(), read by Diagnose(). Value type.
@@ -50,7 +48,7 @@ struct PostfixFacts {
   /// inet services on watched ports, and every enabled smtpd service.
   std::vector<Service> services;
   std::vector<int64_t> watched_ports;
-  MainCfParam master_service_disable;
+  postfix::MainCfParam master_service_disable;
 
   /// Enabled services that run chrooted ("smtp/unix"); empty: no jail used.
   std::vector<std::string> chrooted;
@@ -58,20 +56,37 @@ struct PostfixFacts {
   std::string host_etc;
   std::vector<ChrootFileState> chroot_files;
 
-  MainCfParam mynetworks;
-  MainCfParam mynetworks_style;
+  postfix::MainCfParam mynetworks;
+  postfix::MainCfParam mynetworks_style;
   std::vector<std::string> public_networks;  // entries outside private space
   struct Relay {
     std::string service;
     bool safe = true;
-    MainCfParam relay_restrictions;      // with the service's -o applied
-    MainCfParam recipient_restrictions;  // line 0 and value: as effective
+    postfix::MainCfParam relay_restrictions;      // with the service's -o applied
+    postfix::MainCfParam recipient_restrictions;  // line 0 and value: as effective
   };
   std::vector<Relay> relay;
 
   PolicyServices policy;
-  std::vector<MainCfParam> policy_lists;  // lists naming check_policy_service
+  std::vector<postfix::MainCfParam> policy_lists;  // lists naming check_policy_service
 };
+
+/// What one Collect() saw besides the configuration itself (kept by the
+/// collector; the snapshot is shared, immutable).
+struct PostfixObservation {
+  std::shared_ptr<const PostfixSnapshot> snapshot;  // null: unreadable
+  std::vector<int64_t> watched_ports;
+  std::string host_etc;
+  MasterStatus master;
+  std::vector<ChrootFileState> chroot_files;
+  std::vector<std::pair<std::string, bool>> relay_safe;  // service, safe
+  PolicyServices policy;
+  std::vector<std::string> policy_lists;  // main.cf lists naming a policy
+};
+
+/// The facts of an observation: evidence texts and lines looked up in the
+/// snapshot. REQUIRES: o.snapshot.
+PostfixFacts FactsOf(const PostfixObservation& o);
 
 /// The findings of steps kPostfixRunning, kServices, kChroot, kGreylisting
 /// (the inbound policy) and kOpenRelay. Severity follows the alerts:

@@ -5,10 +5,10 @@
 #include <mutex>
 
 #include "collectors/common/destination_domains.h"
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
-#include "collectors/postfix/postfix_config.h"
 #include "collectors/queue/queue_scanner.h"
+#include "lib/base/log.h"
+#include "lib/postfix/postfix_snapshot.h"
 
 namespace mailflow {
 namespace {
@@ -25,8 +25,11 @@ struct QueueCollectorOptions {
 class QueueCollector : public Collector {
  public:
   QueueCollector(QueueCollectorOptions options,
-                 std::shared_ptr<DestinationDomains> destinations)
-      : options_(std::move(options)), destinations_(std::move(destinations)) {}
+                 std::shared_ptr<DestinationDomains> destinations,
+                 std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : options_(std::move(options)),
+        destinations_(std::move(destinations)),
+        snapshots_(std::move(snapshots)) {}
 
   std::string_view Name() const override { return "queue"; }
 
@@ -41,6 +44,7 @@ class QueueCollector : public Collector {
   QueueCollectorOptions options_;
   // Where the deferred mail's top domains are published for the dns prober.
   const std::shared_ptr<DestinationDomains> destinations_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
   std::mutex mu_;
   std::unique_ptr<QueueScanner> scanner_;
 };
@@ -51,29 +55,31 @@ Status QueueCollector::Resolve() {
   std::string dir = options_.queue_directory;
   int64_t lifetime = options_.maximal_queue_lifetime;
   if (dir.empty() || lifetime < 0) {
-    PostfixConfig pc;
     std::string err;
-    if (!LoadPostfixConfig(options_.config_directory, &pc, &err)) {
-      status = Status::Error(err +
-                             " (using Postfix's defaults: "
-                             "queue_directory = /var/spool/postfix, "
-                             "maximal_queue_lifetime = 5d)");
-      if (dir.empty()) dir = "/var/spool/postfix";
-      if (lifetime < 0) lifetime = 5 * 86400;
-    } else {
-      if (dir.empty()) dir = pc.main.Get("queue_directory");
-      if (dir.empty()) dir = "/var/spool/postfix";
-      if (lifetime < 0) {
-        int64_t secs = 0;
-        if (postfix::MainCf::ParseTimeValue(
-                pc.main.Get("maximal_queue_lifetime"), 'd', &secs)) {
-          lifetime = secs;
-        } else {
-          lifetime = 5 * 86400;
-        }
-        // Postfix: a zero lifetime means "bounce after one attempt".
-      }
+    std::shared_ptr<const PostfixSnapshot> snapshot =
+        snapshots_->Get(options_.config_directory, &err);
+    // Without main.cf, Postfix's built-in defaults (an empty MainCf).
+    static const postfix::MainCf kDefaults;
+    const postfix::MainCf& main = snapshot ? snapshot->config.main : kDefaults;
+    if (!snapshot) {
+      status = Status::Error(
+          PostfixConfigDependencyError(options_.config_directory) +
+          "; using Postfix's defaults: queue_directory = " +
+          kDefaults.Get("queue_directory") + ", maximal_queue_lifetime = " +
+          kDefaults.Get("maximal_queue_lifetime"));
     }
+    if (dir.empty()) dir = main.Get("queue_directory");
+    if (dir.empty()) dir = kDefaults.Get("queue_directory");
+    if (lifetime < 0) {
+      int64_t secs = 0;
+      if (!postfix::MainCf::ParseTimeValue(main.Get("maximal_queue_lifetime"),
+                                           'd', &secs)) {
+        postfix::MainCf::ParseTimeValue(kDefaults.Get("maximal_queue_lifetime"),
+                                        'd', &secs);
+      }
+      lifetime = secs;
+    }
+    // Postfix: a zero lifetime means "bounce after one attempt".
   }
   want.queue_directory = dir;
   want.maximal_queue_lifetime = lifetime;
@@ -194,8 +200,8 @@ std::unique_ptr<Collector> CreateQueueCollector(const Config& config,
   if (!m.GetInt("max_domains", 1, 10000000, &n, err)) return nullptr;
   o.scan.max_domains = static_cast<size_t>(n);
   if (!m.Finish(err)) return nullptr;
-  return std::make_unique<QueueCollector>(std::move(o),
-                                          context.destination_domains);
+  return std::make_unique<QueueCollector>(
+      std::move(o), context.destination_domains, context.postfix);
 }
 
 }  // namespace

@@ -161,7 +161,7 @@ void Greylisted(const QueueFacts& f, std::vector<Finding>* out) {
   if (!s.text.empty()) {
     x.evidence.push_back({s.status + " " + s.text, "defer log of " + s.queue_id});
   }
-  const MainCfParam& b = f.minimal_backoff_time;
+  const postfix::MainCfParam& b = f.minimal_backoff_time;
   x.evidence.push_back({b.name + " = " + b.value,
                         b.line > 0 ? f.config_directory + "/main.cf:" +
                                          std::to_string(b.line)

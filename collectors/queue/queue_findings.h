@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "collectors/finding.h"
-#include "collectors/postfix/postfix_findings.h"
+#include "lib/postfix/main_cf.h"
 #include "collectors/queue/queue_scanner.h"
 
 namespace mailflow {
@@ -22,7 +22,7 @@ struct QueueFacts {
   QueueScanResult scan;
   int64_t maximal_queue_lifetime = 0;  // seconds
   /// From main.cf: when Postfix retries deferred mail at the earliest.
-  MainCfParam minimal_backoff_time;
+  postfix::MainCfParam minimal_backoff_time;
   int64_t minimal_backoff_seconds = 300;
 };
 

@@ -11,11 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/common/deadline.h"
-#include "collectors/common/histogram.h"
-#include "collectors/common/status.h"
-#include "collectors/postfix/defer_reason.h"
-#include "collectors/postfix/queue_file.h"
+#include "lib/base/deadline.h"
+#include "lib/base/histogram.h"
+#include "lib/base/status.h"
+#include "lib/postfix/defer_reason.h"
+#include "lib/postfix/queue_file.h"
 
 namespace mailflow {
 
@@ -73,10 +73,10 @@ struct QueueScanResult {
   uint64_t near_expiry = 0;
   uint64_t tracked_messages = 0;
   uint64_t untracked_messages = 0;
-  uint64_t parsed_files = 0;      // queue files read in this scan
-  uint64_t defer_logs_read = 0;   // defer logs read in this scan
-  uint64_t dirs_skipped = 0;      // unchanged directories not listed
-  bool complete = true;           // false: deadline hit, partial result
+  uint64_t parsed_files = 0;     // queue files read in this scan
+  uint64_t defer_logs_read = 0;  // defer logs read in this scan
+  uint64_t dirs_skipped = 0;     // unchanged directories not listed
+  bool complete = true;          // false: deadline hit, partial result
   bool permission_denied = false;
 };
 

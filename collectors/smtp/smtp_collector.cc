@@ -129,9 +129,9 @@ void SmtpCollector::Loop() {
 
 using smtp_internal::SmtpCollector;
 
-std::unique_ptr<Collector> NewSmtpCollector(
-    SmtpOptions options, std::shared_ptr<ProbeRegistry> probes) {
-  return std::make_unique<SmtpCollector>(std::move(options), std::move(probes));
+std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options,
+                                            const CollectorContext& context) {
+  return std::make_unique<SmtpCollector>(std::move(options), context);
 }
 
 void RegisterSmtpCollector(CollectorRegistry* registry) {
@@ -146,7 +146,7 @@ void RegisterSmtpCollector(CollectorRegistry* registry) {
         if (!ParseSmtpOptions(config, std::move(options), &o, err)) {
           return nullptr;
         }
-        return NewSmtpCollector(std::move(o), context.probes);
+        return NewSmtpCollector(std::move(o), context);
       }});
 }
 

@@ -13,9 +13,9 @@
 
 #include "collectors/common/probe.h"
 #include "collectors/registry.h"
-#include "collectors/smtp/smtp_address.h"
-#include "collectors/smtp/smtp_mx.h"
-#include "collectors/smtp/smtp_prober.h"
+#include "lib/smtp/smtp_address.h"
+#include "lib/smtp/smtp_mx.h"
+#include "lib/smtp/smtp_prober.h"
 
 namespace mailflow {
 
@@ -84,8 +84,10 @@ class SmtpProbeHandler : public ProbeHandler {
 
 /// Creates the collector (no threads, no traffic until Start()).
 /// `probes` (never null) receives the /probe modules in Start().
-std::unique_ptr<Collector> NewSmtpCollector(
-    SmtpOptions options, std::shared_ptr<ProbeRegistry> probes);
+/// Keeps the context's /probe registry (modules registered in Start()) and
+/// Postfix snapshot cache (for `relayhost: auto`).
+std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options,
+                                            const CollectorContext& context);
 
 void RegisterSmtpCollector(CollectorRegistry* registry);
 

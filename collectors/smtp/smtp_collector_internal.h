@@ -13,8 +13,8 @@
 #include <tuple>
 #include <vector>
 
-#include "collectors/common/histogram.h"
 #include "collectors/smtp/smtp_collector.h"
+#include "lib/base/histogram.h"
 
 namespace mailflow {
 namespace smtp_internal {
@@ -57,9 +57,10 @@ struct PlannedProbe {
 
 class SmtpCollector : public Collector {
  public:
-  SmtpCollector(SmtpOptions options, std::shared_ptr<ProbeRegistry> probes)
+  SmtpCollector(SmtpOptions options, const CollectorContext& context)
       : options_(std::make_shared<const SmtpOptions>(std::move(options))),
-        probes_(std::move(probes)) {}
+        probes_(context.probes),
+        snapshots_(context.postfix) {}
 
   ~SmtpCollector() override;
 
@@ -85,6 +86,7 @@ class SmtpCollector : public Collector {
   std::shared_ptr<const SmtpOptions> options_;
   // Where Start() registers the /probe modules (the exporter's).
   const std::shared_ptr<ProbeRegistry> probes_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
 
   std::mutex mu_;  // guards stop_
   std::condition_variable cv_;

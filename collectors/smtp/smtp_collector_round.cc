@@ -6,9 +6,9 @@
 
 #include <algorithm>
 
-#include "collectors/common/log.h"
-#include "collectors/postfix/postfix_config.h"
 #include "collectors/smtp/smtp_collector_internal.h"
+#include "lib/base/log.h"
+#include "lib/postfix/postfix_snapshot.h"
 
 namespace mailflow {
 namespace smtp_internal {
@@ -59,14 +59,16 @@ std::vector<Endpoint> SmtpCollector::RelayhostEndpoints() {
   std::string value = options_->relayhost;
   if (value.empty()) return out;
   if (value == "auto") {
-    PostfixConfig pf;
     std::string err;
-    if (!LoadPostfixConfig(options_->postfix_config_directory, &pf, &err)) {
-      LogOnChange(LogLevel::kWarn, kComponent, "smtp-relayhost",
-                  "relayhost: auto: " + err);
+    auto snapshot = snapshots_->Get(options_->postfix_config_directory, &err);
+    if (!snapshot) {
+      LogOnChange(
+          LogLevel::kWarn, kComponent, "smtp-relayhost",
+          "relayhost: auto: " +
+              PostfixConfigDependencyError(options_->postfix_config_directory));
       return out;
     }
-    value = pf.main.Get("relayhost");
+    value = snapshot->config.main.Get("relayhost");
   }
   std::vector<RelayDestination> dests;
   std::string err, problem;
@@ -76,7 +78,7 @@ std::vector<Endpoint> SmtpCollector::RelayhostEndpoints() {
     Endpoint e;
     if (ParseIpLiteral(d.host, d.port, &e)) {
       out.push_back(e);
-    } else if (MxResolutionAvailable() && !options_->mx.resolvers.empty()) {
+    } else if (!options_->mx.resolvers.empty()) {
       // Postfix: [host] -> A/AAAA only; host -> MX lookup first.
       names.push_back({d.host, !d.bracketed, d.port});
     } else {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "collectors/finding.h"
-#include "collectors/smtp/smtp_prober.h"
+#include "lib/smtp/smtp_prober.h"
 
 namespace mailflow {
 

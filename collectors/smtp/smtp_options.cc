@@ -18,11 +18,16 @@ std::string DefaultEhloName() {
 }
 
 bool ParseTlsChoice(const std::string& s, TlsChoice* out) {
-  if (s == "auto") *out = TlsChoice::kAuto;
-  else if (s == "starttls") *out = TlsChoice::kStartTls;
-  else if (s == "implicit") *out = TlsChoice::kImplicit;
-  else if (s == "none") *out = TlsChoice::kNone;
-  else return false;
+  if (s == "auto")
+    *out = TlsChoice::kAuto;
+  else if (s == "starttls")
+    *out = TlsChoice::kStartTls;
+  else if (s == "implicit")
+    *out = TlsChoice::kImplicit;
+  else if (s == "none")
+    *out = TlsChoice::kNone;
+  else
+    return false;
   return true;
 }
 
@@ -84,9 +89,12 @@ TlsMode ModeFor(TlsChoice c, uint16_t port,
                      implicit_ports.end()
                  ? TlsMode::kImplicit
                  : TlsMode::kStartTls;
-    case TlsChoice::kStartTls: return TlsMode::kStartTls;
-    case TlsChoice::kImplicit: return TlsMode::kImplicit;
-    case TlsChoice::kNone: return TlsMode::kNone;
+    case TlsChoice::kStartTls:
+      return TlsMode::kStartTls;
+    case TlsChoice::kImplicit:
+      return TlsMode::kImplicit;
+    case TlsChoice::kNone:
+      return TlsMode::kNone;
   }
   return TlsMode::kStartTls;
 }
@@ -143,17 +151,11 @@ bool ParseSmtpOptions(const Config& config, ConfigMap m, SmtpOptions* out,
     return false;
   }
   for (const auto& r : o.mx.resolvers) {
-    if (MxResolutionAvailable() && !ValidMxResolver(r)) {
+    if (!ValidMxResolver(r)) {
       *err = m.Where("resolvers") + ": resolver \"" + r +
              "\" is not ADDRESS or ADDRESS:PORT";
       return false;
     }
-  }
-  if (!o.domains.empty() && !MxResolutionAvailable()) {
-    *err = m.Where("domains") +
-           ": MX targets need the dns collector compiled in "
-           "(MAILFLOW_COLLECTORS)";
-    return false;
   }
   if (!o.domains.empty() && o.mx.resolvers.empty()) {
     *err = m.Where("domains") +
@@ -176,8 +178,7 @@ bool ParseSmtpOptions(const Config& config, ConfigMap m, SmtpOptions* out,
       *err = m.Where("relayhost") + ": " + perr;
       return false;
     }
-    const bool can_resolve =
-        MxResolutionAvailable() && !o.mx.resolvers.empty();
+    const bool can_resolve = !o.mx.resolvers.empty();
     for (const auto& d : dests) {
       Endpoint e;
       if (!can_resolve && !ParseIpLiteral(d.host, d.port, &e)) {
@@ -251,9 +252,8 @@ bool ParseSmtpOptions(const Config& config, ConfigMap m, SmtpOptions* out,
   if (!modules.Finish(err) || !probe.Finish(err) || !m.Finish(err)) {
     return false;
   }
-  size_t static_targets =
-      o.targets.size() +
-      o.self_probe_addresses.size() * o.self_probe_ports.size();
+  size_t static_targets = o.targets.size() + o.self_probe_addresses.size() *
+                                                 o.self_probe_ports.size();
   if (static_targets > static_cast<size_t>(o.max_targets)) {
     *err = m.Where() + ": " + std::to_string(static_targets) +
            " probe targets exceed max_targets (" +

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "collectors/common/log.h"
 #include "collectors/common/metrics.h"
 #include "collectors/smtp/smtp_collector.h"
 #include "collectors/smtp/smtp_collector_internal.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 
@@ -40,9 +40,9 @@ std::string FormatProbeMetrics(const ProbeOutcome& o, double seconds,
                     prometheus::MetricType::Gauge);
     for (int i = 0; i < kNumProbePhases; ++i) {
       if (o.phase_seconds[i] < 0) continue;
-      b.Add({{"phase", std::string(ProbePhaseName(
-                           static_cast<ProbePhase>(i)))}},
-            o.phase_seconds[i]);
+      b.Add(
+          {{"phase", std::string(ProbePhaseName(static_cast<ProbePhase>(i)))}},
+          o.phase_seconds[i]);
     }
   }
   AddGauge(&f, "probe_smtp_greeting_code",
@@ -84,10 +84,9 @@ ProbeResponse SmtpProbeHandler::Probe(const ProbeRequest& req) {
   if (!ParseHostPort(req.target, 0, &ep, &perr)) {
     return TextResponse(400, "Invalid target " + perr + "\n");
   }
-  bool net_ok = std::any_of(
-      options_->probe_allowed_networks.begin(),
-      options_->probe_allowed_networks.end(),
-      [&](const Cidr& c) { return CidrContains(c, ep); });
+  bool net_ok = std::any_of(options_->probe_allowed_networks.begin(),
+                            options_->probe_allowed_networks.end(),
+                            [&](const Cidr& c) { return CidrContains(c, ep); });
   bool port_ok = std::find(options_->probe_allowed_ports.begin(),
                            options_->probe_allowed_ports.end(),
                            ep.port) != options_->probe_allowed_ports.end();
@@ -116,13 +115,14 @@ ProbeResponse SmtpProbeHandler::Probe(const ProbeRequest& req) {
   ProbeOutcome outcome;
   bool ran = spec.timeout.count() > 0;
   if (ran) outcome = RunProbes({spec}, bo)[0];
-  double secs = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   Log(LogLevel::kDebug, kComponent,
-      "probe " + ep.ToString() + " module=" + module + " result=" +
-          std::string(ProbeResultName(outcome.result)) +
-          (outcome.detail.empty() ? "" : " detail=" + LogQuote(outcome.detail)));
+      "probe " + ep.ToString() + " module=" + module +
+          " result=" + std::string(ProbeResultName(outcome.result)) +
+          (outcome.detail.empty() ? ""
+                                  : " detail=" + LogQuote(outcome.detail)));
   ProbeResponse resp;
   resp.body = FormatProbeMetrics(outcome, secs, ran);
   return resp;

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collectors/dns/resolv_conf.h"
+#include "lib/dns/resolv_conf.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collectors/firewall/iptables_save_parser.h"
-#include "collectors/firewall/nft_evaluator.h"
+#include "lib/firewall/iptables_save_parser.h"
+#include "lib/firewall/nft_evaluator.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

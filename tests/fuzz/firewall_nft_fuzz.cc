@@ -8,12 +8,13 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collectors/firewall/nft_evaluator.h"
+#include "lib/firewall/nft_evaluator.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mailflow::firewall::NftEvaluator ev;
   std::string err;
-  if (!ev.Load(std::string_view(reinterpret_cast<const char*>(data), size), &err)) {
+  if (!ev.Load(std::string_view(reinterpret_cast<const char*>(data), size),
+               &err)) {
     return 0;
   }
   for (int port : {25, 587}) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/postfix/main_cf.h"
+#include "lib/postfix/main_cf.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using mailflow::postfix::MainCf;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collectors/postfix/master_cf.h"
+#include "lib/postfix/master_cf.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using mailflow::postfix::MasterCf;

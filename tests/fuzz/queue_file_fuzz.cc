@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "collectors/postfix/defer_reason.h"
-#include "collectors/postfix/queue_file.h"
+#include "lib/postfix/defer_reason.h"
+#include "lib/postfix/queue_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (env.status == mailflow::QueueFileStatus::kOk && !env.saw_end) {
     std::abort();
   }
-  size_t n = mailflow::ParseDeferLog(
-      bytes, 100, [](const mailflow::DeferLogEntry& e) {
+  size_t n =
+      mailflow::ParseDeferLog(bytes, 100, [](const mailflow::DeferLogEntry& e) {
         mailflow::DeferReasonName(
             mailflow::ClassifyDeferReason(e.status, e.reason));
       });

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "collectors/smtp/smtp_address.h"
-#include "collectors/smtp/smtp_reply.h"
+#include "lib/smtp/smtp_address.h"
+#include "lib/smtp/smtp_reply.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

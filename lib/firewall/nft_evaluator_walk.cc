@@ -1,0 +1,366 @@
+// NftEvaluator::Run, the walk: base chains in hook order, verdict
+// statements, vmaps, forks on undecided matches and their merging.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lib/firewall/nft_evaluator_internal.h"
+
+namespace mailflow::firewall {
+
+// ---- the walk -------------------------------------------------------------
+// Applies a verdict statement (accept, drop, reject, jump, goto, return,
+// continue) to `s`. Returns a final outcome, or nullopt to go on with `s`.
+// The current frame must already point past the statement.
+std::optional<Outcome> NftEvaluator::Run::Apply(State* s,
+                                                const std::string& kind,
+                                                const json& body,
+                                                const std::string& where) {
+  if (kind == "accept") {
+    s->stack.clear();
+    s->base++;
+    s->started = false;
+    return std::nullopt;
+  }
+  if (kind == "drop") return Make(Verdict::kDrop, Reason::kNone, where);
+  if (kind == "reject") return Make(Verdict::kReject, Reason::kNone, where);
+  if (kind == "continue") {
+    s->stack.back().rule++;
+    s->stack.back().stmt = 0;
+    return std::nullopt;
+  }
+  if (kind == "return") {
+    s->stack.pop_back();
+    return EndOfChainIfEmpty(s, where);
+  }
+  if (kind == "jump" || kind == "goto") {
+    std::string target =
+        body.is_object() ? body.value("target", "") : std::string();
+    const Chain* from = s->stack.back().chain;
+    const Chain* t = FindChain(*from, target);
+    if (!t) {
+      return Make(Verdict::kConditional, Reason::kUnsupported,
+                  where + " (unknown chain " + target + ")");
+    }
+    if (kind == "jump") {
+      s->stack.back().rule++;
+      s->stack.back().stmt = 0;
+      if (s->stack.size() >= kMaxCallDepth) {
+        return Make(Verdict::kConditional, Reason::kUnsupported,
+                    where + " (call depth)");
+      }
+      s->stack.push_back({t, 0, 0});
+    } else {
+      s->stack.back() = {t, 0, 0};
+    }
+    return std::nullopt;
+  }
+  return Make(Verdict::kConditional, Reason::kUnsupported,
+              where + " (verdict " + kind + ")");
+}
+
+// After a pop: an empty stack means the base chain ended: its policy.
+std::optional<Outcome> NftEvaluator::Run::EndOfChainIfEmpty(
+    State* s, const std::string& where) {
+  if (!s->stack.empty()) return std::nullopt;
+  const Chain* base = bases[s->base];
+  if (base->policy == "drop") {
+    (void)where;
+    return Make(
+        Verdict::kDrop, Reason::kNone,
+        "policy of " + base->family + " " + base->table + " " + base->name);
+  }
+  s->base++;
+  s->started = false;
+  return std::nullopt;
+}
+
+bool NftEvaluator::Run::IsVerdictKind(const std::string& k) {
+  return k == "accept" || k == "drop" || k == "reject" || k == "jump" ||
+         k == "goto" || k == "return" || k == "continue";
+}
+
+Outcome NftEvaluator::Run::VmapFrom(State s, const Val& v, const json& elems,
+                                    size_t k, const std::string& where) {
+  for (; k < elems.size(); ++k) {
+    const json& e = elems[k];
+    if (!e.is_array() || e.size() != 2 || !e[1].is_object() || e[1].empty()) {
+      return Make(Verdict::kConditional, Reason::kUnsupported, where);
+    }
+    TriR t = Equal(v, e[0]);
+    if (t.t == Tri::kFalse) continue;
+    const std::string& kind = e[1].begin().key();
+    const json& body = e[1].begin().value();
+    if (!IsVerdictKind(kind)) {
+      return Make(Verdict::kConditional, Reason::kUnsupported, where);
+    }
+    State a = s;
+    Outcome taken;
+    if (auto fin = Apply(&a, kind, body, where)) {
+      taken = *fin;
+    } else {
+      taken = Walk(std::move(a));
+    }
+    if (t.t == Tri::kTrue) return taken;
+    if (taken.verdict == Verdict::kConditional) {
+      return Make(Verdict::kConditional, t.reason, where);
+    }
+    Outcome rest = VmapFrom(s, v, elems, k + 1, where);
+    return Merge(taken, rest, t.reason, where);
+  }
+  s.stack.back().stmt++;
+  return Walk(std::move(s));
+}
+
+// True when a later match of the current rule is false for the packet:
+// matches are pure and conjunctive, so the rule does not apply whatever
+// the undecided one says (avoids forking on `ip saddr X tcp dport 26`).
+bool NftEvaluator::Run::RestOfRuleFalse(const State& s) const {
+  const Frame& f = s.stack.back();
+  const json& exprs = f.chain->rules[f.rule];
+  for (size_t k = f.stmt + 1; k < exprs.size(); ++k) {
+    const json& st = exprs[k];
+    if (st.is_object() && st.size() == 1 && st.contains("match") &&
+        Match(*f.chain, st["match"]).t == Tri::kFalse) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Walk with memoization: forks whose branches meet again (a jump to a
+// chain that returns, an undecided match before a shared tail) are
+// evaluated once per distinct state, not once per path.
+Outcome NftEvaluator::Run::Walk(State s) {
+  if (exhausted) return Budget();
+  std::string key = std::to_string(s.base) + (s.started ? "s" : "-");
+  for (const Frame& f : s.stack) {
+    key += ":" + std::to_string(reinterpret_cast<uintptr_t>(f.chain)) + "." +
+           std::to_string(f.rule) + "." + std::to_string(f.stmt);
+  }
+  auto it = memo.find(key);
+  if (it != memo.end()) return it->second;
+  Outcome o = WalkFrom(std::move(s));
+  if (!exhausted) memo.emplace(std::move(key), o);
+  return o;
+}
+
+Outcome NftEvaluator::Run::Budget() {
+  return Make(Verdict::kConditional, Reason::kUnsupported,
+              "evaluation budget exceeded");
+}
+
+Outcome NftEvaluator::Run::WalkFrom(State s) {
+  if (++depth > kMaxForkDepth) {
+    exhausted = true;
+    --depth;
+    return Budget();
+  }
+  std::vector<Pending> pending;
+  Outcome o = Loop(std::move(s), &pending);
+  for (size_t i = pending.size(); i-- > 0;) {
+    o = Merge(pending[i].taken, o, pending[i].reason, pending[i].where);
+  }
+  --depth;
+  return o;
+}
+
+// Evaluates the taken branch of an undecided match at `s`; returns true
+// with `*final` set when the outcome is already known (conditional),
+// else records it and advances `s` to the skipped branch.
+bool NftEvaluator::Run::ForkStep(State* s, Reason r, const std::string& where,
+                                 std::vector<Pending>* pending,
+                                 Outcome* final) {
+  State a = *s;
+  a.stack.back().stmt++;
+  Outcome taken = Walk(std::move(a));
+  if (taken.verdict == Verdict::kConditional) {
+    *final = Make(Verdict::kConditional, r, where);
+    return true;
+  }
+  pending->push_back({std::move(taken), r, where});
+  s->stack.back().rule++;
+  s->stack.back().stmt = 0;
+  return false;
+}
+
+Outcome NftEvaluator::Run::Loop(State s, std::vector<Pending>* pending) {
+  while (true) {
+    if (++steps > kMaxSteps) {
+      exhausted = true;
+      return Budget();
+    }
+    if (s.stack.empty()) {
+      if (s.base >= bases.size()) {
+        return Make(Verdict::kAccept, Reason::kNone,
+                    bases.empty() ? "no base chains" : "all base chains");
+      }
+      if (!s.started) {
+        const Chain* b = bases[s.base];
+        s.started = true;
+        s.stack.push_back({b, 0, 0});
+        // Ingress chains see only the traffic of their devices (nft 1.0.6
+        // does not print the device in JSON: unknown means "maybe").
+        bool only_lo = !b->devices.empty();
+        for (const auto& d : b->devices) {
+          if (d != "lo") only_lo = false;
+        }
+        if (b->hook == "ingress") {
+          if (only_lo) {
+            s.stack.clear();
+            s.base++;
+            s.started = false;
+            continue;
+          }
+          State skip = s;
+          skip.stack.clear();
+          skip.base++;
+          skip.started = false;
+          Outcome in = Walk(s);
+          if (in.verdict == Verdict::kConditional) {
+            return Make(Verdict::kConditional, Reason::kInterface,
+                        Where(*b, 0));
+          }
+          return Merge(in, Walk(std::move(skip)), Reason::kInterface,
+                       Where(*b, 0));
+        }
+      }
+      continue;
+    }
+    Frame& f = s.stack.back();
+    if (f.rule >= f.chain->rules.size()) {
+      s.stack.pop_back();
+      if (auto fin = EndOfChainIfEmpty(&s, "")) return *fin;
+      continue;
+    }
+    const json& exprs = f.chain->rules[f.rule];
+    if (f.stmt == 0 && f.chain->inert[f.rule]) {
+      f.rule++;
+      continue;
+    }
+    if (f.stmt >= exprs.size()) {
+      f.rule++;
+      f.stmt = 0;
+      continue;
+    }
+    const std::string where = Where(*f.chain, f.rule);
+    const json& st = exprs[f.stmt];
+    if (!st.is_object() || st.size() != 1) {
+      return Make(Verdict::kConditional, Reason::kUnsupported, where);
+    }
+    const std::string& kind = st.begin().key();
+    const json& body = st.begin().value();
+    if (kind == "match") {
+      TriR t = Match(*f.chain, body);
+      if (t.t == Tri::kTrue) {
+        f.stmt++;
+      } else if (t.t == Tri::kFalse) {
+        f.rule++;
+        f.stmt = 0;
+      } else if (RestOfRuleFalse(s)) {
+        f.rule++;
+        f.stmt = 0;
+      } else {
+        Outcome fin;
+        if (ForkStep(&s, t.reason, where, pending, &fin)) return fin;
+      }
+      continue;
+    }
+    if (kind == "reject" && body.is_object() && body.contains("type") &&
+        body["type"].is_string()) {
+      // `reject with icmp` only applies to IPv4 packets and `with icmpv6`
+      // only to IPv6 ones: nft adds the family as an implicit match.
+      const std::string& t = body["type"].get_ref<const std::string&>();
+      if ((t == "icmp" && family != Family::kIPv4) ||
+          (t == "icmpv6" && family != Family::kIPv6)) {
+        f.rule++;
+        f.stmt = 0;
+        continue;
+      }
+    }
+    if (IsVerdictKind(kind)) {
+      if (kind != "jump" && kind != "goto" && kind != "continue") f.stmt++;
+      if (auto fin = Apply(&s, kind, body, where)) return *fin;
+      continue;
+    }
+    if (kind == "vmap") {
+      if (!body.is_object() || !body.contains("key") ||
+          !body.contains("data")) {
+        return Make(Verdict::kConditional, Reason::kUnsupported, where);
+      }
+      Val v = Eval(body["key"]);
+      if (v.kind == Val::kAbsent) {
+        f.stmt++;
+        continue;
+      }
+      const json& d = body["data"];
+      const json* elems = nullptr;
+      if (d.is_string()) {
+        const std::string& ref = d.get_ref<const std::string&>();
+        if (!ref.empty() && ref[0] == '@') elems = FindSet(*f.chain, ref);
+      } else if (d.is_object() && d.contains("set") && d["set"].is_array()) {
+        elems = &d["set"];
+      }
+      if (!elems) {
+        return Make(Verdict::kConditional, Reason::kUnsupported, where);
+      }
+      return VmapFrom(std::move(s), v, *elems, 0, where);
+    }
+    if (kind == "limit" || kind == "meter" || kind == "quota" ||
+        kind == "ct count") {
+      if (RestOfRuleFalse(s)) {
+        f.rule++;
+        f.stmt = 0;
+        continue;
+      }
+      Outcome fin;
+      if (ForkStep(&s, Reason::kRateLimit, where, pending, &fin)) return fin;
+      continue;
+    }
+    if (kind == "xt") {
+      const std::string type = body.is_object() ? body.value("type", "") : "";
+      const std::string name = body.is_object() ? body.value("name", "") : "";
+      if (type == "match" && name == "comment") {
+        f.stmt++;
+        continue;
+      }
+      if (type == "target" &&
+          (name == "LOG" || name == "NFLOG" || name == "ULOG" ||
+           name == "MARK" || name == "CONNMARK")) {
+        f.stmt++;
+        continue;
+      }
+      if (type == "target" && name == "REJECT") {
+        return Make(Verdict::kReject, Reason::kNone, where);
+      }
+      if (type == "match") {
+        if (RestOfRuleFalse(s)) {
+          f.rule++;
+          f.stmt = 0;
+          continue;
+        }
+        Outcome fin;
+        if (ForkStep(&s, Reason::kUnsupported, where, pending, &fin))
+          return fin;
+        continue;
+      }
+      return Make(Verdict::kConditional, Reason::kUnsupported,
+                  where + " (xt " + name + ")");
+    }
+    // Statements that do not change the verdict of the packet.
+    if (kind == "counter" || kind == "log" || kind == "mangle" ||
+        kind == "notrack" || kind == "set" || kind == "map" || kind == "snat" ||
+        kind == "masquerade" || kind == "dup" || kind == "ct helper" ||
+        kind == "ct timeout" || kind == "ct expectation" || kind == "flow" ||
+        kind == "secmark" || kind == "synproxy_no") {
+      f.stmt++;
+      continue;
+    }
+    return Make(Verdict::kConditional, Reason::kUnsupported,
+                where + " (" + kind + ")");
+  }
+}
+
+}  // namespace mailflow::firewall
