@@ -55,8 +55,7 @@ Finding LoopbackOnly(const ListenFacts& f, const Port& p) {
   const S status = p.port == 25 ? S::kFail : S::kWarn;
   if (p.not_external) {
     Finding x(Step::kListening, status,
-              "port " + port +
-                  " listens on loopback only although main.cf asks for "
+              "listens on loopback only although main.cf asks for "
                   "external addresses: Postfix was reloaded, not "
                   "restarted (step 3)");
     x.subject = "port " + port;
@@ -68,9 +67,8 @@ Finding LoopbackOnly(const ListenFacts& f, const Port& p) {
         .Runbook("PostfixConfigNotApplied");
   }
   Finding x(Step::kListening, status,
-            "port " + port +
-                " listens on loopback only: other hosts get \"Connection "
-                "refused\"");
+            "listens on loopback only: other hosts get \"Connection "
+            "refused\"");
   x.subject = "port " + port;
   AddSockets(f, p, &x);
   if (f.have_config) x.evidence.push_back(InetInterfaces(f));
@@ -99,10 +97,8 @@ Finding NotListening(const ListenFacts& f, const Port& p) {
   }
   Finding x(Step::kListening,
             !needed ? S::kOk : (p.port == 25 ? S::kFail : S::kWarn),
-            needed ? "nothing listens on port " + port + why
-                   : "port " + port +
-                         " is not offered (nothing listens, no enabled "
-                         "service)");
+            needed ? "nothing listens" + why
+                   : "not offered (nothing listens, no enabled service)");
   x.subject = "port " + port;
   x.evidence.push_back(
       {"no listening socket on port " + port, f.sockets_source});
@@ -123,9 +119,8 @@ void Listening(const ListenFacts& f, const Port& p, std::vector<Finding>* out) {
     return;
   }
   Finding x(Step::kListening, S::kOk,
-            external ? "port " + port + " accepts connections from other hosts"
-                     : "port " + port +
-                           " listens on loopback, as master.cf asks");
+            external ? "accepts connections from other hosts"
+                     : "listens on loopback, as master.cf asks");
   x.subject = "port " + port;
   AddSockets(f, p, &x);
   out->push_back(std::move(x));
@@ -137,34 +132,33 @@ void Applied(const ListenFacts& f, const Port& p, std::vector<Finding>* out) {
   Finding x;
   if (p.not_listening) {
     x = Finding(Step::kConfigApplied, S::kFail,
-                "master.cf enables a service on port " + port +
-                    " and Postfix runs, but nothing listens: the service "
-                    "failed to bind (the port is taken, or its address does "
-                    "not exist)")
+                "master.cf enables a service on this port and Postfix runs, "
+                "but nothing listens: the service failed to bind (the port "
+                "is taken, or its address does not exist)")
             .Fix("ss -tlnp 'sport = :" + port +
                      "' names the process holding the port; the mail log "
                      "has \"bind ... Address already in use\"",
                  restart);
   } else if (p.not_external) {
     x = Finding(Step::kConfigApplied, S::kFail,
-                "main.cf asks for external addresses but port " + port +
-                    " listens on loopback only: main.cf was changed and "
-                    "Postfix only reloaded")
+                "main.cf asks for external addresses but the port listens on "
+                "loopback only: main.cf was changed and Postfix only "
+                "reloaded")
             .With(InetInterfaces(f))
             .Fix("restart Postfix: a reload does not rebind listeners",
                  restart);
   } else if (p.unexpected_external || p.listening_but_disabled) {
     x = Finding(Step::kConfigApplied, S::kWarn,
                 p.unexpected_external
-                    ? "main.cf says loopback only, yet port " + port +
-                          " still listens for other hosts"
-                    : "master.cf disables the service on port " + port +
-                          ", yet the master still listens on it")
+                    ? "main.cf says loopback only, yet the port still "
+                      "listens for other hosts"
+                    : "master.cf disables the service, yet the master still "
+                      "listens on the port")
             .With(InetInterfaces(f))
             .Fix("restart Postfix to apply the configuration", restart);
   } else {
     x = Finding(Step::kConfigApplied, S::kOk,
-                "port " + port + ": the sockets match main.cf and master.cf");
+                "the sockets match main.cf and master.cf");
   }
   x.subject = "port " + port;
   if (x.status != S::kOk) x.runbook = "PostfixConfigNotApplied";

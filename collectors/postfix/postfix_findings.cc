@@ -57,28 +57,28 @@ void Running(const PostfixFacts& f, std::vector<Finding>* out) {
   }
 }
 
-std::string ServiceLabel(const PostfixFacts::Service& s) {
-  return s.service + " (port " + std::to_string(s.port) + ")";
-}
-
 // Port 25 is mail's front door (critical); 587 and 465 are commented out in
 // the master.cf Postfix ships, so there it is a note.
-Finding Disabled(const PostfixFacts& f, const PostfixFacts::Service& s,
-                 bool critical) {
+Finding Disabled(const PostfixFacts& f, int port,
+                 const std::vector<const PostfixFacts::Service*>& off) {
+  const bool critical = port == 25;
+  const PostfixFacts::Service& s = *off.front();
   const bool comment = s.disabled_by == "comment";
-  const std::string what = comment
-                               ? "is commented out in master.cf"
-                               : "is disabled by master_service_disable";
-  const std::string port = std::to_string(s.port);
-  Finding x = critical ? Finding(Step::kServices, S::kFail,
-                                 ServiceLabel(s) + " " + what +
-                                     ": nothing accepts mail on port " + port)
-                       : Finding(Step::kServices, S::kOk,
-                                 ServiceLabel(s) + " " + what +
-                                     " (as shipped): enable it only if this "
-                                     "server offers it");
-  x.subject = "port " + port;
-  x.evidence.push_back({s.text, Where(f.master_cf, s.line)});
+  std::string names;
+  for (const auto* o : off) names += (names.empty() ? "" : ", ") + o->service;
+  const std::string what =
+      names + (comment ? " commented out in master.cf"
+                       : " disabled by master_service_disable");
+  Finding x = critical
+                  ? Finding(Step::kServices, S::kFail,
+                            what + ": nothing accepts mail on port 25")
+                  : Finding(Step::kServices, S::kOk,
+                            what + " (as shipped): enable it only if this "
+                                   "server offers it");
+  x.subject = "port " + std::to_string(port);
+  for (const auto* o : off) {
+    x.evidence.push_back({o->text, Where(f.master_cf, o->line)});
+  }
   if (!comment) x.evidence.push_back(ParamEvidence(f, f.master_service_disable));
   if (!critical) return x;
   return std::move(x)
@@ -97,25 +97,36 @@ void Services(const PostfixFacts& f, std::vector<Finding>* out) {
     for (const auto& s : f.services) {
       if (s.port == port) (s.enabled ? on : off).push_back(&s);
     }
+    const std::string subject = "port " + std::to_string(port);
     for (const auto* s : on) {
-      out->push_back(Finding(Step::kServices, S::kOk,
-                             ServiceLabel(*s) + " is enabled")
-                         .About("port " + std::to_string(port))
+      out->push_back(Finding(Step::kServices, S::kOk, s->service + " is enabled")
+                         .About(subject)
                          .With(s->text, Where(f.master_cf, s->line)));
     }
     if (!on.empty()) continue;
-    for (const auto* s : off) out->push_back(Disabled(f, *s, port == 25));
-    if (off.empty() && port == 25) {
+    if (!off.empty()) {
+      out->push_back(Disabled(f, static_cast<int>(port), off));
+    } else if (port == 25) {
       out->push_back(Finding(Step::kServices, S::kFail,
                              "master.cf has no service on port 25: nothing "
                              "accepts mail from other servers")
-                         .About("port 25")
+                         .About(subject)
                          .With("no smtp inet entry", f.master_cf)
                          .Fix("add to master.cf: smtp inet n - y - - smtpd",
                               PostfixReload(f.config_directory))
                          .Runbook("PostfixSMTPServiceDisabled"));
     }
   }
+}
+
+// "smtp/inet, pickup/unix, cleanup/unix and 16 more".
+std::string Few(const std::vector<std::string>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size() && i < 3; ++i) {
+    out += (i ? ", " : "") + v[i];
+  }
+  if (v.size() > 3) out += " and " + std::to_string(v.size() - 3) + " more";
+  return out;
 }
 
 void Chroot(const PostfixFacts& f, std::vector<Finding>* out) {
@@ -125,32 +136,39 @@ void Chroot(const PostfixFacts& f, std::vector<Finding>* out) {
                            "the jail"));
     return;
   }
-  const Evidence who{"chrooted: " + Joined(f.chrooted, ", "), f.master_cf};
+  const Evidence who{"chrooted: " + Few(f.chrooted), f.master_cf};
   std::vector<std::string> good;
-  for (const ChrootFileState& st : f.chroot_files) {
-    const std::string jail = f.queue_directory + "/" + st.file;
-    const std::string host = f.host_etc + st.file.substr(3);
-    if (!st.missing && !st.stale) {
-      good.push_back(st.file);
-      continue;
+  for (bool missing : {true, false}) {
+    std::vector<std::string> files, copies;
+    Finding x(Step::kChroot, S::kWarn, "");
+    for (const ChrootFileState& st : f.chroot_files) {
+      if (!st.missing && !st.stale) {
+        if (missing) good.push_back(st.file);
+        continue;
+      }
+      if (st.missing != missing) continue;
+      const std::string jail = f.queue_directory + "/" + st.file;
+      const std::string host = f.host_etc + st.file.substr(3);
+      files.push_back(st.file);
+      x.evidence.push_back({missing ? "missing" : "differs from " + host, jail});
+      copies.push_back((st.file == "etc/localtime" ? "cp -pL " : "cp -p ") +
+                       host + " " + jail);
     }
-    const char* cp = st.file == "etc/localtime" ? "cp -pL " : "cp -p ";
-    out->push_back(
-        Finding(Step::kChroot, S::kWarn,
-                st.missing ? "the jail has no copy of " + host +
-                                 ": chrooted daemons do without it"
-                           : "the jail's copy differs from " + host +
-                                 " (stale): chrooted daemons use the old one")
-            .About(st.file)
-            .With(st.missing ? "missing" : "differs from " + host, jail)
-            .With(who)
-            .Fix(cp + host + " " + jail, PostfixReload(f.config_directory))
-            .Runbook("PostfixChrootFilesMissing"));
+    if (files.empty()) continue;
+    x.summary = (missing ? "the jail has no copy of " : "stale copies of ") +
+                Few(files) +
+                (missing ? ": chrooted daemons do without them"
+                         : ": chrooted daemons use the old ones");
+    x.evidence.push_back(who);
+    std::string fix = missing ? "mkdir -p " + f.queue_directory + "/etc" : "";
+    for (const auto& c : copies) fix += (fix.empty() ? "" : " && ") + c;
+    out->push_back(std::move(x)
+                       .Fix(fix, PostfixReload(f.config_directory))
+                       .Runbook("PostfixChrootFilesMissing"));
   }
   if (!good.empty()) {
     out->push_back(Finding(Step::kChroot, S::kOk,
-                           "the jail's copies match the host's: " +
-                               Joined(good, ", "))
+                           "the jail's copies match the host's: " + Few(good))
                        .With(who));
   }
 }
