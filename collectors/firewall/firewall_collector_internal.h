@@ -15,6 +15,7 @@
 
 #include "collectors/common/metrics.h"
 #include "collectors/firewall/firewall_collector.h"
+#include "collectors/firewall/firewall_findings.h"
 #include "lib/firewall/nft_evaluator.h"
 #include "lib/firewall/verdict.h"
 
@@ -45,16 +46,9 @@ struct FirewallOptions {
 bool Exists(const std::string& path);
 std::string ReadOrEmpty(const std::string& path);
 
-struct BackendResult {
-  bool present = false;
-  bool enabled = false;
-  bool readable = false;
-  size_t rules = 0;
-  bool evaluated = false;
-  std::map<int, Outcome> verdicts;
-};
+using BackendResult = FirewallBackend;
 
-class FirewallCollector : public Collector {
+class FirewallCollector : public Collector, public Diagnosable {
  public:
   FirewallCollector(FirewallOptions o,
                     std::shared_ptr<PostfixSnapshotCache> snapshots)
@@ -63,10 +57,15 @@ class FirewallCollector : public Collector {
 
   Status Collect(Deadline scrape_deadline,
                  std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    FirewallFindings(seen_, out);
+  }
 
  private:
   // --- the kernel's ruleset (firewall_collector.cc)
-  std::set<int> WatchedPorts() const;
+  // The watched ports and, in *served, those an enabled master.cf service
+  // uses (every watched port when the configuration cannot be read).
+  std::set<int> WatchedPorts(std::set<int>* served) const;
   // Parses nft JSON; when rules of the ip/ip6 families carry opaque xt
   // expressions (iptables-nft), replaces the tables iptables-nft-save
   // prints with their translation of its text form.
@@ -90,6 +89,7 @@ class FirewallCollector : public Collector {
 
   FirewallOptions o_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  FirewallFacts seen_;  // the last Collect(), for Diagnose()
 };
 
 }  // namespace mailflow::firewall_collector_internal

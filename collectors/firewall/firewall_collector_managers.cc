@@ -92,7 +92,7 @@ void FirewallCollector::CollectFirewalld(
       Outcome other = firewall::FirewalldZoneVerdict(z, p, svc);
       if (other.verdict != o.verdict) {
         o = Outcome{Verdict::kConditional, Reason::kInterface,
-                    "zones " + def + " and " + name + " differ"};
+                    "zones " + def + " and " + name + " differ", ""};
         break;
       }
     }
