@@ -6,6 +6,7 @@
 
 #include "collectors/common/destination_domains.h"
 #include "collectors/common/metrics.h"
+#include "collectors/queue/queue_findings.h"
 #include "collectors/queue/queue_scanner.h"
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_snapshot.h"
@@ -22,7 +23,7 @@ struct QueueCollectorOptions {
   QueueScanOptions scan;
 };
 
-class QueueCollector : public Collector {
+class QueueCollector : public Collector, public Diagnosable {
  public:
   QueueCollector(QueueCollectorOptions options,
                  std::shared_ptr<DestinationDomains> destinations,
@@ -36,6 +37,19 @@ class QueueCollector : public Collector {
   Status Collect(Deadline deadline,
                  std::vector<prometheus::MetricFamily>* out) override;
 
+  void Diagnose(std::vector<Finding>* out) const override {
+    QueueFacts f = seen_;
+    // The retry schedule decides how long greylisted mail waits.
+    static const postfix::MainCf kDefaults;
+    const postfix::MainCf& main =
+        seen_snapshot_ ? seen_snapshot_->config.main : kDefaults;
+    f.minimal_backoff_time = main.AsWritten("minimal_backoff_time");
+    postfix::MainCf::ParseTimeValue(main.Get("minimal_backoff_time"), 's',
+                                    &f.minimal_backoff_seconds);
+    if (seen_snapshot_) f.config_file = seen_snapshot_->config.main.source();
+    QueueFindings(f, out);
+  }
+
  private:
   // Resolves queue_directory and maximal_queue_lifetime (options, else
   // main.cf) and (re)creates the scanner when they change.
@@ -47,6 +61,9 @@ class QueueCollector : public Collector {
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
   std::mutex mu_;
   std::unique_ptr<QueueScanner> scanner_;
+  // The last Collect(), for Diagnose().
+  QueueFacts seen_;
+  std::shared_ptr<const PostfixSnapshot> seen_snapshot_;
 };
 
 Status QueueCollector::Resolve() {
@@ -173,6 +190,13 @@ Status QueueCollector::Collect(Deadline deadline,
            "Queue files read and parsed during this scrape (the rest came "
            "from the cache).",
            static_cast<double>(r.parsed_files));
+  std::string err;
+  seen_snapshot_ = snapshots_->Get(options_.config_directory, &err);
+  seen_.config_directory = options_.config_directory;
+  seen_.queue_directory = scanner_->options().queue_directory;
+  seen_.maximal_queue_lifetime = scanner_->options().maximal_queue_lifetime;
+  seen_.error = !st.ok() ? st.message() : resolved.ok() ? "" : resolved.message();
+  seen_.scan = std::move(r);
   if (!st.ok()) return st;
   return resolved;
 }

@@ -163,8 +163,7 @@ void Greylisted(const QueueFacts& f, std::vector<Finding>* out) {
   }
   const postfix::MainCfParam& b = f.minimal_backoff_time;
   x.evidence.push_back({b.name + " = " + b.value,
-                        b.line > 0 ? f.config_directory + "/main.cf:" +
-                                         std::to_string(b.line)
+                        b.line > 0 ? f.config_file + ":" + std::to_string(b.line)
                                    : "Postfix's default"});
   if (slow) {
     x = std::move(x)

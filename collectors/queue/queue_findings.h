@@ -24,6 +24,7 @@ struct QueueFacts {
   /// From main.cf: when Postfix retries deferred mail at the earliest.
   postfix::MainCfParam minimal_backoff_time;
   int64_t minimal_backoff_seconds = 300;
+  std::string config_file;  // main.cf, for the parameter's evidence
 };
 
 /// Deferred recipients from which the queue is reported as not flowing
