@@ -51,10 +51,13 @@ StepResult BuildStep(const StepInfo& info,
     const std::string error = "the " + std::string(name) +
                               " collector failed: " + run->status.message();
     failed.push_back(error);
-    const bool own = std::any_of(
-        run->findings.begin(), run->findings.end(),
-        [&](const Finding& f) { return f.step == info.step; });
-    if (own) {
+    bool own = false, explained = false;
+    for (const Finding& f : run->findings) {
+      if (f.step != info.step) continue;
+      own = true;
+      explained = explained || f.unchecked;
+    }
+    if (own && !explained) {
       // Its findings may be partial: say so beside them.
       Finding note;
       note.step = info.step;

@@ -77,6 +77,13 @@ TEST(DiagnosisTest, FailedCollectorMakesItsStepsUnchecked) {
   EXPECT_TRUE(queue.findings[1].unchecked);
   EXPECT_EQ(queue.findings[1].runbook, "MailflowCollectorFailing");
   EXPECT_EQ(d.ExitCode(), 3);
+  // A collector that explains its failure in a finding gets no second note.
+  runs[1].findings.push_back(
+      Finding::Unchecked(Step::kQueue, "permission denied, grant X"));
+  d = BuildDiagnosis(runs, kCompiled, {});
+  ASSERT_EQ(StepOf(d, Step::kQueue).findings.size(), 2u);
+  EXPECT_EQ(StepOf(d, Step::kQueue).findings[1].summary,
+            "permission denied, grant X");
 }
 
 TEST(DiagnosisTest, ExitCodePrecedence) {
