@@ -158,7 +158,10 @@ void DnsFindings(const DnsFacts& f, std::vector<Finding>* out) {
   }
   if (!f.round_done) {
     out->push_back(Finding::Unchecked(
-        Step::kDns, "no DNS probe round has finished yet"));
+        Step::kDns, "no DNS probe round has finished yet (a round ends "
+                    "within round_timeout, " +
+                        Ms(f.round_timeout_seconds) +
+                        "; for diagnose, raise --timeout)"));
     return;
   }
   for (const auto& r : f.resolvers) Round(f, r, out);

@@ -48,6 +48,7 @@ struct DnsFacts {
   bool round_done = false;
   double round_timestamp = 0;
   double query_timeout_seconds = 0;
+  double round_timeout_seconds = 0;
   std::vector<DnsResolverRound> resolvers;
 };
 

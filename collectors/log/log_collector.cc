@@ -15,6 +15,7 @@
 #include "collectors/log/file_follower.h"
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_families.h"
+#include "collectors/log/log_findings.h"
 #include "collectors/log/log_stats.h"
 #include "lib/base/log.h"
 
@@ -44,7 +45,7 @@ double NowUnix() {
       .count();
 }
 
-class LogCollector : public Collector {
+class LogCollector : public Collector, public Diagnosable {
  public:
   explicit LogCollector(LogOptions o)
       : options_(std::move(o)), stats_(size_t(options_.greylist_tracking_max)) {
@@ -71,10 +72,58 @@ class LogCollector : public Collector {
                  std::vector<prometheus::MetricFamily>* out) override {
     std::lock_guard<std::mutex> lock(mu_);
     log::AppendLogFamilies(stats_, state_, out);
+    seen_ = FactsLocked();
     return Status::OK();
   }
 
+  void Diagnose(std::vector<Finding>* out) const override {
+    LogFindings(seen_, out);
+  }
+
+  // Until the source has been read to its end once (the backlog, with
+  // start_at: beginning), or could not be opened.
+  void WaitForResults(Deadline deadline) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    caught_up_cv_.wait_until(lock, deadline.at(), [this] { return caught_up_; });
+  }
+
  private:
+  // REQUIRES: mu_ held.
+  LogFacts FactsLocked() const {
+    LogFacts f;
+    f.source = state_.source;
+    f.path = options_.source == Source::kJournal ? options_.journal_directory
+                                                 : options_.path;
+    f.up = state_.up;
+    f.error = state_.is_file ? state_.file.last_error : "";
+    f.start_at_end = options_.start_at_end;
+    f.lines = stats_.lines;
+    f.greylist_deferrals = stats_.greylist_deferrals;
+    f.greylisted_waiting = stats_.greylist_tracked();
+    const CumulativeHistogram& h = stats_.greylist_delay;
+    f.greylisted_delivered = h.count();
+    uint64_t seen = 0;
+    for (size_t i = 0; i < h.upper_bounds().size() && h.count() > 0; ++i) {
+      seen += h.bucket_counts()[i];
+      if (seen * 10 >= h.count() * 9) {
+        f.greylist_p90_seconds = h.upper_bounds()[i];
+        break;
+      }
+    }
+    if (h.count() > 0 && f.greylist_p90_seconds < 0) {
+      f.greylist_p90_seconds = h.upper_bounds().back() * 2;  // beyond +Inf's
+    }
+    f.greylist_example = stats_.last_greylist;
+    return f;
+  }
+
+  void MarkCaughtUp() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (caught_up_) return;
+    caught_up_ = true;
+    caught_up_cv_.notify_all();
+  }
+
   // Parses a block of complete lines under the lock.
   void AddBlock(std::string_view block) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -134,6 +183,7 @@ class LogCollector : public Collector {
     while (!stopping()) {
       const size_t got = follower.Poll(sink);
       PublishFileState(follower);
+      if (got == 0) MarkCaughtUp();
       const auto& fs = follower.state();
       if (fs.open != was_open) {
         was_open = fs.open;
@@ -157,6 +207,7 @@ class LogCollector : public Collector {
       if (r > 0) follower.Poll(sink);
       PublishFileState(follower);
     }
+    MarkCaughtUp();
     if (follower.finished())
       LogOnChange(LogLevel::kInfo, "log", "log/source", "stdin closed");
   }
@@ -182,6 +233,7 @@ class LogCollector : public Collector {
           state_.up = false;
           state_.read_errors = errors;
         }
+        MarkCaughtUp();
         if (!SleepFor(std::chrono::seconds(5))) break;
         continue;
       }
@@ -196,14 +248,20 @@ class LogCollector : public Collector {
         state_.up = journal.is_open();
         state_.read_errors = errors;
       }
-      if (n == 0) journal.Wait(options_.poll_interval);  // bounded wait
+      if (n == 0) {
+        MarkCaughtUp();
+        journal.Wait(options_.poll_interval);  // bounded wait
+      }
     }
   }
 
   const LogOptions options_;
-  std::mutex mu_;  // guards stats_ and state_
+  std::mutex mu_;  // guards stats_, state_ and caught_up_
   LogStats stats_;
   SourceState state_;
+  bool caught_up_ = false;
+  std::condition_variable caught_up_cv_;
+  LogFacts seen_;  // the last Collect(), for Diagnose()
   std::mutex wake_mu_;
   std::condition_variable wake_;
   bool stop_ = false;

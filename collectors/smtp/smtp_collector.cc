@@ -101,6 +101,7 @@ Status SmtpCollector::Collect(Deadline,
              "(provider block).",
              port25_blocked_ ? 1 : 0);
   }
+  seen_ = FactsLocked();
   if (last_run_ > 0) {
     AddGauge(out, "mailflow_smtp_last_run_timestamp_seconds",
              "When the last probe round finished, Unix seconds.", last_run_);
@@ -108,6 +109,26 @@ Status SmtpCollector::Collect(Deadline,
              "How long the last probe round took.", round_seconds_);
   }
   return Status::OK();
+}
+
+SmtpFacts SmtpCollector::FactsLocked() const {
+  SmtpFacts f;
+  f.config_directory = options_->postfix_config_directory;
+  f.configured = HasBackgroundTargets();
+  f.last_run = last_run_;
+  f.port25_known = port25_known_;
+  f.port25_blocked = port25_blocked_;
+  for (const auto& [key, st] : series_) {
+    f.probes.push_back({key.direction, key.target, key.port, st.probed,
+                        st.last, st.starttls_offered, st.detail});
+  }
+  return f;
+}
+
+void SmtpCollector::WaitForResults(Deadline deadline) {
+  if (!HasBackgroundTargets()) return;
+  std::unique_lock<std::mutex> lock(state_mu_);
+  round_done_.wait_until(lock, deadline.at(), [this] { return last_run_ > 0; });
 }
 
 void SmtpCollector::Loop() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collectors/smtp/smtp_collector.h"
+#include "collectors/smtp/smtp_findings.h"
 #include "lib/base/histogram.h"
 
 namespace mailflow {
@@ -41,6 +42,7 @@ struct SeriesState {
   std::vector<CumulativeHistogram> phases;
   bool probed = false;
   ProbeResult last = ProbeResult::kOk;
+  std::string detail;  // the last probe's, e.g. "connect: timed out"
   bool ehlo_done = false;
   bool starttls_offered = false;
   double cert_not_after = 0;
@@ -55,7 +57,7 @@ struct PlannedProbe {
   ProbeSpec spec;
 };
 
-class SmtpCollector : public Collector {
+class SmtpCollector : public Collector, public Diagnosable {
  public:
   SmtpCollector(SmtpOptions options, const CollectorContext& context)
       : options_(std::make_shared<const SmtpOptions>(std::move(options))),
@@ -69,6 +71,11 @@ class SmtpCollector : public Collector {
   void Start() override;
 
   Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    SmtpFindings(seen_, out);
+  }
+  // The first probe round (when anything is probed in the background).
+  void WaitForResults(Deadline deadline) override;
 
  private:
   // Probe rounds (smtp_collector_round.cc).
@@ -82,6 +89,8 @@ class SmtpCollector : public Collector {
   void RunRound();
 
   void Loop();
+  // REQUIRES: state_mu_ held.
+  SmtpFacts FactsLocked() const;
 
   std::shared_ptr<const SmtpOptions> options_;
   // Where Start() registers the /probe modules (the exporter's).
@@ -94,7 +103,10 @@ class SmtpCollector : public Collector {
   std::atomic<bool> stop_flag_{false};
   std::thread thread_;
 
+  SmtpFacts seen_;  // the last Collect(), for Diagnose()
+
   std::mutex state_mu_;  // guards everything below
+  std::condition_variable round_done_;  // notified when a round ends
   std::map<SeriesKey, SeriesState> series_;
   bool port25_known_ = false;
   bool port25_blocked_ = false;

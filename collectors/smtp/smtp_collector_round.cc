@@ -231,6 +231,7 @@ void SmtpCollector::RunRound() {
     ++st.results[static_cast<int>(o.result)];
     st.probed = true;
     st.last = o.result;
+    st.detail = o.detail.substr(0, 300);
     for (int p = 0; p < kNumProbePhases; ++p) {
       if (o.phase_seconds[p] >= 0) st.phases[p].Observe(o.phase_seconds[p]);
     }
@@ -255,6 +256,7 @@ void SmtpCollector::RunRound() {
   port25_known_ = any_p25 && !options_->port25_control_ports.empty();
   port25_blocked_ = evidence && !any_p25_connected;
   last_run_ = NowSeconds();
+  round_done_.notify_all();
   round_seconds_ = round;
 }
 

@@ -39,8 +39,9 @@ std::string What(ProbeResult r) {
 }
 
 Evidence Line(const Probe& p) {
-  return {Endpoint(p) + ": " + std::string(ProbeResultName(p.last)),
-          "smtp probe, " + p.direction};
+  std::string text = Endpoint(p) + ": " + std::string(ProbeResultName(p.last));
+  if (!p.detail.empty()) text += " (" + p.detail + ")";
+  return {text, "smtp probe, " + p.direction};
 }
 
 void Blocked(const SmtpFacts& f, std::vector<Finding>* out) {

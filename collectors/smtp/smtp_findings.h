@@ -27,6 +27,7 @@ struct SmtpFacts {
     bool probed = false;
     ProbeResult last = ProbeResult::kOk;
     bool starttls_offered = false;
+    std::string detail;  // the prober's description of the last result
   };
   std::vector<Probe> probes;
 };
