@@ -62,7 +62,13 @@ void Running(const PostfixFacts& f, std::vector<Finding>* out) {
 Finding Disabled(const PostfixFacts& f, int port,
                  const std::vector<const PostfixFacts::Service*>& off) {
   const bool critical = port == 25;
-  const PostfixFacts::Service& s = *off.front();
+  // The one to re-enable: the last plain smtpd entry (a stock master.cf
+  // also has a commented-out postscreen line for port 25).
+  const PostfixFacts::Service* pick = off.back();
+  for (const auto* o : off) {
+    if (o->command == "smtpd") pick = o;
+  }
+  const PostfixFacts::Service& s = *pick;
   const bool comment = s.disabled_by == "comment";
   std::string names;
   for (const auto* o : off) names += (names.empty() ? "" : ", ") + o->service;
@@ -272,7 +278,8 @@ PostfixFacts FactsOf(const PostfixObservation& o) {
                                    s.port) != o.watched_ports.end();
     if (watched) {
       f.services.push_back(
-          {s.service, s.port, s.enabled, s.disabled_by, s.line, s.text});
+          {s.service, s.port, s.enabled, s.disabled_by, s.command, s.line,
+           s.text});
     }
   }
   f.master_service_disable = main.AsWritten("master_service_disable");

@@ -42,6 +42,7 @@ struct PostfixFacts {
     int port = 0;
     bool enabled = false;
     std::string disabled_by;  // "comment", "master_service_disable"
+    std::string command;      // "smtpd", "postscreen"
     int line = 0;             // master.cf
     std::string text;         // the entry's first line as written
   };

@@ -21,6 +21,7 @@ struct InetService {
   std::string disabled_by;
   bool chroot = false;
   bool smtpd = false;  // runs smtpd (or postscreen): accepts SMTP
+  std::string command;  // master.cf command: "smtpd", "postscreen", ...
   /// Configured to accept connections from other hosts (not loopback only).
   bool expect_external = false;
   std::vector<std::pair<std::string, std::string>> overrides;
