@@ -230,6 +230,37 @@ class InboundTest(unittest.TestCase):
         self.assertEqual(self.scrape().get("mailflow_postfix_up"), 1)
 
 
+    def rcpt_from_peer(self, rcpt):
+        """The reply code to RCPT TO:<rcpt> in a session from namespace b."""
+        code = ("import smtplib,sys\n"
+                "s=smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10)\n"
+                "s.ehlo('peer.test'); s.mail('a@peer.test')\n"
+                "print(s.rcpt(sys.argv[3])[0]); s.quit()\n")
+        return int(self.pair.exec_b(["python3", "-c", code, self.pair.addr_a,
+                                     str(self.port), rcpt]).strip())
+
+    def test_6_open_relay(self):
+        self.pf.set(mynetworks="0.0.0.0/0", inet_interfaces="all")
+        self.pf.restart()  # reachable from the peer, also when run alone
+        try:
+            # The incident: a stranger relays to a foreign domain.
+            self.assertEqual(self.rcpt_from_peer("someone@example.com"), 250)
+            d = self.exporter.diagnose()
+            self.assertEqual(d.problems(), {"open_relay": "fail"}, d)
+            f = d.finding("open_relay", "mynetworks")
+            self.assertIn("0.0.0.0/0", f["summary"])
+            self.assertEqual(Diagnosis.evidence(f),
+                             ["mynetworks = 0.0.0.0/0 [%s]" % self.main_cf_line("mynetworks")])
+            self.assertEqual(f["apply"], "postfix -c %s reload" % self.pf.etc)
+            self.assertEqual(f["runbook"]["name"], "PostfixOpenRelayRisk")
+        finally:
+            self.pf.set(mynetworks="127.0.0.0/8")
+            self.pf.reload()
+        # Relay access denied (4xx: defer_unauth_destination, the default).
+        self.assertIn(self.rcpt_from_peer("someone@example.com"), (454, 554))
+        self.assertEqual(self.exporter.diagnose().problems(), {})
+
+
 class BadInputTest(unittest.TestCase):
     """Unreadable and malformed configuration: clear errors, never an empty /metrics."""
 
