@@ -47,14 +47,18 @@ void LogFindings(const LogFacts& f, std::vector<Finding>* out) {
     return;
   }
   const bool slow = f.greylist_p90_seconds > kGreylistDelayWarnSeconds;
-  std::string summary = std::to_string(f.greylist_deferrals) +
-                        " deliveries were greylisted by receivers";
+  std::string summary =
+      f.greylist_deferrals == 1
+          ? std::string("1 delivery was greylisted by a receiver")
+          : std::to_string(f.greylist_deferrals) +
+                " deliveries were greylisted by receivers";
   if (f.greylisted_delivered > 0) {
     summary += "; 90% of those delivered since arrived within " +
                Seconds(f.greylist_p90_seconds);
   }
   if (f.greylisted_waiting > 0) {
-    summary += "; " + std::to_string(f.greylisted_waiting) + " still wait";
+    summary += "; " + std::to_string(f.greylisted_waiting) +
+               (f.greylisted_waiting == 1 ? " still waits" : " still wait");
   }
   Finding x(Step::kGreylisting, slow ? S::kWarn : S::kOk, summary);
   if (!f.greylist_example.empty()) {

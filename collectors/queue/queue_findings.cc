@@ -149,8 +149,9 @@ void Greylisted(const QueueFacts& f, std::vector<Finding>* out) {
   }
   const bool slow = f.minimal_backoff_seconds > kGreylistTooLongSeconds;
   Finding x(Step::kGreylisting, slow ? S::kWarn : S::kOk,
-            std::to_string(n) + " recipient" + (n == 1 ? "" : "s") +
-                " greylisted by the receiver wait for Postfix's next retry" +
+            std::to_string(n) + (n == 1 ? " recipient" : " recipients") +
+                " greylisted by the receiver" + (n == 1 ? " waits" : " wait") +
+                " for Postfix's next retry" +
                 (slow ? ", at the earliest after " +
                             HumanDuration(static_cast<double>(
                                 f.minimal_backoff_seconds)) +
