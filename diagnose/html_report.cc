@@ -27,8 +27,8 @@ overflow-wrap:anywhere;white-space:pre-wrap}
 .badge{display:inline-block;min-width:5.2em;text-align:center;font-weight:700;
 border:2px solid currentColor;border-radius:.3em;padding:0 .3em;
 margin-right:.4em;font-size:.85rem}
-.s-ok .badge{color:var(--ok)}.s-warn .badge{color:var(--warn)}
-.s-fail .badge{color:var(--fail)}.s-skipped .badge{color:var(--skip)}
+.badge.s-ok{color:var(--ok)}.badge.s-warn{color:var(--warn)}
+.badge.s-fail{color:var(--fail)}.badge.s-skipped{color:var(--skip)}
 ol.steps{list-style:none;padding:0;margin:1rem 0}
 li.step{border:1px solid var(--line);border-left-width:.5rem;
 border-radius:.3rem;padding:.6rem .8rem;margin:.6rem 0}
@@ -52,12 +52,13 @@ std::string Relative(const std::string& path) {
   return path.size() > 1 && path[0] == '/' ? path.substr(1) : path;
 }
 
-std::string Badge(CheckStatus s) {
-  return "<span class=\"badge\">" + std::string(StatusLabel(s)) + "</span> ";
-}
-
 std::string StatusClass(CheckStatus s) {
   return "s-" + std::string(StatusName(s));
+}
+
+std::string Badge(CheckStatus s) {
+  return "<span class=\"badge " + StatusClass(s) + "\">" +
+         std::string(StatusLabel(s)) + "</span> ";
 }
 
 void AddFinding(const Finding& f, std::string* out) {

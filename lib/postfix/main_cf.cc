@@ -171,7 +171,9 @@ int MainCf::LineOf(std::string_view name) const {
 }
 
 MainCfParam MainCf::AsWritten(std::string_view name) const {
-  return {std::string(name), Raw(name), LineOf(name)};
+  const int line = LineOf(name);
+  // A default is shown as it applies, not as its $name template.
+  return {std::string(name), line > 0 ? Raw(name) : Get(name), line};
 }
 
 std::vector<std::string> MainCf::SetNames() const {

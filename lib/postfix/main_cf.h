@@ -19,7 +19,7 @@ using ParamOverrides = std::vector<std::pair<std::string, std::string>>;
 
 /// A parameter as written in main.cf, for the evidence of a finding:
 /// "inet_interfaces = loopback-only" at line 12 (line 0: not set, `value`
-/// is Postfix's default).
+/// is Postfix's default, expanded).
 struct MainCfParam {
   std::string name;
   std::string value;
@@ -54,7 +54,8 @@ class MainCf {
   bool IsSet(std::string_view name) const;
   /// Line of the (last) definition of `name`, or 0 when not set.
   int LineOf(std::string_view name) const;
-  /// `name` as written (Raw()) and its line.
+  /// `name` as written (Raw()) and its line; when main.cf does not set
+  /// it, line 0 and the default as it applies (Get()).
   MainCfParam AsWritten(std::string_view name) const;
   /// Names set explicitly in main.cf, sorted.
   std::vector<std::string> SetNames() const;

@@ -100,7 +100,8 @@ TEST(HtmlReportTest, SelfContainedAndEscaped) {
   EXPECT_NE(html.find("<a href=\"runbooks#postfixlisteningloopbackonly\">"
                       "PostfixListeningLoopbackOnly</a>"),
             std::string::npos);
-  EXPECT_NE(html.find("<h2><span class=\"badge\">FAIL</span> Postfix listens"),
+  EXPECT_NE(html.find("<h2><span class=\"badge s-fail\">FAIL</span> Postfix "
+                      "listens"),
             std::string::npos);
   o.refresh_seconds = 0;
   EXPECT_EQ(RenderHtml(Sample(), o).find("refresh"), std::string::npos);

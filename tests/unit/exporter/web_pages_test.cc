@@ -62,7 +62,8 @@ TEST_F(WebPagesTest, BoardIsTheDiagnosis) {
     WebPage page = Get(path);
     EXPECT_EQ(page.status, 200);
     EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
-    EXPECT_NE(page.body.find("FAIL</span> Postfix listens"), std::string::npos);
+    EXPECT_NE(page.body.find("FAIL</span> Postfix listens"), std::string::npos)
+        << page.body;
     EXPECT_NE(page.body.find("&lt;img src=x onerror=alert(1)&gt;"),
               std::string::npos);
     EXPECT_EQ(page.body.find("<img"), std::string::npos);
