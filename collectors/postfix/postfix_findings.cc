@@ -1,6 +1,7 @@
 #include "collectors/postfix/postfix_findings.h"
 
 #include <algorithm>
+#include <set>
 
 #include "collectors/common/fix_commands.h"
 
@@ -71,7 +72,12 @@ Finding Disabled(const PostfixFacts& f, int port,
   const PostfixFacts::Service& s = *pick;
   const bool comment = s.disabled_by == "comment";
   std::string names;
-  for (const auto* o : off) names += (names.empty() ? "" : ", ") + o->service;
+  std::set<std::string> named;
+  for (const auto* o : off) {
+    if (named.insert(o->service).second) {
+      names += (names.empty() ? "" : ", ") + o->service;
+    }
+  }
   const std::string what =
       names + (comment ? " commented out in master.cf"
                        : " disabled by master_service_disable");

@@ -16,6 +16,10 @@ class DemoTest(unittest.TestCase):
         p = subprocess.run([sys.executable, demo, "--break", "smtp-disabled"],
                            capture_output=True, text=True, timeout=400)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("mailflow_exporter diagnose (its failing steps)", p.stdout)
+        self.assertIn(" 4. FAIL     The master.cf SMTP services are enabled", p.stdout)
+        self.assertIn("fix:      uncomment line", p.stdout)
+        self.assertIn("(exit status 2)", p.stdout)
         self.assertIn("the page that arrived", p.stdout)
         self.assertIn("to pager: PostfixSMTPServiceDisabled [critical]", p.stdout)
         self.assertIn("runbooks.md#postfixsmtpservicedisabled", p.stdout)
