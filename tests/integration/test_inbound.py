@@ -321,6 +321,25 @@ class BadInputTest(unittest.TestCase):
         unknown = subprocess.run([harness.EXPORTER, "--no-such-flag"], capture_output=True,
                                  text=True)
         self.assertEqual(unknown.returncode, 1)
+        # diagnose that cannot run: exit 3 with the reason.
+        ko = subprocess.run([harness.EXPORTER, "diagnose", "--config.file=" + bad],
+                            capture_output=True, text=True)
+        self.assertEqual(ko.returncode, 3)
+        self.assertEqual(ko.stderr.strip(), "mailflow_exporter diagnose: " + bad +
+                         ':3:5: unknown key "resolve_owner"')
+        self.assertEqual(ko.stdout, "")
+        for args in (["--format=xml"], ["--timeout=1h"], ["--color=sometimes"]):
+            ko = subprocess.run([harness.EXPORTER, "diagnose"] + args, capture_output=True,
+                                text=True)
+            self.assertEqual(ko.returncode, 3, args)
+        # Colour only when asked (or on a terminal); the words are there either way.
+        args = [harness.EXPORTER, "diagnose", "--collector.disable-defaults",
+                "--collector.listen", "--config.file=" + good]
+        plain = subprocess.run(args, capture_output=True, text=True)
+        self.assertNotIn("\033[", plain.stdout)
+        colour = subprocess.run(args + ["--color=always"], capture_output=True, text=True)
+        self.assertIn("\033[", colour.stdout)
+        self.assertEqual(plain.returncode, colour.returncode)
 
         def read(path):
             with open(path) as f:
