@@ -65,7 +65,8 @@ void AddFinding(const Finding& f, std::string* out) {
   std::string& h = *out;
   h += "<li class=\"finding " + StatusClass(f.status) + "\"><p>" +
        Badge(f.status);
-  if (!f.subject.empty()) h += "<strong>" + HtmlEscape(f.subject) + "</strong>: ";
+  if (!f.subject.empty())
+    h += "<strong>" + HtmlEscape(f.subject) + "</strong>: ";
   h += HtmlEscape(f.summary) + "</p>\n";
   std::string dl;
   for (const Evidence& e : f.evidence) {
@@ -150,14 +151,15 @@ std::string RenderHtml(const Diagnosis& d, const HtmlOptions& o) {
   for (const StepResult& step : d.steps) AddStep(step, &h);
   h += "</ol>\n</main>\n<footer>\n<nav aria-label=\"Exporter\">"
        "<a href=\"" +
-       HtmlEscape(Relative(o.metrics_path)) + "\">Metrics</a>"
+       HtmlEscape(Relative(o.metrics_path)) +
+       "\">Metrics</a>"
        "<a href=\"diagnose?format=json\">This board as JSON</a>"
        "<a href=\"runbooks\">Runbooks</a>"
        "<a href=\"-/healthy\">Health</a></nav>\n<p class=\"muted\">"
        "mailflow_exporter " +
        HtmlEscape(d.meta.version) + " (revision " +
-       HtmlEscape(d.meta.revision) + "); configuration: " +
-       HtmlEscape(d.meta.config_source);
+       HtmlEscape(d.meta.revision) +
+       "); configuration: " + HtmlEscape(d.meta.config_source);
   if (!o.collectors.empty()) {
     h += "; collectors: " + HtmlEscape(o.collectors);
   }

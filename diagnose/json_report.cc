@@ -64,8 +64,8 @@ std::string RenderJson(const Diagnosis& d) {
   j["status"] = StatusName(d.Worst());
   j["exit_code"] = d.ExitCode();
   const std::vector<int> c = d.Counts();
-  j["counts"] = {{"ok", c[1]}, {"warn", c[2]}, {"fail", c[3]},
-                 {"skipped", c[0]}};
+  j["counts"] = {
+      {"ok", c[1]}, {"warn", c[2]}, {"fail", c[3]}, {"skipped", c[0]}};
   Json steps = Json::array();
   int number = 0;
   for (const StepResult& s : d.steps) steps.push_back(StepJson(s, ++number));

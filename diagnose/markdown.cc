@@ -11,8 +11,8 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
-                        s.back() == '\r')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -47,7 +47,8 @@ char ListItem(std::string_view line, std::string_view* text) {
     return 'u';
   }
   size_t digits = 0;
-  while (digits < t.size() && std::isdigit(static_cast<unsigned char>(t[digits]))) {
+  while (digits < t.size() &&
+         std::isdigit(static_cast<unsigned char>(t[digits]))) {
     ++digits;
   }
   if (digits > 0 && digits < 10 && t.size() > digits + 1 && t[digits] == '.' &&
@@ -92,7 +93,8 @@ class Inline {
       }
       if (c == '[') {
         size_t close = s_.find("](", i_);
-        size_t end = close == std::string_view::npos ? close : s_.find(')', close);
+        size_t end =
+            close == std::string_view::npos ? close : s_.find(')', close);
         if (end != std::string_view::npos) {
           out += s_.substr(i_ + 1, close - i_ - 1);
           i_ = end + 1;
@@ -137,8 +139,7 @@ class Inline {
     if (close == std::string_view::npos) return false;
     const char* tag = strong ? "strong" : "em";
     *out += std::string("<") + tag + ">" +
-            Inline(s_.substr(start, close - start)).Render() + "</" + tag +
-            ">";
+            Inline(s_.substr(start, close - start)).Render() + "</" + tag + ">";
     i_ = close + marker.size();
     return true;
   }
@@ -155,9 +156,9 @@ class Inline {
       return false;
     }
     const std::string inner = Inline(text).Render();
-    *out += KeepLink(url) ? "<a href=\"" + HtmlEscape(url) + "\">" + inner +
-                                "</a>"
-                          : inner;
+    *out += KeepLink(url)
+                ? "<a href=\"" + HtmlEscape(url) + "\">" + inner + "</a>"
+                : inner;
     i_ = end + 1;
     return true;
   }

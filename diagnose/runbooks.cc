@@ -20,12 +20,12 @@ std::string Contents(const RenderedMarkdown& doc) {
   for (const MarkdownHeading& h : doc.headings) {
     if (h.level == 1) {
       if (open) toc += "</ul></li>\n";
-      toc += "<li><a href=\"#" + HtmlEscape(h.id) + "\">" +
-             HtmlEscape(h.text) + "</a><ul>\n";
+      toc += "<li><a href=\"#" + HtmlEscape(h.id) + "\">" + HtmlEscape(h.text) +
+             "</a><ul>\n";
       open = true;
     } else if (h.level == 2) {
-      toc += "<li><a href=\"#" + HtmlEscape(h.id) + "\">" +
-             HtmlEscape(h.text) + "</a></li>\n";
+      toc += "<li><a href=\"#" + HtmlEscape(h.id) + "\">" + HtmlEscape(h.text) +
+             "</a></li>\n";
     }
   }
   if (open) toc += "</ul></li>\n";

@@ -96,12 +96,13 @@ std::string RenderText(const Diagnosis& d, bool colour) {
   for (const StepResult& step : d.steps) {
     char num[16];
     std::snprintf(num, sizeof num, "%2d. ", ++number);
-    w.Line(num + w.Status(step.status, 9) + w.Bold(std::string(step.info->title)));
+    w.Line(num + w.Status(step.status, 9) +
+           w.Bold(std::string(step.info->title)));
     if (step.findings.empty()) {
-      w.Line("      " + w.Dim(std::string(step.unchecked
-                                                ? "could not be checked: "
-                                                : "not checked: ") +
-                            Printable(step.reason)));
+      w.Line("      " +
+             w.Dim(std::string(step.unchecked ? "could not be checked: "
+                                              : "not checked: ") +
+                   Printable(step.reason)));
     }
     for (const mailflow::Finding& f : step.findings) w.Finding(f);
   }

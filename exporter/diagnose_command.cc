@@ -45,9 +45,10 @@ int RunDiagnose(const CollectorRegistry& registry,
   d.meta.started_at = started_at;
   d.meta.duration_seconds =
       std::chrono::duration<double>(Deadline::Clock::now() - start).count();
-  const std::string out = options.format == "json"
-                              ? diagnose::RenderJson(d)
-                              : diagnose::RenderText(d, UseColour(options.colour));
+  const std::string out =
+      options.format == "json"
+          ? diagnose::RenderJson(d)
+          : diagnose::RenderText(d, UseColour(options.colour));
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   return d.ExitCode();

@@ -8,8 +8,8 @@
 
 #include "exporter/exporter.h"
 #include "exporter/live_web_config.h"
-#include "lib/base/log.h"
 #include "exporter/web_pages.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 
@@ -190,10 +190,9 @@ class HttpServer::Router : public CivetHandler {
     if (path == options_.telemetry_path) {
       Metrics(conn, head);
     } else if (IsWebPage(path)) {
-      const WebPage page =
-          RenderWebPage(exporter_, path,
-                        req->query_string ? req->query_string : "",
-                        options_.telemetry_path);
+      const WebPage page = RenderWebPage(
+          exporter_, path, req->query_string ? req->query_string : "",
+          options_.telemetry_path);
       Reply(conn, page.status, page.content_type.c_str(), page.body, head);
     } else if (path == "/probe") {
       Probe(conn, head);

@@ -50,17 +50,17 @@ CLI::App* AddDiagnoseCommand(CLI::App* app, DiagnoseOptions* o) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   cmd->add_option_function<std::string>(
-         "--timeout",
-         [o](const std::string& v) {
-           std::chrono::milliseconds d{0};
-           if (!ParseDuration(v, &d) || d.count() < 1000 ||
-               d > std::chrono::minutes(10)) {
-             throw CLI::ValidationError(
-                 "--timeout", "a duration between 1s and 10m, like 15s");
-           }
-           o->timeout = d;
-         },
-         "Upper bound of the whole run, probe rounds included (default 15s).");
+      "--timeout",
+      [o](const std::string& v) {
+        std::chrono::milliseconds d{0};
+        if (!ParseDuration(v, &d) || d.count() < 1000 ||
+            d > std::chrono::minutes(10)) {
+          throw CLI::ValidationError("--timeout",
+                                     "a duration between 1s and 10m, like 15s");
+        }
+        o->timeout = d;
+      },
+      "Upper bound of the whole run, probe rounds included (default 15s).");
   return cmd;
 }
 

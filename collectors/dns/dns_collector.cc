@@ -207,12 +207,14 @@ DnsFacts DnsCollector::FactsOf(const LocalFacts& f) {
   d.host_path = f.host_path;
   d.host_ok = f.host_ok;
   d.host_error = f.host_err;
-  for (const auto& ns : f.host.Effective()) d.host_servers.push_back(ns.Label());
+  for (const auto& ns : f.host.Effective())
+    d.host_servers.push_back(ns.Label());
   d.smtp_chrooted = f.smtp_chrooted;
   d.chrooted = f.chrooted;
   d.jail_path = f.jail_path;
   d.jail_ok = f.jail_ok;
-  for (const auto& ns : f.jail.Effective()) d.jail_servers.push_back(ns.Label());
+  for (const auto& ns : f.jail.Effective())
+    d.jail_servers.push_back(ns.Label());
   d.differs = f.differs;
   if (f.primary >= 0) {
     const NameServer& ns = f.resolvers[static_cast<size_t>(f.primary)].ns;

@@ -36,14 +36,13 @@ void Resolvers(const DnsFacts& f, std::vector<Finding>* out) {
   }
   const std::string used = f.smtp_chrooted ? f.jail_path : f.host_path;
   Finding x(Step::kDns, S::kOk,
-            f.primary.empty()
-                ? "no nameserver configured"
-                : f.primary_local
-                      ? "Postfix's smtp client asks " + f.primary +
-                            " first: a cache on this host"
-                      : "no local DNS cache: Postfix's smtp client asks " +
-                            f.primary +
-                            " first, across the network, for every lookup");
+            f.primary.empty() ? "no nameserver configured"
+            : f.primary_local
+                ? "Postfix's smtp client asks " + f.primary +
+                      " first: a cache on this host"
+                : "no local DNS cache: Postfix's smtp client asks " +
+                      f.primary +
+                      " first, across the network, for every lookup");
   x.subject = "resolvers";
   x.evidence.push_back({"nameserver " + Joined(f.host_servers), f.host_path});
   if (f.chrooted) {
@@ -53,9 +52,10 @@ void Resolvers(const DnsFacts& f, std::vector<Finding>* out) {
   }
   if (!f.primary_local && !f.primary.empty()) {
     x = std::move(x)
-            .Fix("install a local cache (apt install unbound) and put "
-                 "nameserver 127.0.0.1 first in " +
-                 used)
+            .Fix(
+                "install a local cache (apt install unbound) and put "
+                "nameserver 127.0.0.1 first in " +
+                used)
             .Runbook("NoLocalDNSCache");
   }
   out->push_back(std::move(x));
@@ -106,17 +106,17 @@ void Round(const DnsFacts& f, const DnsResolverRound& r,
   const double ratio =
       r.lookups ? static_cast<double>(r.failures) / r.lookups : 0;
   if (ratio > kFailureRatio) {
-    out->push_back(
-        Finding(Step::kDns, S::kWarn,
-                std::to_string(r.failures) + " of " +
-                    std::to_string(r.lookups) + " lookups through " +
-                    r.resolver + " failed (SERVFAIL, REFUSED or timeout)")
-            .About("resolver " + r.resolver)
-            .With(r.failure_example, "last DNS probe round")
-            .With(round)
-            .Fix("dig MX DOMAIN @" + r.resolver +
-                 " shows the status; repair its upstream or its ACL")
-            .Runbook("DNSLookupFailures"));
+    out->push_back(Finding(Step::kDns, S::kWarn,
+                           std::to_string(r.failures) + " of " +
+                               std::to_string(r.lookups) + " lookups through " +
+                               r.resolver +
+                               " failed (SERVFAIL, REFUSED or timeout)")
+                       .About("resolver " + r.resolver)
+                       .With(r.failure_example, "last DNS probe round")
+                       .With(round)
+                       .Fix("dig MX DOMAIN @" + r.resolver +
+                            " shows the status; repair its upstream or its ACL")
+                       .Runbook("DNSLookupFailures"));
   }
   if (r.mx_median_seconds > kSlowMxSeconds) {
     out->push_back(
@@ -158,10 +158,10 @@ void DnsFindings(const DnsFacts& f, std::vector<Finding>* out) {
   }
   if (!f.round_done) {
     out->push_back(Finding::Unchecked(
-        Step::kDns, "no DNS probe round has finished yet (a round ends "
-                    "within round_timeout, " +
-                        Ms(f.round_timeout_seconds) +
-                        "; for diagnose, raise --timeout)"));
+        Step::kDns,
+        "no DNS probe round has finished yet (a round ends "
+        "within round_timeout, " +
+            Ms(f.round_timeout_seconds) + "; for diagnose, raise --timeout)"));
     return;
   }
   for (const auto& r : f.resolvers) Round(f, r, out);

@@ -125,16 +125,17 @@ class Round {
       r.failures += failed;
       r.timeouts += ob.result == DnsResult::kTimeout;
       if (failed && r.failure_example.empty()) {
-        r.failure_example = ob.type + " " +
-                            (ob.domain.empty() ? std::string("(a host)")
-                                               : ob.domain) +
-                            ": " + std::string(DnsResultName(ob.result));
+        r.failure_example =
+            ob.type + " " +
+            (ob.domain.empty() ? std::string("(a host)") : ob.domain) + ": " +
+            std::string(DnsResultName(ob.result));
       }
       if (ob.type == "MX" && ob.result != DnsResult::kTimeout) {
         mx_seconds[ob.resolver].push_back(ob.seconds);
       }
     }
-    for (auto& [label, v] : mx_seconds) out[label].mx_median_seconds = Median(v);
+    for (auto& [label, v] : mx_seconds)
+      out[label].mx_median_seconds = Median(v);
     return out;
   }
 

@@ -179,10 +179,10 @@ Status FirewallCollector::Collect(Deadline scrape_deadline,
 
   std::string joined;
   for (const auto& e : errors) joined += (joined.empty() ? "" : "; ") + e;
-  seen_ = FirewallFacts{std::move(ports),     std::move(served),
-                        std::move(nft),       std::move(legacy),
-                        std::move(ufw),       std::move(firewalld),
-                        std::move(errors)};
+  seen_ =
+      FirewallFacts{std::move(ports),  std::move(served), std::move(nft),
+                    std::move(legacy), std::move(ufw),    std::move(firewalld),
+                    std::move(errors)};
   LogOnChange(LogLevel::kWarn, "firewall", "firewall/errors", joined,
               "the firewall ruleset is readable again");
   if (!joined.empty()) return Status::Error(joined);
@@ -204,8 +204,8 @@ std::set<int> FirewallCollector::WatchedPorts(std::set<int>* served) const {
   served->clear();
   for (int p : ports) {
     bool used = !snapshot;
-    for (const auto& s : snapshot ? snapshot->inet_services
-                                  : std::vector<InetService>()) {
+    for (const auto& s :
+         snapshot ? snapshot->inet_services : std::vector<InetService>()) {
       used = used || (s.enabled && s.port == p);
     }
     if (used) served->insert(p);

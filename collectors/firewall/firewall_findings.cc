@@ -45,10 +45,10 @@ Finding WithFix(Finding x, const FirewallFacts& f, const std::string& backend,
   }
   if (f.firewalld.enabled) {
     const char* svc = FirewalldService(port);
-    return std::move(x).Fix(
-        std::string("firewall-cmd --permanent ") +
-            (svc ? std::string("--add-service=") + svc : "--add-port=" + p + "/tcp"),
-        "firewall-cmd --reload");
+    return std::move(x).Fix(std::string("firewall-cmd --permanent ") +
+                                (svc ? std::string("--add-service=") + svc
+                                     : "--add-port=" + p + "/tcp"),
+                            "firewall-cmd --reload");
   }
   if (backend == "iptables_legacy") {
     return std::move(x).Fix(
@@ -58,9 +58,9 @@ Finding WithFix(Finding x, const FirewallFacts& f, const std::string& backend,
   }
   const std::string chain = ChainOf(o.where);
   return std::move(x).Fix(
-      chain.empty() ? "accept tcp dport " + p + " before the rule that drops it"
-                    : "nft insert rule " + chain + " tcp dport " + p +
-                          " accept",
+      chain.empty()
+          ? "accept tcp dport " + p + " before the rule that drops it"
+          : "nft insert rule " + chain + " tcp dport " + p + " accept",
       "add the same rule to /etc/nftables.conf (or the tool that writes the "
       "ruleset), or it is lost at reboot");
 }
@@ -72,7 +72,8 @@ Evidence Decided(const std::string& backend, const Outcome& o) {
                ? "policy " + std::string(firewall::VerdictName(o.verdict))
                : std::string(firewall::VerdictName(o.verdict));
   }
-  return {text, backend + ": " + (o.where.empty() ? "end of ruleset" : o.where)};
+  return {text,
+          backend + ": " + (o.where.empty() ? "end of ruleset" : o.where)};
 }
 
 void Port(const FirewallFacts& f, const std::string& backend,
@@ -88,9 +89,8 @@ void Port(const FirewallFacts& f, const std::string& backend,
       x = Finding(Step::kFirewall, S::kOk,
                   "new connections from other hosts are accepted");
       x.evidence.push_back(
-          {"no rule drops or rejects them", backend + ": " +
-                                                std::to_string(b.rules) +
-                                                " rules"});
+          {"no rule drops or rejects them",
+           backend + ": " + std::to_string(b.rules) + " rules"});
       break;
     case Verdict::kDrop:
     case Verdict::kReject: {
@@ -102,8 +102,9 @@ void Port(const FirewallFacts& f, const std::string& backend,
                  "refused\" or \"No route to host\"";
       x = Finding(Step::kFirewall, served ? S::kFail : S::kOk,
                   served ? what
-                         : what + " (no enabled Postfix service uses this "
-                                  "port)");
+                         : what +
+                               " (no enabled Postfix service uses this "
+                               "port)");
       x.evidence.push_back(Decided(backend, o));
       if (served) {
         x = WithFix(std::move(x), f, backend, o, port);
@@ -125,8 +126,8 @@ void Port(const FirewallFacts& f, const std::string& backend,
     if (!m->evaluated || mv == m->verdicts.end()) continue;
     x.evidence.push_back(
         {std::string(firewall::VerdictName(mv->second.verdict)),
-         std::string(m == &f.ufw ? "ufw" : "firewalld") + " configuration: " +
-             mv->second.where});
+         std::string(m == &f.ufw ? "ufw" : "firewalld") +
+             " configuration: " + mv->second.where});
   }
   if (backend != "nftables") x.subject += " (" + backend + ")";
   out->push_back(std::move(x));

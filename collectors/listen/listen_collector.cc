@@ -133,7 +133,8 @@ class ListenCollector : public Collector, public Diagnosable {
   // One port: its sockets (one per address and owner: SO_REUSEPORT and
   // forks can show an address twice), its master.cf services, and how they
   // disagree (only judged while the master runs).
-  ListenFacts::Port PortFacts(int port, const std::vector<InetService>& services,
+  ListenFacts::Port PortFacts(int port,
+                              const std::vector<InetService>& services,
                               const std::vector<ListeningSocket>& watched,
                               const std::map<uint64_t, SocketOwner>& owners,
                               bool have_config, bool master_running) const {
@@ -145,10 +146,10 @@ class ListenCollector : public Collector, public Diagnosable {
     for (const auto& s : watched) {
       if (s.port != port) continue;
       auto it = owners.find(s.inode);
-      ListenFacts::Socket sock{s.address, s.ipv6, s.external(),
-                               it == owners.end() ? 0 : it->second.pid,
-                               it == owners.end() ? "unknown"
-                                                  : it->second.comm};
+      ListenFacts::Socket sock{
+          s.address, s.ipv6, s.external(),
+          it == owners.end() ? 0 : it->second.pid,
+          it == owners.end() ? "unknown" : it->second.comm};
       by_master = by_master || sock.owner == "master";
       if (seen.insert({sock.address, sock.owner}).second) {
         p.sockets.push_back(std::move(sock));

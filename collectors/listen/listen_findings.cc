@@ -56,8 +56,8 @@ Finding LoopbackOnly(const ListenFacts& f, const Port& p) {
   if (p.not_external) {
     Finding x(Step::kListening, status,
               "listens on loopback only although main.cf asks for "
-                  "external addresses: Postfix was reloaded, not "
-                  "restarted (step 3)");
+              "external addresses: Postfix was reloaded, not "
+              "restarted (step 3)");
     x.subject = "port " + port;
     AddSockets(f, p, &x);
     x.evidence.push_back(InetInterfaces(f));

@@ -26,7 +26,7 @@ struct ListenFacts {
     std::string address;  // "127.0.0.1", "::"
     bool ipv6 = false;
     bool external = false;
-    int pid = 0;  // 0: owner unknown
+    int pid = 0;        // 0: owner unknown
     std::string owner;  // process name, "unknown"
   };
   struct Service {

@@ -84,7 +84,8 @@ class LogCollector : public Collector, public Diagnosable {
   // start_at: beginning), or could not be opened.
   void WaitForResults(Deadline deadline) override {
     std::unique_lock<std::mutex> lock(mu_);
-    caught_up_cv_.wait_until(lock, deadline.at(), [this] { return caught_up_; });
+    caught_up_cv_.wait_until(lock, deadline.at(),
+                             [this] { return caught_up_; });
   }
 
  private:

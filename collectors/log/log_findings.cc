@@ -22,11 +22,11 @@ void LogFindings(const LogFacts& f, std::vector<Finding>* out) {
   using S = CheckStatus;
   const std::string where = f.source == "file" ? f.path : f.source;
   if (!f.up) {
-    out->push_back(Finding::Unchecked(Step::kGreylisting,
-                                      "cannot read the mail log (" + where +
-                                          ")" +
-                                          (f.error.empty() ? "" : ": " + f.error))
-                       .Runbook("LogSourceStalled"));
+    out->push_back(
+        Finding::Unchecked(Step::kGreylisting,
+                           "cannot read the mail log (" + where + ")" +
+                               (f.error.empty() ? "" : ": " + f.error))
+            .Runbook("LogSourceStalled"));
     return;
   }
   if (f.lines == 0) {
@@ -67,10 +67,11 @@ void LogFindings(const LogFacts& f, std::vector<Finding>* out) {
   x.evidence.push_back(read);
   if (slow) {
     x = std::move(x)
-            .Fix("retry sooner: postconf -e minimal_backoff_time=300s "
-                 "maximal_backoff_time=1800s; send from one address "
-                 "(smtp_bind_address)",
-                 "postfix reload")
+            .Fix(
+                "retry sooner: postconf -e minimal_backoff_time=300s "
+                "maximal_backoff_time=1800s; send from one address "
+                "(smtp_bind_address)",
+                "postfix reload")
             .Runbook("GreylistingDelaysHigh");
   }
   out->push_back(std::move(x));

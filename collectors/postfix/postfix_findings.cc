@@ -46,15 +46,15 @@ void Running(const PostfixFacts& f, std::vector<Finding>* out) {
             .Runbook("PostfixDown"));
   }
   for (const auto& p : f.config_errors) {
-    out->push_back(Finding(Step::kPostfixRunning, S::kWarn,
-                           "a line Postfix refuses: it fails at the next "
-                           "start or reload")
-                       .About(p.where)
-                       .With(p.message, p.where)
-                       .Fix("correct the line, then " +
-                                PostfixTool("postfix", f.config_directory,
-                                            "check"),
-                            PostfixReload(f.config_directory)));
+    out->push_back(
+        Finding(Step::kPostfixRunning, S::kWarn,
+                "a line Postfix refuses: it fails at the next "
+                "start or reload")
+            .About(p.where)
+            .With(p.message, p.where)
+            .Fix("correct the line, then " +
+                     PostfixTool("postfix", f.config_directory, "check"),
+                 PostfixReload(f.config_directory)));
   }
 }
 
@@ -81,24 +81,25 @@ Finding Disabled(const PostfixFacts& f, int port,
   const std::string what =
       names + (comment ? " commented out in master.cf"
                        : " disabled by master_service_disable");
-  Finding x = critical
-                  ? Finding(Step::kServices, S::kFail,
-                            what + ": nothing accepts mail on port 25")
-                  : Finding(Step::kServices, S::kOk,
-                            what + " (as shipped): enable it only if this "
-                                   "server offers it");
+  Finding x = critical ? Finding(Step::kServices, S::kFail,
+                                 what + ": nothing accepts mail on port 25")
+                       : Finding(Step::kServices, S::kOk,
+                                 what +
+                                     " (as shipped): enable it only if this "
+                                     "server offers it");
   x.subject = "port " + std::to_string(port);
   for (const auto* o : off) {
     x.evidence.push_back({o->text, Where(f.master_cf, o->line)});
   }
-  if (!comment) x.evidence.push_back(ParamEvidence(f, f.master_service_disable));
+  if (!comment)
+    x.evidence.push_back(ParamEvidence(f, f.master_service_disable));
   if (!critical) return x;
   return std::move(x)
-      .Fix(comment ? "uncomment line " + std::to_string(s.line) + " of " +
-                         f.master_cf + " (and its -o lines)"
-                   : "remove " + s.service +
-                         "/inet from master_service_disable (" +
-                         Where(f.main_cf, f.master_service_disable.line) + ")",
+      .Fix(comment
+               ? "uncomment line " + std::to_string(s.line) + " of " +
+                     f.master_cf + " (and its -o lines)"
+               : "remove " + s.service + "/inet from master_service_disable (" +
+                     Where(f.main_cf, f.master_service_disable.line) + ")",
            PostfixReload(f.config_directory))
       .Runbook("PostfixSMTPServiceDisabled");
 }
@@ -111,9 +112,10 @@ void Services(const PostfixFacts& f, std::vector<Finding>* out) {
     }
     const std::string subject = "port " + std::to_string(port);
     for (const auto* s : on) {
-      out->push_back(Finding(Step::kServices, S::kOk, s->service + " is enabled")
-                         .About(subject)
-                         .With(s->text, Where(f.master_cf, s->line)));
+      out->push_back(
+          Finding(Step::kServices, S::kOk, s->service + " is enabled")
+              .About(subject)
+              .With(s->text, Where(f.master_cf, s->line)));
     }
     if (!on.empty()) continue;
     if (!off.empty()) {
@@ -162,7 +164,8 @@ void Chroot(const PostfixFacts& f, std::vector<Finding>* out) {
       const std::string jail = f.queue_directory + "/" + st.file;
       const std::string host = f.host_etc + st.file.substr(3);
       files.push_back(st.file);
-      x.evidence.push_back({missing ? "missing" : "differs from " + host, jail});
+      x.evidence.push_back(
+          {missing ? "missing" : "differs from " + host, jail});
       copies.push_back((st.file == "etc/localtime" ? "cp -pL " : "cp -p ") +
                        host + " " + jail);
     }
@@ -191,7 +194,8 @@ void Greylisting(const PostfixFacts& f, std::vector<Finding>* out) {
                 ? "smtpd greylists through a policy service: the first mail "
                   "of a new sender waits by design"
                 : "smtpd does not greylist (no greylisting policy service)");
-  for (const auto& p : f.policy_lists) x.evidence.push_back(ParamEvidence(f, p));
+  for (const auto& p : f.policy_lists)
+    x.evidence.push_back(ParamEvidence(f, p));
   out->push_back(std::move(x));
 }
 
@@ -207,8 +211,8 @@ void OpenRelay(const PostfixFacts& f, std::vector<Finding>* out) {
                     "): every host in them may relay mail through this "
                     "server")
             .About("mynetworks")
-            .With(ParamEvidence(f, f.mynetworks.line > 0 ? f.mynetworks
-                                                         : f.mynetworks_style))
+            .With(ParamEvidence(
+                f, f.mynetworks.line > 0 ? f.mynetworks : f.mynetworks_style))
             .Fix(PostfixTool("postconf", f.config_directory,
                              "-e 'mynetworks = 127.0.0.0/8 [::1]/128'") +
                      "   (plus the private networks that must relay)",
@@ -266,26 +270,24 @@ PostfixFacts FactsOf(const PostfixObservation& o) {
   f.master_pid = o.master.pid;
   f.master_detail = o.master.detail;
   f.pid_file = o.master.pid_file;
-  for (const auto* file : {&snap.config.main.problems(),
-                           &snap.config.master.problems()}) {
-    const std::string& src = file == &snap.config.main.problems()
-                                 ? f.main_cf
-                                 : f.master_cf;
+  for (const auto* file :
+       {&snap.config.main.problems(), &snap.config.master.problems()}) {
+    const std::string& src =
+        file == &snap.config.main.problems() ? f.main_cf : f.master_cf;
     for (const auto& p : *file) {
       if (p.severity != postfix::ProblemSeverity::kError) continue;
-      f.config_errors.push_back({src + ":" + std::to_string(p.line),
-                                 p.message});
+      f.config_errors.push_back(
+          {src + ":" + std::to_string(p.line), p.message});
     }
   }
   f.watched_ports = o.watched_ports;
   for (const InetService& s : snap.inet_services) {
-    const bool watched = std::find(o.watched_ports.begin(),
-                                   o.watched_ports.end(),
-                                   s.port) != o.watched_ports.end();
+    const bool watched =
+        std::find(o.watched_ports.begin(), o.watched_ports.end(), s.port) !=
+        o.watched_ports.end();
     if (watched) {
-      f.services.push_back(
-          {s.service, s.port, s.enabled, s.disabled_by, s.command, s.line,
-           s.text});
+      f.services.push_back({s.service, s.port, s.enabled, s.disabled_by,
+                            s.command, s.line, s.text});
     }
   }
   f.master_service_disable = main.AsWritten("master_service_disable");

@@ -63,13 +63,15 @@ struct PostfixFacts {
   struct Relay {
     std::string service;
     bool safe = true;
-    postfix::MainCfParam relay_restrictions;      // with the service's -o applied
-    postfix::MainCfParam recipient_restrictions;  // line 0 and value: as effective
+    postfix::MainCfParam relay_restrictions;  // with the service's -o applied
+    postfix::MainCfParam
+        recipient_restrictions;  // line 0 and value: as effective
   };
   std::vector<Relay> relay;
 
   PolicyServices policy;
-  std::vector<postfix::MainCfParam> policy_lists;  // lists naming check_policy_service
+  std::vector<postfix::MainCfParam>
+      policy_lists;  // lists naming check_policy_service
 };
 
 /// What one Collect() saw besides the configuration itself (kept by the

@@ -195,7 +195,9 @@ Status QueueCollector::Collect(Deadline deadline,
   seen_.config_directory = options_.config_directory;
   seen_.queue_directory = scanner_->options().queue_directory;
   seen_.maximal_queue_lifetime = scanner_->options().maximal_queue_lifetime;
-  seen_.error = !st.ok() ? st.message() : resolved.ok() ? "" : resolved.message();
+  seen_.error = !st.ok()        ? st.message()
+                : resolved.ok() ? ""
+                                : resolved.message();
   seen_.scan = std::move(r);
   if (!st.ok()) return st;
   return resolved;

@@ -17,9 +17,9 @@ const QueueStats& Q(const QueueFacts& f, QueueName q) {
 
 std::string Sizes(const QueueFacts& f) {
   std::string out;
-  for (QueueName q : {QueueName::kActive, QueueName::kIncoming,
-                      QueueName::kDeferred, QueueName::kHold,
-                      QueueName::kMaildrop, QueueName::kCorrupt}) {
+  for (QueueName q :
+       {QueueName::kActive, QueueName::kIncoming, QueueName::kDeferred,
+        QueueName::kHold, QueueName::kMaildrop, QueueName::kCorrupt}) {
     const QueueStats& s = Q(f, q);
     if (!s.readable) continue;
     out += (out.empty() ? "" : ", ") + std::string(QueueNameString(q)) + " " +
@@ -44,25 +44,29 @@ struct ReasonFix {
 ReasonFix FixFor(DeferReason r) {
   switch (r) {
     case DeferReason::kConnectionRefused:
-      return {"the next hop refuses connections: check relayhost and "
-              "transport_maps (a wrong port?), nc -vz HOST 25 from here; "
-              "start or open the receiving MTA",
-              "DeferredMostlyConnectionRefused"};
+      return {
+          "the next hop refuses connections: check relayhost and "
+          "transport_maps (a wrong port?), nc -vz HOST 25 from here; "
+          "start or open the receiving MTA",
+          "DeferredMostlyConnectionRefused"};
     case DeferReason::kConnectionTimedOut:
-      return {"SYNs to port 25 go unanswered: outbound port 25 blocked "
-              "(step 8) or a remote firewall; relay through a smarthost on "
-              "587 if the provider blocks 25",
-              "DeferredMostlyTimedOut"};
+      return {
+          "SYNs to port 25 go unanswered: outbound port 25 blocked "
+          "(step 8) or a remote firewall; relay through a smarthost on "
+          "587 if the provider blocks 25",
+          "DeferredMostlyTimedOut"};
     case DeferReason::kHostNotFound:
-      return {"Postfix cannot resolve the next hops: repair the resolver it "
-              "uses (step 7) and the chroot jail's resolv.conf (step 6)",
-              "DeferredMostlyHostNotFound"};
+      return {
+          "Postfix cannot resolve the next hops: repair the resolver it "
+          "uses (step 7) and the chroot jail's resolv.conf (step 6)",
+          "DeferredMostlyHostNotFound"};
     case DeferReason::kGreylisted:
       return {"receivers greylist this server: see step 10", ""};
     default:
-      return {"postqueue -p shows the reason under each message; fix the "
-              "cause",
-              "MailQueueStuck"};
+      return {
+          "postqueue -p shows the reason under each message; fix the "
+          "cause",
+          "MailQueueStuck"};
   }
 }
 
@@ -89,9 +93,8 @@ void Deferred(const QueueFacts& f, std::vector<Finding>* out) {
                         HumanDuration(d.oldest_age);
   if (total > 0) {
     summary += "; " + std::to_string(total) + " recipient" +
-               (total == 1 ? "" : "s") + ", mostly " +
-               DeferReasonName(reason) + " (" + std::to_string(n) + " of " +
-               std::to_string(total) + ")";
+               (total == 1 ? "" : "s") + ", mostly " + DeferReasonName(reason) +
+               " (" + std::to_string(n) + " of " + std::to_string(total) + ")";
   }
   Finding x(Step::kQueue, warn ? S::kWarn : S::kOk, summary);
   const DeferSample& sample = f.scan.samples[top];
@@ -105,8 +108,8 @@ void Deferred(const QueueFacts& f, std::vector<Finding>* out) {
   for (int i = 0; i < kDeferReasonCount; ++i) {
     if (f.scan.deferred_reasons[i] == 0) continue;
     reasons += (reasons.empty() ? "" : ", ") +
-               std::string(DeferReasonName(static_cast<DeferReason>(i))) +
-               " " + std::to_string(f.scan.deferred_reasons[i]);
+               std::string(DeferReasonName(static_cast<DeferReason>(i))) + " " +
+               std::to_string(f.scan.deferred_reasons[i]);
   }
   if (!reasons.empty()) x.evidence.push_back({reasons, "deferred recipients"});
   if (!f.scan.domains.empty()) {
@@ -160,12 +163,14 @@ void Greylisted(const QueueFacts& f, std::vector<Finding>* out) {
   const DeferSample& s =
       f.scan.samples[static_cast<int>(DeferReason::kGreylisted)];
   if (!s.text.empty()) {
-    x.evidence.push_back({s.status + " " + s.text, "defer log of " + s.queue_id});
+    x.evidence.push_back(
+        {s.status + " " + s.text, "defer log of " + s.queue_id});
   }
   const postfix::MainCfParam& b = f.minimal_backoff_time;
   x.evidence.push_back({b.name + " = " + b.value,
-                        b.line > 0 ? f.config_file + ":" + std::to_string(b.line)
-                                   : "Postfix's default"});
+                        b.line > 0
+                            ? f.config_file + ":" + std::to_string(b.line)
+                            : "Postfix's default"});
   if (slow) {
     x = std::move(x)
             .Fix(PostfixTool("postconf", f.config_directory,
@@ -199,15 +204,15 @@ std::string HumanDuration(double seconds) {
 
 void QueueFindings(const QueueFacts& f, std::vector<Finding>* out) {
   if (!f.error.empty()) {
-    Finding x = Finding::Unchecked(Step::kQueue,
-                                   "the queue could not be read in full: " +
-                                       f.error);
+    Finding x = Finding::Unchecked(
+        Step::kQueue, "the queue could not be read in full: " + f.error);
     if (f.scan.permission_denied) {
       x = std::move(x)
-              .Fix("run the exporter with CAP_DAC_READ_SEARCH (the shipped "
-                   "unit's AmbientCapabilities) or as root: Postfix's queue "
-                   "files are 0700",
-                   "systemctl restart mailflow-exporter")
+              .Fix(
+                  "run the exporter with CAP_DAC_READ_SEARCH (the shipped "
+                  "unit's AmbientCapabilities) or as root: Postfix's queue "
+                  "files are 0700",
+                  "systemctl restart mailflow-exporter")
               .Runbook("MailflowCollectorFailing");
     }
     out->push_back(std::move(x));

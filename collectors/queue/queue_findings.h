@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "collectors/finding.h"
-#include "lib/postfix/main_cf.h"
 #include "collectors/queue/queue_scanner.h"
+#include "lib/postfix/main_cf.h"
 
 namespace mailflow {
 

@@ -121,8 +121,8 @@ void QueueScanner::Impl::RefreshSamples(
     if (sample.queue_id.empty() && !ids[r].empty()) {
       // One more read, only while a class has no sample.
       const Entry& e = cache.at(ids[r]);
-      const std::string path = opts.queue_directory + "/" +
-                               dirs[e.defer_dir].rel + "/" + ids[r];
+      const std::string path =
+          opts.queue_directory + "/" + dirs[e.defer_dir].rel + "/" + ids[r];
       int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       struct stat st;
       uint16_t reasons[kDeferReasonCount];

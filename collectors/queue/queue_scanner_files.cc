@@ -144,8 +144,8 @@ bool QueueScanner::Impl::ReadDeferLog(int fd, uint64_t size,
           sample.queue_id = queue_id;
           sample.recipient = std::string(e.recipient.substr(0, 200));
           sample.status = std::string(e.status.substr(0, 16));
-          sample.text = std::string(
-              e.reason.substr(0, DeferSample::kMaxSampleText));
+          sample.text =
+              std::string(e.reason.substr(0, DeferSample::kMaxSampleText));
         }
       });
   ++out->defer_logs_read;

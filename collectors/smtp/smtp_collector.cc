@@ -119,8 +119,8 @@ SmtpFacts SmtpCollector::FactsLocked() const {
   f.port25_known = port25_known_;
   f.port25_blocked = port25_blocked_;
   for (const auto& [key, st] : series_) {
-    f.probes.push_back({key.direction, key.target, key.port, st.probed,
-                        st.last, st.starttls_offered, st.detail});
+    f.probes.push_back({key.direction, key.target, key.port, st.probed, st.last,
+                        st.starttls_offered, st.detail});
   }
   return f;
 }

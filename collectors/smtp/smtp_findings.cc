@@ -54,17 +54,17 @@ void Blocked(const SmtpFacts& f, std::vector<Finding>* out) {
       x.evidence.push_back(Line(p));
     }
   }
-  out->push_back(std::move(x)
-                     .Fix("ask the provider to lift the port 25 block, or "
-                          "relay through a smarthost: " +
-                              PostfixTool("postconf", f.config_directory,
-                                          "-e 'relayhost = "
-                                          "[smtp.provider.example]:587'") +
-                              " with SASL (smtp_sasl_auth_enable = yes)",
-                          PostfixReload(f.config_directory) + " && " +
-                              PostfixTool("postqueue", f.config_directory,
-                                          "-f"))
-                     .Runbook("OutboundPort25Blocked"));
+  out->push_back(
+      std::move(x)
+          .Fix("ask the provider to lift the port 25 block, or "
+               "relay through a smarthost: " +
+                   PostfixTool("postconf", f.config_directory,
+                               "-e 'relayhost = "
+                               "[smtp.provider.example]:587'") +
+                   " with SASL (smtp_sasl_auth_enable = yes)",
+               PostfixReload(f.config_directory) + " && " +
+                   PostfixTool("postqueue", f.config_directory, "-f"))
+          .Runbook("OutboundPort25Blocked"));
 }
 
 Finding ForProbe(const SmtpFacts& f, const Probe& p) {
@@ -95,8 +95,9 @@ Finding ForProbe(const SmtpFacts& f, const Probe& p) {
     x.status = S::kFail;
     x.summary += ": other hosts cannot deliver here either";
     return std::move(x)
-        .Fix("see the listening and firewall steps (inet_interfaces, "
-             "master.cf, the input chain)")
+        .Fix(
+            "see the listening and firewall steps (inet_interfaces, "
+            "master.cf, the input chain)")
         .Runbook("InboundSelfProbeFailing");
   }
   x.status = S::kWarn;
@@ -117,8 +118,8 @@ void SmtpFindings(const SmtpFacts& f, std::vector<Finding>* out) {
     return;
   }
   if (f.last_run == 0) {
-    out->push_back(Finding::Unchecked(
-        Step::kOutbound, "no probe round has finished yet"));
+    out->push_back(
+        Finding::Unchecked(Step::kOutbound, "no probe round has finished yet"));
     return;
   }
   if (f.port25_known && f.port25_blocked) Blocked(f, out);

@@ -26,7 +26,8 @@ std::string Value(const json& v, bool quote, int depth) {
   if (depth > 8) return "...";
   if (v.is_array()) {  // flags: ct state established,related
     std::string out;
-    for (const auto& e : v) out += (out.empty() ? "" : ",") + Value(e, quote, depth + 1);
+    for (const auto& e : v)
+      out += (out.empty() ? "" : ",") + Value(e, quote, depth + 1);
     return out;
   }
   if (!v.is_object() || v.empty()) return Scalar(v, quote);
@@ -38,7 +39,8 @@ std::string Value(const json& v, bool quote, int depth) {
     for (const auto& e : body) {
       std::string item;
       if (e.is_array() && e.size() == 2) {  // vmap/map element
-        item = Value(e[0], quote, depth + 1) + " : " + Value(e[1], quote, depth + 1);
+        item = Value(e[0], quote, depth + 1) + " : " +
+               Value(e[1], quote, depth + 1);
       } else {
         item = Value(e, quote, depth + 1);
       }
@@ -47,7 +49,8 @@ std::string Value(const json& v, bool quote, int depth) {
     return "{ " + out + " }";
   }
   if (key == "range" && body.is_array() && body.size() == 2) {
-    return Value(body[0], quote, depth + 1) + "-" + Value(body[1], quote, depth + 1);
+    return Value(body[0], quote, depth + 1) + "-" +
+           Value(body[1], quote, depth + 1);
   }
   if (key == "prefix" && body.is_object()) {
     return Scalar(body.value("addr", json()), false) + "/" +
@@ -85,7 +88,8 @@ std::string Statement(const json& stmt) {
     const json left = body.value("left", json());
     const std::string op = body.value("op", "==");
     const std::string l = Value(left, false);
-    const std::string r = Value(body.value("right", json()), QuotesStrings(left));
+    const std::string r =
+        Value(body.value("right", json()), QuotesStrings(left));
     return l + (op == "==" || op == "in" ? " " : " " + op + " ") + r;
   }
   if (key == "counter") return "counter";

@@ -3,9 +3,8 @@
 // verdict. Pure; no I/O, no Prometheus types.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace mailflow::firewall {
 

@@ -95,9 +95,8 @@ TEST(DiagnosisTest, ExitCodePrecedence) {
   EXPECT_EQ(exit_code({Make(Step::kDns, CheckStatus::kOk, "")}), 0);
   EXPECT_EQ(exit_code({Make(Step::kDns, CheckStatus::kSkipped, "no domains")}),
             0);
-  EXPECT_EQ(exit_code({Make(Step::kDns, CheckStatus::kSkipped, "timeout",
-                            true)}),
-            3);
+  EXPECT_EQ(
+      exit_code({Make(Step::kDns, CheckStatus::kSkipped, "timeout", true)}), 3);
   EXPECT_EQ(exit_code({Make(Step::kDns, CheckStatus::kSkipped, "timeout", true),
                        Make(Step::kDns, CheckStatus::kWarn, "slow")}),
             1);

@@ -31,8 +31,7 @@ TEST(MarkdownTest, InlineSpans) {
   EXPECT_EQ(MarkdownToHtml("`a </dev/null\n2>&1` b").html,
             "<p><code>a &lt;/dev/null\n2&gt;&amp;1</code> b</p>\n");
   // Lone markers stay text.
-  EXPECT_EQ(MarkdownToHtml("4 * 5 and `open").html,
-            "<p>4 * 5 and `open</p>\n");
+  EXPECT_EQ(MarkdownToHtml("4 * 5 and `open").html, "<p>4 * 5 and `open</p>\n");
   EXPECT_EQ(MarkdownToHtml("[x](https://example.org/a?b=c&d)").html,
             "<p><a href=\"https://example.org/a?b=c&amp;d\">x</a></p>\n");
 }
@@ -44,17 +43,16 @@ TEST(MarkdownTest, ListsWithContinuationLines) {
 }
 
 TEST(MarkdownTest, FencedCodeIsVerbatim) {
-  EXPECT_EQ(MarkdownToHtml("```\nA ──> <B> *c*\n\n# not a heading\n```\nafter")
-                .html,
-            "<pre><code>A ──&gt; &lt;B&gt; *c*\n\n# not a heading\n</code></pre>\n"
-            "<p>after</p>\n");
+  EXPECT_EQ(
+      MarkdownToHtml("```\nA ──> <B> *c*\n\n# not a heading\n```\nafter").html,
+      "<pre><code>A ──&gt; &lt;B&gt; *c*\n\n# not a heading\n</code></pre>\n"
+      "<p>after</p>\n");
 }
 
 TEST(MarkdownTest, EscapesEverything) {
   EXPECT_EQ(MarkdownToHtml("<script>alert('x')</script>").html,
             "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</p>\n");
-  EXPECT_EQ(MarkdownToHtml("[a](javascript:alert(1))").html,
-            "<p>a)</p>\n");
+  EXPECT_EQ(MarkdownToHtml("[a](javascript:alert(1))").html, "<p>a)</p>\n");
 }
 
 }  // namespace

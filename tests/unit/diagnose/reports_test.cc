@@ -1,6 +1,7 @@
 #include "diagnose/reports.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace mailflow::diagnose {
@@ -28,9 +29,9 @@ Diagnosis Sample() {
   meta.config_source = "/etc/mailflow.yml";
   meta.started_at = 1714564800;
   meta.duration_seconds = 0.25;
-  return BuildDiagnosis({{"listen", Status::OK(), {f}},
-                         {"queue", Status::OK(), {hostile}}},
-                        {"listen", "queue"}, meta);
+  return BuildDiagnosis(
+      {{"listen", Status::OK(), {f}}, {"queue", Status::OK(), {hostile}}},
+      {"listen", "queue"}, meta);
 }
 
 TEST(TextReportTest, PlainChecklist) {

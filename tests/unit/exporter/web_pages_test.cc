@@ -1,6 +1,7 @@
 #include "exporter/web_pages.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "exporter/exporter.h"

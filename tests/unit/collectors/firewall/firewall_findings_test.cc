@@ -17,8 +17,7 @@ FirewallFacts Facts() {
   f.nftables.evaluated = true;
   f.nftables.rules = 4;
   f.nftables.verdicts[25] = {Verdict::kDrop, Reason::kNone,
-                             "inet filter input handle 7",
-                             "tcp dport 25 drop"};
+                             "inet filter input handle 7", "tcp dport 25 drop"};
   f.nftables.verdicts[465] = {Verdict::kDrop, Reason::kNone,
                               "policy of inet filter input", ""};
   f.nftables.verdicts[587] = {Verdict::kConditional, Reason::kSourceAddress,
@@ -35,7 +34,8 @@ TEST(FirewallFindingsTest, RuleAndFixPerPort) {
   EXPECT_EQ(out[0].status, CheckStatus::kFail);
   EXPECT_EQ(out[0].evidence[0].text, "tcp dport 25 drop");
   EXPECT_EQ(out[0].evidence[0].source, "nftables: inet filter input handle 7");
-  EXPECT_EQ(out[0].fix, "nft insert rule inet filter input tcp dport 25 accept");
+  EXPECT_EQ(out[0].fix,
+            "nft insert rule inet filter input tcp dport 25 accept");
   EXPECT_EQ(out[0].runbook, "SMTPPortBlockedByFirewall");
   // Not served by Postfix: a drop there is no problem.
   EXPECT_EQ(out[1].status, CheckStatus::kOk);
@@ -69,8 +69,9 @@ TEST(FirewallFindingsTest, TheManagerOwnsTheFix) {
 TEST(FirewallFindingsTest, UnreadableOrNoRuleset) {
   FirewallFacts f;
   f.ports = {25};
-  f.errors = {"cannot read the nftables ruleset: nft: exit status 1: "
-              "Operation not permitted; grant CAP_NET_ADMIN"};
+  f.errors = {
+      "cannot read the nftables ruleset: nft: exit status 1: "
+      "Operation not permitted; grant CAP_NET_ADMIN"};
   std::vector<Finding> out;
   FirewallFindings(f, &out);
   ASSERT_EQ(out.size(), 1u);
@@ -79,8 +80,7 @@ TEST(FirewallFindingsTest, UnreadableOrNoRuleset) {
   out.clear();
   FirewallFindings(f, &out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].summary,
-            "no firewall ruleset filters incoming connections");
+  EXPECT_EQ(out[0].summary, "no firewall ruleset filters incoming connections");
 }
 
 }  // namespace

@@ -21,11 +21,11 @@ ListenFacts::Port Port(int port, bool external, bool loopback_host = false) {
   ListenFacts::Port p;
   p.port = port;
   p.watched = true;
-  p.sockets.push_back({external ? "0.0.0.0" : "127.0.0.1", false, external,
-                       812, "master"});
-  p.services.push_back({loopback_host ? "127.0.0.1:" + std::to_string(port)
-                                      : "smtp",
-                        true, loopback_host, 12, "smtp inet n - y - - smtpd"});
+  p.sockets.push_back(
+      {external ? "0.0.0.0" : "127.0.0.1", false, external, 812, "master"});
+  p.services.push_back(
+      {loopback_host ? "127.0.0.1:" + std::to_string(port) : "smtp", true,
+       loopback_host, 12, "smtp inet n - y - - smtpd"});
   return p;
 }
 
@@ -62,7 +62,8 @@ TEST(ListenFindingsTest, LoopbackByDesignIsFine) {
   f.ports[1].watched = false;
   std::vector<Finding> out;
   ListenFindings(f, &out);
-  for (const Finding& x : out) EXPECT_EQ(x.status, CheckStatus::kOk) << x.summary;
+  for (const Finding& x : out)
+    EXPECT_EQ(x.status, CheckStatus::kOk) << x.summary;
   EXPECT_EQ(out[1].summary, "listens on loopback, as master.cf asks");
 }
 

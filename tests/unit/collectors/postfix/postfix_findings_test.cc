@@ -89,8 +89,7 @@ TEST(PostfixFindingsTest, MasterDownAndJailFiles) {
   EXPECT_EQ(jail[0].fix,
             "mkdir -p /var/spool/postfix/etc && cp -p /etc/resolv.conf "
             "/var/spool/postfix/etc/resolv.conf");
-  EXPECT_EQ(jail[1].fix,
-            "cp -p /etc/hosts /var/spool/postfix/etc/hosts");
+  EXPECT_EQ(jail[1].fix, "cp -p /etc/hosts /var/spool/postfix/etc/hosts");
   EXPECT_EQ(jail[2].status, CheckStatus::kOk);
   EXPECT_EQ(jail[2].evidence[0].text.substr(0, 40),
             "chrooted: smtp/inet, pickup/unix, cleanu");
