@@ -207,14 +207,17 @@ DnsFacts DnsCollector::FactsOf(const LocalFacts& f) {
   d.host_path = f.host_path;
   d.host_ok = f.host_ok;
   d.host_error = f.host_err;
-  for (const auto& ns : f.host.Effective())
-    d.host_servers.push_back(ns.Label());
+  auto labels = [](const ResolvConf& rc) {
+    std::vector<std::string> out;
+    for (const auto& ns : rc.Effective()) out.push_back(ns.Label());
+    return out;
+  };
+  d.host_servers = labels(f.host);
   d.smtp_chrooted = f.smtp_chrooted;
   d.chrooted = f.chrooted;
   d.jail_path = f.jail_path;
   d.jail_ok = f.jail_ok;
-  for (const auto& ns : f.jail.Effective())
-    d.jail_servers.push_back(ns.Label());
+  d.jail_servers = labels(f.jail);
   d.differs = f.differs;
   if (f.primary >= 0) {
     const NameServer& ns = f.resolvers[static_cast<size_t>(f.primary)].ns;

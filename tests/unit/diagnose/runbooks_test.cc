@@ -3,29 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "diagnose/markdown.h"
+#include "tests/support/fixture.h"
 
 namespace mailflow::diagnose {
 namespace {
 
-std::string SourceDir() {
-  const char* d = std::getenv("MAILFLOW_SOURCE_DIR");
-  return d ? d : ".";
-}
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(RunbooksTest, EmbeddedCopyIsTheFile) {
-  EXPECT_EQ(RunbooksMarkdown(), Read(SourceDir() + "/dashboards/runbooks.md"));
+  EXPECT_EQ(RunbooksMarkdown(), test::ReadSourceFile("dashboards/runbooks.md"));
 }
 
 TEST(RunbooksTest, PageHasEveryAlertAnchorAndNoScript) {
@@ -37,8 +24,9 @@ TEST(RunbooksTest, PageHasEveryAlertAnchorAndNoScript) {
   const std::regex anchor("runbooks\\.md#([a-z0-9-]+)");
   int checked = 0;
   for (const auto& e : std::filesystem::directory_iterator(
-           SourceDir() + "/dashboards/alerts")) {
-    const std::string text = Read(e.path());
+           test::SourceDir() + "/dashboards/alerts")) {
+    const std::string text = test::ReadSourceFile(
+        std::filesystem::relative(e.path(), test::SourceDir()));
     for (std::sregex_iterator it(text.begin(), text.end(), anchor), end;
          it != end; ++it) {
       EXPECT_NE(page.find("id=\"" + (*it)[1].str() + "\""), std::string::npos)

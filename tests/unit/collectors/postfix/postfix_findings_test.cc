@@ -4,29 +4,21 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include "tests/support/fixture.h"
 
 namespace mailflow {
 namespace {
-
-std::string Fixture(const std::string& name) {
-  const char* src = std::getenv("MAILFLOW_SOURCE_DIR");
-  std::ifstream in(std::string(src ? src : ".") + "/tests/fixtures/postfix/" +
-                   name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 PostfixObservation Debian(const std::string& main_extra = "") {
   auto snap = std::make_shared<PostfixSnapshot>();
   snap->config.config_directory = "/etc/postfix";
   snap->config.main = postfix::MainCf::Parse(
-      Fixture("main/debian12.cf") + main_extra, "/etc/postfix/main.cf");
-  snap->config.master = postfix::MasterCf::Parse(Fixture("master/debian12.cf"),
-                                                 "/etc/postfix/master.cf");
+      test::ReadSourceFile("tests/fixtures/postfix/main/debian12.cf") +
+          main_extra,
+      "/etc/postfix/main.cf");
+  snap->config.master = postfix::MasterCf::Parse(
+      test::ReadSourceFile("tests/fixtures/postfix/master/debian12.cf"),
+      "/etc/postfix/master.cf");
   snap->queue_directory = "/var/spool/postfix";
   snap->inet_services = InetServices(snap->config);
   PostfixObservation o;

@@ -4,11 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "lib/firewall/nft_evaluator.h"
+#include "tests/support/fixture.h"
 
 namespace mailflow::firewall {
 namespace {
@@ -75,24 +72,20 @@ TEST(NftRuleTextTest, OddInputNeverThrows) {
   EXPECT_TRUE(t.ends_with("..."));
 }
 
-std::string Fixture(const std::string& name) {
-  const char* src = std::getenv("MAILFLOW_SOURCE_DIR");
-  std::ifstream in(std::string(src ? src : ".") + "/tests/fixtures/firewall/" +
-                   name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The evaluator names the rule that decided, in nft's syntax.
 TEST(NftRuleTextTest, EvaluatorKeepsTheDecidingRule) {
   NftEvaluator ev;
   std::string err;
-  ASSERT_TRUE(ev.Load(Fixture("reject_tcp_reset.json"), &err)) << err;
+  ASSERT_TRUE(ev.Load(
+      test::ReadSourceFile("tests/fixtures/firewall/reject_tcp_reset.json"),
+      &err))
+      << err;
   Outcome o = ev.EvaluatePort(25, true);
   EXPECT_EQ(o.rule, "tcp dport 25 reject with tcp reset");
   EXPECT_EQ(ev.EvaluatePort(587, true).rule, "tcp dport 587 counter reject");
-  ASSERT_TRUE(ev.Load(Fixture("drop_policy.json"), &err)) << err;
+  ASSERT_TRUE(ev.Load(
+      test::ReadSourceFile("tests/fixtures/firewall/drop_policy.json"), &err))
+      << err;
   o = ev.EvaluatePort(587, true);
   EXPECT_EQ(o.where, "policy of inet t input");
   EXPECT_EQ(o.rule, "");
