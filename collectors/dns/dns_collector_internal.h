@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "collectors/dns/dns_collector.h"
-#include "collectors/dns/dns_findings.h"
+#include "collectors/dns/dns_diagnosis.h"
 #include "collectors/dns/postfix_facts.h"
 #include "lib/base/histogram.h"
 #include "lib/dns/dns_prober.h"

@@ -15,7 +15,7 @@
 
 #include "collectors/common/metrics.h"
 #include "collectors/firewall/firewall_collector.h"
-#include "collectors/firewall/firewall_findings.h"
+#include "collectors/firewall/firewall_diagnosis.h"
 #include "lib/firewall/nft_evaluator.h"
 #include "lib/firewall/verdict.h"
 

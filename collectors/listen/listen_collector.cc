@@ -5,7 +5,7 @@
 #include <set>
 
 #include "collectors/common/metrics.h"
-#include "collectors/listen/listen_findings.h"
+#include "collectors/listen/listen_diagnosis.h"
 #include "lib/base/file_util.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"

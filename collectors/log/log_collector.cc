@@ -15,7 +15,7 @@
 #include "collectors/log/file_follower.h"
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_families.h"
-#include "collectors/log/log_findings.h"
+#include "collectors/log/log_diagnosis.h"
 #include "collectors/log/log_stats.h"
 #include "lib/base/log.h"
 

@@ -7,7 +7,7 @@
 #include "collectors/common/metrics.h"
 #include "collectors/postfix/chroot_check.h"
 #include "collectors/postfix/config_findings.h"
-#include "collectors/postfix/postfix_findings.h"
+#include "collectors/postfix/postfix_diagnosis.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
 #include "lib/postfix/master_status.h"

@@ -6,7 +6,7 @@
 
 #include "collectors/common/destination_domains.h"
 #include "collectors/common/metrics.h"
-#include "collectors/queue/queue_findings.h"
+#include "collectors/queue/queue_diagnosis.h"
 #include "collectors/queue/queue_scanner.h"
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_snapshot.h"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "collectors/smtp/smtp_collector.h"
-#include "collectors/smtp/smtp_findings.h"
+#include "collectors/smtp/smtp_diagnosis.h"
 #include "lib/base/histogram.h"
 
 namespace mailflow {

@@ -1,4 +1,4 @@
-#include "collectors/queue/queue_findings.h"
+#include "collectors/queue/queue_diagnosis.h"
 
 #include <gtest/gtest.h>
 

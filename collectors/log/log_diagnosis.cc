@@ -1,4 +1,4 @@
-#include "collectors/log/log_findings.h"
+#include "collectors/log/log_diagnosis.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "collectors/firewall/firewall_findings.h"
+#include "collectors/firewall/firewall_diagnosis.h"
 
 namespace mailflow {
 

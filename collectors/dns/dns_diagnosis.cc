@@ -1,4 +1,4 @@
-#include "collectors/dns/dns_findings.h"
+#include "collectors/dns/dns_diagnosis.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "collectors/postfix/postfix_findings.h"
+#include "collectors/postfix/postfix_diagnosis.h"
 
 #include <algorithm>
 #include <set>

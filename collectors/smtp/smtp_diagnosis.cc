@@ -1,4 +1,4 @@
-#include "collectors/smtp/smtp_findings.h"
+#include "collectors/smtp/smtp_diagnosis.h"
 
 #include "collectors/common/fix_commands.h"
 

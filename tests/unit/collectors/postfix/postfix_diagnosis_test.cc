@@ -1,6 +1,6 @@
 // PostfixFindings from a snapshot of Debian 12's stock main.cf and
 // master.cf (tests/fixtures/postfix), as the collector builds it.
-#include "collectors/postfix/postfix_findings.h"
+#include "collectors/postfix/postfix_diagnosis.h"
 
 #include <gtest/gtest.h>
 

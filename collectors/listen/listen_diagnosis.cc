@@ -1,4 +1,4 @@
-#include "collectors/listen/listen_findings.h"
+#include "collectors/listen/listen_diagnosis.h"
 
 #include "collectors/common/fix_commands.h"
 
