@@ -1,5 +1,6 @@
 // Full-scrape latency of the postfix + listen collectors on the fixture tree
-// (tests/fixtures/e2e), beside the floor: reading the same files raw.
+// (tests/fixtures/e2e), beside the floor: reading the same files raw, and
+// the diagnosis board built from the same collection.
 //
 //   build/bench/scrape_bench --benchmark_repetitions=5
 #include <benchmark/benchmark.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "diagnose/reports.h"
 #include "exporter/exporter.h"
 #include "lib/base/file_util.h"
 
@@ -67,6 +69,23 @@ void BM_FullScrape(benchmark::State& state) {
   state.counters["body_bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_FullScrape)->Unit(benchmark::kMicrosecond);
+
+// The board (/ and /diagnose): the same collection plus the findings of
+// every step, rendered as HTML, beside the scrape above.
+void BM_DiagnoseBoard(benchmark::State& state) {
+  auto exporter = MakeExporter(PrepareTree());
+  diagnose::HtmlOptions html;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const diagnose::Diagnosis d =
+        exporter->Diagnose(Deadline::After(std::chrono::seconds(10)));
+    std::string body = diagnose::RenderHtml(d, html);
+    bytes = body.size();
+    benchmark::DoNotOptimize(body);
+  }
+  state.counters["body_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_DiagnoseBoard)->Unit(benchmark::kMicrosecond);
 
 // The floor: read every file a scrape reads, without parsing.
 void BM_ReadFilesFloor(benchmark::State& state) {

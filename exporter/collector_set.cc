@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "collectors/common/metrics.h"
+#include "collectors/finding.h"
 #include "exporter/process_metrics.h"
 #include "lib/base/log.h"
 
@@ -14,10 +15,6 @@ namespace mailflow {
 
 namespace {
 
-// One collection of one collector, shared by every scrape that asked for it
-// before it started. Fields other than `deadline` are written by the worker
-// before it sets `done` under Board::mu; readers read them after seeing
-// `done` under that lock.
 // One Collect() call waiting for its flights; on its stack. Woken once,
 // by the worker that finishes the last of them.
 struct Waiter {
@@ -25,6 +22,10 @@ struct Waiter {
   std::condition_variable cv;
 };
 
+// One collection of one collector, shared by every scrape that asked for it
+// before it started. Fields other than `deadline` and `with_findings` are
+// written by the worker before it sets `done` under Board::mu; readers read
+// them after seeing `done` under that lock.
 struct Flight {
   explicit Flight(Deadline d) : deadline(d) {}
   Deadline deadline;  // the latest deadline of the scrapes waiting for it
@@ -35,6 +36,11 @@ struct Flight {
   double seconds = 0;
   double cpu_seconds = 0;
   std::shared_ptr<const FamilyTexts> texts;
+  // Set before it starts by a caller that wants the collector's findings
+  // about this very collection (Diagnosable, right after Collect() on the
+  // worker).
+  bool with_findings = false;
+  std::vector<Finding> findings;
 };
 
 }  // namespace
@@ -46,6 +52,7 @@ struct CollectorSet::Board {
 struct CollectorSet::Entry {
   std::string name;
   std::unique_ptr<Collector> collector;
+  Diagnosable* diagnosable = nullptr;  // the collector, when it is one
   std::shared_ptr<Board> board;
   // Guarded by board->mu.
   std::condition_variable wake;
@@ -69,6 +76,9 @@ void RunFlight(CollectorSet::Entry* e, Flight* f) {
   std::vector<prometheus::MetricFamily> families;
   try {
     f->status = e->collector->Collect(f->deadline, &families);
+    if (f->with_findings && e->diagnosable) {
+      e->diagnosable->Diagnose(&f->findings);
+    }
   } catch (const std::exception& ex) {
     f->status = Status::Error(std::string("exception: ") + ex.what());
   } catch (...) {
@@ -153,6 +163,7 @@ std::unique_ptr<CollectorSet> CollectorSet::Build(
     if (!enabled) continue;  // validated, but not run
     auto entry = std::make_shared<Entry>();
     entry->name = info.name;
+    entry->diagnosable = dynamic_cast<Diagnosable*>(collector.get());
     entry->collector = std::move(collector);
     entry->board = set->board_;
     set->entries_.push_back(std::move(entry));
@@ -203,57 +214,83 @@ int CollectorSet::queued(const std::string& name) const {
   return 0;
 }
 
-CollectedScrape CollectorSet::Collect(Deadline deadline) {
+void CollectorSet::WaitForResults(Deadline deadline) {
+  for (auto& e : entries_) {
+    if (e->diagnosable) e->diagnosable->WaitForResults(deadline);
+  }
+}
+
+std::vector<CollectorSet::Outcome> CollectorSet::Fly(Deadline deadline,
+                                                     bool with_findings) {
   const auto start = Deadline::Clock::now();
   const size_t n = entries_.size();
-  struct Outcome {
-    Status status;
-    double seconds = 0;
-  };
   std::vector<Outcome> outcomes(n);
-  CollectedScrape scrape;
   // Collections that start from now on check main.cf/master.cf once.
   context_->postfix->NewScrape();
-  {
-    std::vector<std::shared_ptr<Flight>> flights(n);
-    Waiter waiter;
-    waiter.remaining = n;
-    std::unique_lock<std::mutex> lock(board_->mu);
-    for (size_t i = 0; i < n; ++i) {
-      Entry& e = *entries_[i];
-      if (!e.pending) {
-        e.pending = std::make_shared<Flight>(deadline);
-      } else if (e.pending->deadline.at() < deadline.at()) {
-        e.pending->deadline = deadline;
-      }
-      e.pending->waiting.push_back(&waiter);
-      flights[i] = e.pending;
+  std::vector<std::shared_ptr<Flight>> flights(n);
+  Waiter waiter;
+  waiter.remaining = n;
+  std::unique_lock<std::mutex> lock(board_->mu);
+  for (size_t i = 0; i < n; ++i) {
+    Entry& e = *entries_[i];
+    if (!e.pending) {
+      e.pending = std::make_shared<Flight>(deadline);
+    } else if (e.pending->deadline.at() < deadline.at()) {
+      e.pending->deadline = deadline;
     }
-    // Woken without the lock held: they need it at once.
-    lock.unlock();
-    for (auto& e : entries_) e->wake.notify_one();
-    lock.lock();
-    waiter.cv.wait_until(lock, deadline.at(),
-                         [&] { return waiter.remaining == 0; });
-    for (const auto& f : flights) {  // overran: the waiter goes away
-      std::erase(f->waiting, &waiter);
+    e.pending->with_findings = e.pending->with_findings || with_findings;
+    e.pending->waiting.push_back(&waiter);
+    flights[i] = e.pending;
+  }
+  // Woken without the lock held: they need it at once.
+  lock.unlock();
+  for (auto& e : entries_) e->wake.notify_one();
+  lock.lock();
+  waiter.cv.wait_until(lock, deadline.at(),
+                       [&] { return waiter.remaining == 0; });
+  for (const auto& f : flights) {  // overran: the waiter goes away
+    std::erase(f->waiting, &waiter);
+  }
+  const double elapsed =
+      std::chrono::duration<double>(Deadline::Clock::now() - start).count();
+  for (size_t i = 0; i < n; ++i) {
+    const Flight& f = *flights[i];
+    Outcome& o = outcomes[i];
+    if (f.done) {
+      o.status = f.status;
+      o.seconds = f.seconds;
+      o.cpu_seconds = f.cpu_seconds;
+      o.texts = f.texts;
+      if (with_findings) o.findings = f.findings;
+    } else {
+      o.status = Status::Error(f.started ? "did not finish before the scrape "
+                                           "deadline"
+                                         : "previous collection still running");
+      o.seconds = elapsed;
     }
-    const double elapsed =
-        std::chrono::duration<double>(Deadline::Clock::now() - start).count();
-    for (size_t i = 0; i < n; ++i) {
-      const Flight& f = *flights[i];
-      if (f.done) {
-        outcomes[i] = {f.status, f.seconds};
-        scrape.parts.push_back(f.texts);
-        scrape.cpu_seconds += f.cpu_seconds;
-      } else {
-        outcomes[i] = {
-            Status::Error(f.started ? "did not finish before the scrape "
-                                      "deadline"
-                                    : "previous collection still running"),
-            elapsed};
-      }
-    }
+  }
+  return outcomes;
+}
+
+std::vector<CollectorFindings> CollectorSet::CollectFindings(
+    Deadline deadline) {
+  std::vector<CollectorFindings> out;
+  std::vector<Outcome> outcomes = Fly(deadline, true);
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    out.push_back({entries_[i]->name, std::move(outcomes[i].status),
+                   std::move(outcomes[i].findings)});
+  }
+  return out;
+}
+
+CollectedScrape CollectorSet::Collect(Deadline deadline) {
+  const std::vector<Outcome> outcomes = Fly(deadline, false);
+  const size_t n = outcomes.size();
+  CollectedScrape scrape;
+  for (const Outcome& o : outcomes) {
+    if (!o.texts) continue;
+    scrape.parts.push_back(o.texts);
+    scrape.cpu_seconds += o.cpu_seconds;
   }
   std::vector<prometheus::MetricFamily> meta;
   FamilyBuilder success(&meta, "mailflow_collector_success",

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/finding.h"
 #include "collectors/registry.h"
 #include "config/config.h"
 #include "exporter/metrics_text.h"
@@ -72,6 +73,16 @@ class CollectorSet {
   /// then counts as failed. REQUIRES: Start() was called.
   CollectedScrape Collect(Deadline deadline);
 
+  /// As Collect(), for diagnose: per enabled collector in registry order,
+  /// its status and (when it implements Diagnosable) its findings about
+  /// this very collection (taken on its worker right after it). A collector
+  /// that overran has the deadline error and no findings. Thread-safe.
+  std::vector<CollectorFindings> CollectFindings(Deadline deadline);
+
+  /// Waits until every Diagnosable collector has its first background
+  /// results (probe rounds, log backlog) or `deadline` passes. After Start().
+  void WaitForResults(Deadline deadline);
+
   /// Names of the enabled collectors, in registry order.
   std::vector<std::string> names() const;
 
@@ -84,6 +95,18 @@ class CollectorSet {
 
  private:
   CollectorSet() = default;
+
+  // What Fly() found of one collector's collection.
+  struct Outcome {
+    Status status;
+    double seconds = 0;
+    double cpu_seconds = 0;
+    std::shared_ptr<const FamilyTexts> texts;  // null: not done in time
+    std::vector<Finding> findings;
+  };
+  // Asks every worker for a collection that starts after the call (with
+  // findings when asked) and waits for them until `deadline`.
+  std::vector<Outcome> Fly(Deadline deadline, bool with_findings);
 
   std::shared_ptr<CollectorContext> context_;
   std::shared_ptr<Board> board_;

@@ -1,5 +1,8 @@
 #include "exporter/exporter.h"
 
+#include <prometheus/text_serializer.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -223,6 +226,34 @@ ProbeResponse Exporter::Probe(const std::string& target,
   request.module = name;
   request.deadline = deadline;
   return handler->Probe(request);
+}
+
+diagnose::Diagnosis Exporter::Diagnose(Deadline deadline) {
+  const auto start = Deadline::Clock::now();
+  diagnose::DiagnosisMeta meta;
+  meta.started_at = NowSeconds();
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) meta.host = host;
+  meta.version = ExporterVersion();
+  meta.revision = ExporterRevision();
+  meta.config_source = config_source();
+  std::vector<CollectorFindings> runs;
+  if (std::shared_ptr<CollectorSet> set = current_set(nullptr)) {
+    runs = set->CollectFindings(deadline);
+  }
+  std::vector<std::string> compiled;
+  for (const CollectorInfo& info : registry_.all()) {
+    compiled.push_back(info.name);
+  }
+  meta.duration_seconds =
+      std::chrono::duration<double>(Deadline::Clock::now() - start).count();
+  return diagnose::BuildDiagnosis(std::move(runs), compiled, std::move(meta));
+}
+
+void Exporter::WaitForResults(Deadline deadline) {
+  if (std::shared_ptr<CollectorSet> set = current_set(nullptr)) {
+    set->WaitForResults(deadline);
+  }
 }
 
 std::vector<std::string> Exporter::collector_names() const {

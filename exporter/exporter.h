@@ -11,6 +11,7 @@
 #include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "config/config.h"
+#include "diagnose/diagnosis.h"
 #include "exporter/client_limiter.h"
 #include "exporter/collector_set.h"
 #include "exporter/scrape_coalescer.h"
@@ -68,6 +69,16 @@ class Exporter {
   /// unknown module. Thread-safe.
   ProbeResponse Probe(const std::string& target, const std::string& module,
                       Deadline deadline);
+
+  /// Runs every enabled collector once and builds the troubleshooting
+  /// guide's checklist from their findings (the board at /, /diagnose and
+  /// `mailflow_exporter diagnose`). Returns by `deadline` like a scrape.
+  diagnose::Diagnosis Diagnose(Deadline deadline);
+
+  /// Blocks until collectors with background work (probe rounds, the log)
+  /// have their first results, or `deadline` passes (for the one-shot
+  /// `diagnose` command, right after Init()).
+  void WaitForResults(Deadline deadline);
 
   std::vector<std::string> collector_names() const;
   std::string config_source() const;

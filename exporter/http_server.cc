@@ -8,6 +8,7 @@
 #include "exporter/exporter.h"
 #include "exporter/live_web_config.h"
 #include "exporter/reload_gate.h"
+#include "exporter/web_pages.h"
 #include "lib/base/log.h"
 
 namespace mailflow {
@@ -34,29 +35,6 @@ void WriteResponse(mg_connection* conn, int code, const char* content_type,
     out += body;
   }
   mg_write(conn, out.data(), out.size());
-}
-
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -140,7 +118,7 @@ class HttpServer::Router : public CivetHandler {
       Reload(conn);
       return true;
     }
-    if (path == options_.telemetry_path || path == "/" ||
+    if (path == options_.telemetry_path || IsWebPage(path) ||
         path == "/-/healthy" || path == "/-/ready" || path == "/probe") {
       Reply(conn, 405, "text/plain; charset=utf-8", "Method Not Allowed\n",
             false, "Allow: GET, HEAD\r\n");
@@ -156,8 +134,11 @@ class HttpServer::Router : public CivetHandler {
     std::string path = req->local_uri ? req->local_uri : "";
     if (path == options_.telemetry_path) {
       Metrics(conn, head);
-    } else if (path == "/") {
-      Reply(conn, 200, "text/html; charset=utf-8", LandingPage(), head);
+    } else if (IsWebPage(path)) {
+      const WebPage page = RenderWebPage(
+          exporter_, path, req->query_string ? req->query_string : "",
+          options_.telemetry_path);
+      Reply(conn, page.status, page.content_type.c_str(), page.body, head);
     } else if (path == "/probe") {
       Probe(conn, head);
     } else if (path == "/-/healthy") {
@@ -255,27 +236,6 @@ class HttpServer::Router : public CivetHandler {
              const std::string& extra_headers = "") const {
     WriteResponse(conn, code, content_type, body, head,
                   web_ ? web_->Get()->headers + extra_headers : extra_headers);
-  }
-
-  std::string LandingPage() const {
-    std::string collectors;
-    for (const auto& name : exporter_->collector_names()) {
-      collectors += "<li>" + HtmlEscape(name) + "</li>";
-    }
-    const std::string metrics = HtmlEscape(options_.telemetry_path);
-    return "<!DOCTYPE html>\n<html><head><title>mailflow_exporter</title>"
-           "</head><body><h1>mailflow_exporter</h1>"
-           "<p>Tells whether mail can flow through this Postfix server, and "
-           "why not.</p><p>Version " +
-           HtmlEscape(ExporterVersion()) + " (revision " +
-           HtmlEscape(ExporterRevision()) + ")</p><ul><li><a href=\"" +
-           metrics + "\">" + metrics +
-           "</a></li><li><a href=\"/-/healthy\">/-/healthy</a></li>"
-           "<li><a href=\"/-/ready\">/-/ready</a></li></ul>"
-           "<h2>Enabled collectors</h2><ul>" +
-           collectors +
-           "</ul><p>Configuration: " + HtmlEscape(exporter_->config_source()) +
-           "</p></body></html>\n";
   }
 
   Exporter* exporter_;

@@ -44,7 +44,8 @@ struct HttpOptions {
   std::shared_ptr<const WebConfig> web;
 };
 
-/// Serves /, the telemetry path (exact match), /-/healthy, /-/ready,
+/// Serves /, /diagnose and /runbooks (web_pages.h), the telemetry path
+/// (exact match), /-/healthy, /-/ready,
 /// /probe (handlers registered by collectors, see collectors/common/probe.h)
 /// and, with enable_lifecycle, POST /-/reload; 404 for anything else. Every
 /// connection is closed after its response. With `options.web`: HTTPS, and

@@ -1,6 +1,7 @@
 // mailflow_exporter: flags, wiring, signals.
 #include <malloc.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -12,8 +13,9 @@
 #include <thread>
 
 #include "collectors/registry.h"
-#include "exporter/capabilities.h"
 #include "config/config_map.h"
+#include "exporter/capabilities.h"
+#include "exporter/diagnose_command.h"
 #include "exporter/exporter.h"
 #include "exporter/health_check.h"
 #include "exporter/http_server.h"
@@ -123,6 +125,46 @@ void ExitIfShutdownStalls(std::chrono::seconds grace) {
   }).detach();
 }
 
+bool IsDiagnoseCall(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "diagnose") == 0) return true;
+  }
+  return false;
+}
+
+// `mailflow_exporter diagnose [--format=json] ...`; the serving flags
+// (--config.file, --collector.NAME) apply too, before or after it.
+CLI::App* AddDiagnoseCommand(CLI::App* app, DiagnoseOptions* o) {
+  CLI::App* cmd = app->add_subcommand(
+      "diagnose",
+      "Run the troubleshooting guide once and print each step's verdict "
+      "(OK, WARN, FAIL, SKIPPED), its evidence and the fix. Exit status: 0 "
+      "all OK, 1 warnings, 2 failures, 3 could not run or could not check "
+      "a step.");
+  cmd->fallthrough();
+  cmd->add_option("--format", o->format, "Output: text or json.")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--color", o->colour,
+                  "Colour the statuses: auto (on a terminal, unless NO_COLOR "
+                  "is set), always, never.")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--timeout",
+      [o](const std::string& v) {
+        std::chrono::milliseconds d{0};
+        if (!ParseDuration(v, &d) || d.count() < 1000 ||
+            d > std::chrono::minutes(10)) {
+          throw CLI::ValidationError("--timeout",
+                                     "a duration between 1s and 10m, like 15s");
+        }
+        o->timeout = d;
+      },
+      "Upper bound of the whole run, probe rounds included (default 15s).");
+  return cmd;
+}
+
 int Main(int argc, char** argv) {
   // Scrapes run each collector on a short-lived thread and civetweb keeps a
   // worker pool: with glibc's default of 8 arenas per core, every such
@@ -206,11 +248,15 @@ int Main(int argc, char** argv) {
             info.description);
   }
   app.set_version_flag("--version", VersionString());
+  DiagnoseOptions diagnose;
+  CLI::App* diagnose_cmd = AddDiagnoseCommand(&app, &diagnose);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; any usage error exits 1.
-    return app.exit(e) == 0 ? 0 : 1;
+    // --help and --version exit 0; any usage error exits 1 (3 for diagnose:
+    // "could not run").
+    if (app.exit(e) == 0) return 0;
+    return IsDiagnoseCall(argc, argv) ? diagnose::kExitCouldNotRun : 1;
   }
   if (!listen.empty()) http.listen_addresses = listen;
   options.overrides = CollectOverrides(overrides, argc, argv);
@@ -241,6 +287,16 @@ int Main(int argc, char** argv) {
     return 1;
   }
   SetLogLevel(level);
+  if (diagnose_cmd->parsed()) {
+    // The report says what the collectors found; their log lines would
+    // repeat it on stderr.
+    if (app.count("--log.level") == 0) SetLogLevel(LogLevel::kError);
+    const int rc = RunDiagnose(registry, options, diagnose);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    // Probe threads may still wait on a socket: don't join them.
+    _exit(rc);
+  }
 
   // Signals are taken synchronously by the main thread: block them before
   // any thread starts so every thread inherits the mask.

@@ -2,12 +2,29 @@
 """scripts/demo's driver: see scripts/demo. Standard library only."""
 import argparse
 import os
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "integration"))
+import harness  # noqa: E402
 from stack import BREAKAGES, Stack  # noqa: E402
+
+
+def diagnose(stack):
+    """`mailflow_exporter diagnose` on the broken host: the steps that are
+    not OK, with their evidence and fix (the whole checklist is longer)."""
+    p = subprocess.run(["ip", "netns", "exec", stack.pair.a, harness.EXPORTER, "diagnose",
+                        "--config.file=" + stack.exporter.config_path],
+                       stdout=subprocess.PIPE, text=True, timeout=60)
+    show = False
+    for line in p.stdout.splitlines():
+        if line[:3].strip().rstrip(".").isdigit():  # a step line
+            show = " OK " not in line[3:14] and "SKIPPED" not in line[3:14]
+        if show or line.startswith(("mailflow_exporter", "11 steps")):
+            print("  " + line)
+    return p.returncode
 
 
 def main():
@@ -25,6 +42,9 @@ def main():
         print("\nbreaking Postfix: %s" % b.name)
         t_break = time.time()
         b.brk(stack.pf)
+        print("\non the host, at once: mailflow_exporter diagnose (its failing steps)")
+        rc = diagnose(stack)
+        print("  (exit status %d)" % rc)
         stack.wait_notification(b.receiver, "firing", b.cause, timeout=120)
         if b.after_cause:
             b.after_cause(stack.pf)

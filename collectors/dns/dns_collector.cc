@@ -196,8 +196,52 @@ Status DnsCollector::Collect(Deadline deadline,
               "Postfix config readable again");
   ExportLocal(f, out);
   ExportProbe(out);
+  seen_ = FactsOf(f);
   if (!f.host_ok) return Status::Error(f.host_err);
   return Status::OK();
+}
+
+DnsFacts DnsCollector::FactsOf(const LocalFacts& f) {
+  DnsFacts d;
+  d.config_directory = o_.postfix_config_directory;
+  d.host_path = f.host_path;
+  d.host_ok = f.host_ok;
+  d.host_error = f.host_err;
+  auto labels = [](const ResolvConf& rc) {
+    std::vector<std::string> out;
+    for (const auto& ns : rc.Effective()) out.push_back(ns.Label());
+    return out;
+  };
+  d.host_servers = labels(f.host);
+  d.smtp_chrooted = f.smtp_chrooted;
+  d.chrooted = f.chrooted;
+  d.jail_path = f.jail_path;
+  d.jail_ok = f.jail_ok;
+  d.jail_servers = labels(f.jail);
+  d.differs = f.differs;
+  if (f.primary >= 0) {
+    const NameServer& ns = f.resolvers[static_cast<size_t>(f.primary)].ns;
+    d.primary = ns.Label();
+    d.primary_local = ns.IsLoopback();
+  }
+  d.configured = HasTargets();
+  d.domains = o_.domains.size();
+  d.query_timeout_seconds =
+      std::chrono::duration<double>(o_.query_timeout).count();
+  d.round_timeout_seconds =
+      std::chrono::duration<double>(o_.round_timeout).count();
+  std::lock_guard<std::mutex> lock(state_.mu);
+  d.round_done = state_.last.done;
+  d.round_timestamp = state_.last.timestamp;
+  for (const auto& [label, r] : state_.last.resolvers) d.resolvers.push_back(r);
+  return d;
+}
+
+void DnsCollector::WaitForResults(Deadline deadline) {
+  if (!HasTargets()) return;
+  std::unique_lock<std::mutex> lock(state_.mu);
+  state_.round_done.wait_until(lock, deadline.at(),
+                               [this] { return state_.last.done; });
 }
 
 }  // namespace dns_collector_internal

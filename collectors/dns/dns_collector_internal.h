@@ -18,6 +18,7 @@
 
 #include "collectors/common/carry_over.h"
 #include "collectors/dns/dns_collector.h"
+#include "collectors/dns/dns_diagnosis.h"
 #include "collectors/dns/postfix_facts.h"
 #include "lib/base/histogram.h"
 #include "lib/dns/dns_prober.h"
@@ -112,6 +113,8 @@ struct RoundSummary {
   std::map<std::string, double> repeat_median;     // resolver label
   std::map<std::string, std::pair<int, bool>> mx;  // domain -> count, null
   std::map<std::string, ReverseState> reverse;     // address
+  /// Per resolver label: the round's lookups and failures (no RBL tests).
+  std::map<std::string, DnsResolverRound> resolvers;
 };
 
 constexpr size_t kMaxResolverLabels = 16;
@@ -121,7 +124,8 @@ constexpr size_t kMaxResolverLabels = 16;
 class DnsState {
  public:
   RoundClock clock;
-  std::mutex mu;  // guards everything below
+  std::mutex mu;                       // guards everything below
+  std::condition_variable round_done;  // notified when `last` is replaced
   // (type, resolver) -> histogram / counters
   std::map<std::pair<std::string, std::string>, CumulativeHistogram> hist;
   std::map<std::pair<std::string, std::string>, Counters> counters;
@@ -147,7 +151,7 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f);
 
 // ---- the collector ----------------------------------------------------------
 
-class DnsCollector : public Collector {
+class DnsCollector : public Collector, public Diagnosable {
  public:
   DnsCollector(DnsOptions o, std::shared_ptr<DestinationDomains> queue,
                std::shared_ptr<PostfixSnapshotCache> snapshots,
@@ -170,6 +174,11 @@ class DnsCollector : public Collector {
   void Start() override;
   Status Collect(Deadline deadline,
                  std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    DnsFindings(seen_, out);
+  }
+  // The first probe round (when anything is probed).
+  void WaitForResults(Deadline deadline) override;
 
  private:
   // The background probe rounds (dns_round.cc).
@@ -178,12 +187,15 @@ class DnsCollector : public Collector {
   void ExportLocal(const LocalFacts& f,
                    std::vector<prometheus::MetricFamily>* out);
   void ExportProbe(std::vector<prometheus::MetricFamily>* out);
+  // The facts of the findings: local files and the last round.
+  DnsFacts FactsOf(const LocalFacts& f);
 
   DnsOptions o_;
   const std::shared_ptr<DestinationDomains> queue_domains_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
   const std::shared_ptr<DnsState> held_state_;  // never null
   DnsState& state_;
+  DnsFacts seen_;  // the last Collect(), for Diagnose()
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> stop_{false};

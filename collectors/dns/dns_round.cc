@@ -96,8 +96,47 @@ class Round {
     }
     s.mx = mx_;
     s.reverse = reverse_;
+    s.resolvers = ResolverRounds(s);
     Merge(state, std::move(s));
     return init.ok() ? st : init;
+  }
+
+  // What each resolver did this round (the findings' view of it).
+  std::map<std::string, DnsResolverRound> ResolverRounds(
+      const RoundSummary& s) const {
+    std::map<std::string, DnsResolverRound> out;
+    std::map<std::string, std::vector<double>> mx_seconds;
+    for (const auto& [label, answering] : s.answering) {
+      out[label].resolver = label;
+      out[label].answering = answering;
+      auto rep = s.repeat_median.find(label);
+      if (rep != s.repeat_median.end()) {
+        out[label].repeat_median_seconds = rep->second;
+      }
+    }
+    for (const Observation& ob : obs_) {
+      if (!ob.zone.empty()) continue;  // RBL tests are not resolver health
+      DnsResolverRound& r = out[ob.resolver];
+      ++r.lookups;
+      const bool failed = ob.result == DnsResult::kServfail ||
+                          ob.result == DnsResult::kRefused ||
+                          ob.result == DnsResult::kTimeout ||
+                          ob.result == DnsResult::kOther;
+      r.failures += failed;
+      r.timeouts += ob.result == DnsResult::kTimeout;
+      if (failed && r.failure_example.empty()) {
+        r.failure_example =
+            ob.type + " " +
+            (ob.domain.empty() ? std::string("(a host)") : ob.domain) + ": " +
+            std::string(DnsResultName(ob.result));
+      }
+      if (ob.type == "MX" && ob.result != DnsResult::kTimeout) {
+        mx_seconds[ob.resolver].push_back(ob.seconds);
+      }
+    }
+    for (auto& [label, v] : mx_seconds)
+      out[label].mx_median_seconds = Median(v);
+    return out;
   }
 
   void SetRblZones(std::vector<RblZone> zones) {
@@ -264,6 +303,7 @@ class Round {
       state->rbl[zone].have_result = true;
     }
     state->last = std::move(s);
+    state->round_done.notify_all();
   }
 
   const DnsOptions& o_;

@@ -49,7 +49,8 @@ std::string ReadOrEmpty(const std::string& path) {
 Status FirewallCollector::Collect(Deadline scrape_deadline,
                                   std::vector<prometheus::MetricFamily>* out) {
   Deadline deadline = scrape_deadline.Min(Deadline::After(o_.command_timeout));
-  std::set<int> ports = WatchedPorts();
+  std::set<int> served;
+  std::set<int> ports = WatchedPorts(&served);
   const bool ipv6 =
       o_.ipv6 == "true" || (o_.ipv6 == "auto" && HasGlobalIPv6(o_.proc));
 
@@ -69,23 +70,36 @@ Status FirewallCollector::Collect(Deadline scrape_deadline,
 
   std::string joined;
   for (const auto& e : errors) joined += (joined.empty() ? "" : "; ") + e;
+  seen_ = FirewallFacts{
+      std::move(ports), std::move(served),    kernel.nft,       kernel.legacy,
+      std::move(ufw),   std::move(firewalld), std::move(errors)};
   LogOnChange(LogLevel::kWarn, "firewall", "firewall/errors", joined,
               "the firewall ruleset is readable again");
   if (!joined.empty()) return Status::Error(joined);
   return Status::OK();
 }
 
-std::set<int> FirewallCollector::WatchedPorts() const {
+std::set<int> FirewallCollector::WatchedPorts(std::set<int>* served) const {
   std::set<int> ports;
   for (int64_t p : o_.ports) ports.insert(static_cast<int>(p));
   std::string err;
-  if (auto snapshot = snapshots_->Get(o_.postfix_config_directory, &err)) {
+  auto snapshot = snapshots_->Get(o_.postfix_config_directory, &err);
+  if (snapshot) {
     for (const auto& s : snapshot->inet_services) {
       if (s.enabled && s.port > 0) ports.insert(s.port);
     }
   }
   // Bounded: a pathological master.cf cannot explode the series count.
   while (ports.size() > 32) ports.erase(std::prev(ports.end()));
+  served->clear();
+  for (int p : ports) {
+    bool used = !snapshot;
+    for (const auto& s :
+         snapshot ? snapshot->inet_services : std::vector<InetService>()) {
+      used = used || (s.enabled && s.port == p);
+    }
+    if (used) served->insert(p);
+  }
   return ports;
 }
 

@@ -15,6 +15,7 @@
 
 #include "collectors/common/metrics.h"
 #include "collectors/firewall/firewall_collector.h"
+#include "collectors/firewall/firewall_diagnosis.h"
 #include "lib/base/file_util.h"
 #include "lib/firewall/nft_evaluator.h"
 #include "lib/firewall/verdict.h"
@@ -49,14 +50,7 @@ struct FirewallOptions {
 bool Exists(const std::string& path);
 std::string ReadOrEmpty(const std::string& path);
 
-struct BackendResult {
-  bool present = false;
-  bool enabled = false;
-  bool readable = false;
-  size_t rules = 0;
-  bool evaluated = false;
-  std::map<int, Outcome> verdicts;
-};
+using BackendResult = FirewallBackend;
 
 // The change signals of the kernel's rulesets (lib/firewall/
 // ruleset_generation.h). `known` is false when one could not be read: then
@@ -93,7 +87,7 @@ struct ManagerView {
   BackendResult result;
 };
 
-class FirewallCollector : public Collector {
+class FirewallCollector : public Collector, public Diagnosable {
  public:
   FirewallCollector(FirewallOptions o,
                     std::shared_ptr<PostfixSnapshotCache> snapshots)
@@ -102,9 +96,14 @@ class FirewallCollector : public Collector {
 
   Status Collect(Deadline scrape_deadline,
                  std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    FirewallFindings(seen_, out);
+  }
 
  private:
-  std::set<int> WatchedPorts() const;
+  // The watched ports and, in *served, those an enabled master.cf service
+  // uses (every watched port when the configuration cannot be read).
+  std::set<int> WatchedPorts(std::set<int>* served) const;
 
   // --- the kernel's rulesets (firewall_collector_kernel.cc)
   KernelSignals ReadSignals(bool nft_present) const;
@@ -141,6 +140,7 @@ class FirewallCollector : public Collector {
   ManagerView ufw_, firewalld_;
   uint64_t nft_reads_ = 0, legacy_reads_ = 0;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  FirewallFacts seen_;  // the last Collect(), for Diagnose()
 };
 
 }  // namespace mailflow::firewall_collector_internal

@@ -158,7 +158,7 @@ void FirewallCollector::EvaluateFirewalld(const std::set<int>& ports,
       Outcome other = firewall::FirewalldZoneVerdict(z, p, svc);
       if (other.verdict != o.verdict) {
         o = Outcome{Verdict::kConditional, Reason::kInterface,
-                    "zones " + def + " and " + name + " differ"};
+                    "zones " + def + " and " + name + " differ", ""};
         break;
       }
     }

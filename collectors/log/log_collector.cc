@@ -18,6 +18,7 @@
 #include "collectors/log/file_follower.h"
 #include "collectors/log/journal_probe.h"
 #include "collectors/log/journal_source.h"
+#include "collectors/log/log_diagnosis.h"
 #include "collectors/log/log_families.h"
 #include "collectors/log/log_stats.h"
 #include "lib/base/log.h"
@@ -56,7 +57,7 @@ double NowUnix() {
       .count();
 }
 
-class LogCollector : public Collector {
+class LogCollector : public Collector, public Diagnosable {
  public:
   LogCollector(LogOptions o, std::shared_ptr<PostfixSnapshotCache> snapshots)
       : options_(std::move(o)),
@@ -94,7 +95,20 @@ class LogCollector : public Collector {
       log::AppendLogInstanceFamilies(stats, &part);
       AppendWithLabel(std::move(part), kPostfixInstanceLabel, name, out);
     }
+    seen_ = FactsLocked();
     return Status::OK();
+  }
+
+  void Diagnose(std::vector<Finding>* out) const override {
+    LogFindings(seen_, out);
+  }
+
+  // Until the source has been read to its end once (the backlog, with
+  // start_at: beginning), or could not be opened.
+  void WaitForResults(Deadline deadline) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    caught_up_cv_.wait_until(lock, deadline.at(),
+                             [this] { return caught_up_; });
   }
 
  private:
@@ -141,6 +155,45 @@ class LogCollector : public Collector {
             ? kDefaultInstance
             : InstanceForSyslogName(instances_, line.syslog_name).name;
     StatsFor(name).Add(line);
+  }
+
+  // REQUIRES: mu_ held. What diagnose shows: the source, every line read,
+  // and the default instance's greylisting.
+  LogFacts FactsLocked() {
+    const LogStats& main = StatsFor(
+        instances_.empty() ? kDefaultInstance : instances_.front().name);
+    LogFacts f;
+    f.source = state_.source;
+    f.path = state_.path;
+    f.up = state_.up;
+    f.error = state_.is_file ? state_.file.last_error : "";
+    f.start_at_end = options_.start_at_end;
+    f.lines = unclaimed_.lines;
+    for (const auto& [name, stats] : stats_) f.lines += stats.lines;
+    f.greylist_deferrals = main.greylist_deferrals;
+    f.greylisted_waiting = main.greylist_tracked();
+    const CumulativeHistogram& h = main.greylist_delay;
+    f.greylisted_delivered = h.count();
+    uint64_t seen = 0;
+    for (size_t i = 0; i < h.upper_bounds().size() && h.count() > 0; ++i) {
+      seen += h.bucket_counts()[i];
+      if (seen * 10 >= h.count() * 9) {
+        f.greylist_p90_seconds = h.upper_bounds()[i];
+        break;
+      }
+    }
+    if (h.count() > 0 && f.greylist_p90_seconds < 0) {
+      f.greylist_p90_seconds = h.upper_bounds().back() * 2;  // beyond +Inf's
+    }
+    f.greylist_example = main.last_greylist;
+    return f;
+  }
+
+  void MarkCaughtUp() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (caught_up_) return;
+    caught_up_ = true;
+    caught_up_cv_.notify_all();
   }
 
   // Parses a block of complete lines under the lock.
@@ -260,6 +313,7 @@ class LogCollector : public Collector {
     while (!stopping()) {
       const size_t got = follower.Poll(sink);
       PublishFileState(follower);
+      if (got == 0) MarkCaughtUp();
       const auto& fs = follower.state();
       if (fs.open != was_open) {
         was_open = fs.open;
@@ -283,6 +337,7 @@ class LogCollector : public Collector {
       if (r > 0) follower.Poll(sink);
       PublishFileState(follower);
     }
+    MarkCaughtUp();
     if (follower.finished())
       LogOnChange(LogLevel::kInfo, "log", "log/source", "stdin closed");
   }
@@ -309,6 +364,7 @@ class LogCollector : public Collector {
           state_.up = false;
           state_.read_errors = errors;
         }
+        MarkCaughtUp();
         if (!SleepFor(std::chrono::seconds(5))) break;
         continue;
       }
@@ -324,7 +380,10 @@ class LogCollector : public Collector {
         state_.read_errors = errors;
         state_.untrusted = journal.untrusted();
       }
-      if (n == 0) journal.Wait(options_.poll_interval);  // bounded wait
+      if (n == 0) {
+        MarkCaughtUp();
+        journal.Wait(options_.poll_interval);  // bounded wait
+      }
     }
   }
 
@@ -332,11 +391,15 @@ class LogCollector : public Collector {
 
   const LogOptions options_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
-  std::mutex mu_;  // guards instances_, stats_, unclaimed_ and state_
+  // Guards instances_, stats_, unclaimed_, state_ and caught_up_.
+  std::mutex mu_;
   std::vector<PostfixInstance> instances_;
   std::map<std::string, LogStats> stats_;  // by postfix_instance
   LogStats unclaimed_;  // lines of no Postfix instance (foreign, garbage)
   SourceState state_;
+  bool caught_up_ = false;
+  std::condition_variable caught_up_cv_;
+  LogFacts seen_;  // the last Collect(), for Diagnose()
   std::mutex wake_mu_;
   std::condition_variable wake_;
   bool stop_ = false;

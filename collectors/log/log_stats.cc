@@ -184,6 +184,8 @@ void LogStats::AddDelivery(const LogLine& l) {
   if (l.status == DeliveryStatus::kDeferred &&
       reason == DeferReason::kGreylisted) {
     ++greylist_deferrals;
+    last_greylist =
+        std::string(l.queue_id) + ": " + std::string(l.message.substr(0, 300));
     GreylistDeferred(l.queue_id, l.delay);
   } else if (l.status != DeliveryStatus::kDeferred) {
     GreylistDone(l.queue_id, -1, false);

@@ -81,6 +81,9 @@ class LogStats {
   uint64_t messages_queued = 0, messages_removed = 0, messages_expired = 0;
   uint64_t severity[5] = {};  // postfix::Severity
   uint64_t greylist_deferrals = 0;
+  /// The last greylisting deferral, "QID: to=<...>, ... status=deferred
+  /// (...)" (at most 300 bytes): the evidence of the diagnosis.
+  std::string last_greylist;
   uint64_t greylist_evictions = 0;
   CumulativeHistogram greylist_delay;
 

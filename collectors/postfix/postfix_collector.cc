@@ -8,7 +8,8 @@
 #include "collectors/common/metrics.h"
 #include "collectors/postfix/chroot_check.h"
 #include "collectors/postfix/config_findings.h"
-#include "collectors/postfix/postfix_findings.h"
+#include "collectors/postfix/postfix_diagnosis.h"
+#include "collectors/postfix/postfix_families.h"
 #include "lib/base/interfaces.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
@@ -45,7 +46,7 @@ struct PostfixOptions {
   std::optional<postfix::HostRole> role;
 };
 
-class PostfixCollector : public Collector {
+class PostfixCollector : public Collector, public Diagnosable {
  public:
   PostfixCollector(PostfixOptions options,
                    std::shared_ptr<PostfixSnapshotCache> snapshots)
@@ -53,8 +54,13 @@ class PostfixCollector : public Collector {
 
   std::string_view Name() const override { return "postfix"; }
 
+  void Diagnose(std::vector<Finding>* out) const override {
+    if (seen_.snapshot) PostfixFindings(FactsOf(seen_), out);
+  }
+
   Status Collect(Deadline,
                  std::vector<prometheus::MetricFamily>* out) override {
+    seen_ = PostfixObservation{};
     std::vector<PostfixInstance> instances;
     std::vector<std::string> ignored;
     std::string err;
@@ -87,17 +93,23 @@ class PostfixCollector : public Collector {
       }
       if (!in.enabled) continue;
       std::vector<prometheus::MetricFamily> part;
-      CollectInstance(in, instances.size() > 1, &part);
+      PostfixObservation obs;
+      CollectInstance(in, instances.size() > 1, &obs, &part);
       AppendWithLabel(std::move(part), kPostfixInstanceLabel, in.name, out);
+      if (in.primary) seen_ = std::move(obs);
     }
     return errors.empty() ? Status::OK() : Status::Error(errors);
   }
 
  private:
-  // One instance's families, without the postfix_instance label. `several`:
-  // log messages name the instance.
+  // One instance's families, without the postfix_instance label, and what
+  // diagnose needs in *obs. `several`: log messages name the instance.
   void CollectInstance(const PostfixInstance& in, bool several,
+                       PostfixObservation* obs,
                        std::vector<prometheus::MetricFamily>* out) {
+    obs->snapshot = in.snapshot;
+    obs->watched_ports = options_.smtp_ports;
+    obs->host_etc = options_.etc;
     const std::shared_ptr<const PostfixSnapshot>& snapshot = in.snapshot;
     const std::string key = "/" + in.name;
     const std::string who = several ? in.name + ": " : std::string();
@@ -117,22 +129,28 @@ class PostfixCollector : public Collector {
     };
     const std::string queue_directory = get("queue_directory");
 
-    AddLivenessFamilies(
-        ReadMasterStatus(queue_directory, get("process_id_directory"),
-                         options_.proc),
-        who, key, out);
+    const MasterStatus master = ReadMasterStatus(
+        queue_directory, get("process_id_directory"), options_.proc);
+    obs->master = master;
+    AddLivenessFamilies(master, who, key, out);
 
     const std::vector<InetService>& services = snapshot->inet_services;
     AddServices(pf, services, out);
-    AddChroot(pf, queue_directory, out);
+    AddChroot(pf, queue_directory, &obs->chroot_files, out);
 
     AddGauge(out, "mailflow_postfix_inet_interfaces_loopback_only",
              "Whether main.cf inet_interfaces names loopback addresses only, "
              "so smtpd cannot accept mail from other hosts.",
              IsLoopbackOnly(get("inet_interfaces")));
 
-    AddMynetworksFamilies(main, InterfaceNetworks(), out);
-    AddRelayFamilies(*snapshot, out);
+    obs->interfaces = InterfaceNetworks();
+    AddMynetworksFamilies(main, obs->interfaces, out);
+    std::vector<std::pair<std::string, postfix::RelayDecision>> relay;
+    AddRelayFamilies(*snapshot, out, &relay);
+    for (const auto& [service, d] : relay) {
+      obs->relay_safe.emplace_back(
+          service, d.verdict != postfix::RelayVerdict::kRelayed);
+    }
     AddRoleFamily(*snapshot, options_.role, out);
     AddOutboundRouteFamily(main, out);
 
@@ -140,6 +158,10 @@ class PostfixCollector : public Collector {
     std::vector<std::string> restriction_values;
     for (const char* list : kRestrictionLists) {
       restriction_values.push_back(get(list));
+      if (restriction_values.back().find("check_policy_service") !=
+          std::string::npos) {
+        obs->policy_lists.push_back(list);
+      }
     }
     for (const InetService& s : services) {
       if (!s.enabled || !s.smtpd) continue;
@@ -153,6 +175,7 @@ class PostfixCollector : public Collector {
       }
     }
     PolicyServices policy = FindPolicyServices(restriction_values);
+    obs->policy = policy;
     AddGauge(out, "mailflow_postfix_policy_services",
              "Number of check_policy_service entries in the smtpd "
              "restriction lists (main.cf and master.cf -o overrides).",
@@ -236,7 +259,9 @@ class PostfixCollector : public Collector {
     }
   }
 
+  // The jail's files (also into *files, for diagnose).
   void AddChroot(const PostfixConfig& pf, const std::string& queue_directory,
+                 std::vector<ChrootFileState>* files,
                  std::vector<prometheus::MetricFamily>* out) {
     bool any_chroot = false;
     for (const auto& e : pf.master.entries()) {
@@ -248,8 +273,8 @@ class PostfixCollector : public Collector {
                     "system file under the queue directory is missing or "
                     "differs from the host's (stale).",
                     MetricType::Gauge);
-    for (const ChrootFileState& st :
-         chroot_check_.Check(queue_directory, options_.etc)) {
+    *files = chroot_check_.Check(queue_directory, options_.etc);
+    for (const ChrootFileState& st : *files) {
       f.Add({{"file", st.file}, {"problem", "missing"}}, st.missing);
       f.Add({{"file", st.file}, {"problem", "stale"}}, st.stale);
     }
@@ -269,6 +294,7 @@ class PostfixCollector : public Collector {
   PostfixOptions options_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
   ChrootCheck chroot_check_;  // Collect() never runs concurrently
+  PostfixObservation seen_;   // the default instance's, for Diagnose()
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "collectors/common/destination_domains.h"
 #include "collectors/common/metrics.h"
+#include "collectors/queue/queue_diagnosis.h"
 #include "collectors/queue/queue_scanner.h"
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_instances.h"
@@ -25,7 +26,7 @@ struct QueueCollectorOptions {
   QueueScanOptions scan;
 };
 
-class QueueCollector : public Collector {
+class QueueCollector : public Collector, public Diagnosable {
  public:
   QueueCollector(QueueCollectorOptions options,
                  std::shared_ptr<DestinationDomains> destinations,
@@ -39,6 +40,19 @@ class QueueCollector : public Collector {
   Status Collect(Deadline deadline,
                  std::vector<prometheus::MetricFamily>* out) override;
 
+  void Diagnose(std::vector<Finding>* out) const override {
+    QueueFacts f = seen_;
+    // The retry schedule decides how long greylisted mail waits.
+    static const postfix::MainCf kDefaults;
+    const postfix::MainCf& main =
+        seen_snapshot_ ? seen_snapshot_->config.main : kDefaults;
+    f.minimal_backoff_time = main.AsWritten("minimal_backoff_time");
+    postfix::MainCf::ParseTimeValue(main.Get("minimal_backoff_time"), 's',
+                                    &f.minimal_backoff_seconds);
+    if (seen_snapshot_) f.config_file = seen_snapshot_->config.main.source();
+    QueueFindings(f, out);
+  }
+
  private:
   // The instances whose queues are scanned: the enabled, readable ones;
   // the default instance even when its main.cf cannot be read (Postfix's
@@ -47,6 +61,11 @@ class QueueCollector : public Collector {
   // Resolves queue_directory and maximal_queue_lifetime (the options for
   // the default instance, else main.cf) and (re)creates `*scanner` when they
   // change.
+  // Keeps what diagnose shows of the default instance's scan. REQUIRES: mu_
+  // held.
+  void Observe(const PostfixInstance& in, const QueueScanner& scanner,
+               const Status& scan, const Status& resolved,
+               const QueueScanResult& r);
   Status Resolve(const PostfixInstance& in,
                  std::unique_ptr<QueueScanner>* scanner) const;
 
@@ -57,6 +76,9 @@ class QueueCollector : public Collector {
   std::mutex mu_;
   // One per instance name (each keeps its own parsed-envelope cache).
   std::map<std::string, std::unique_ptr<QueueScanner>> scanners_;
+  // The default instance's last Collect(), for Diagnose().
+  QueueFacts seen_;
+  std::shared_ptr<const PostfixSnapshot> seen_snapshot_;
 };
 
 std::vector<PostfixInstance> QueueCollector::Instances() const {
@@ -196,6 +218,19 @@ void AppendQueueFamilies(const QueueScanResult& r,
            static_cast<double>(r.parsed_files));
 }
 
+void QueueCollector::Observe(const PostfixInstance& in,
+                             const QueueScanner& scanner, const Status& scan,
+                             const Status& resolved, const QueueScanResult& r) {
+  seen_snapshot_ = in.snapshot;
+  seen_.config_directory = in.config_directory;
+  seen_.queue_directory = scanner.options().queue_directory;
+  seen_.maximal_queue_lifetime = scanner.options().maximal_queue_lifetime;
+  seen_.error = !scan.ok()      ? scan.message()
+                : resolved.ok() ? ""
+                                : resolved.message();
+  seen_.scan = r;
+}
+
 Status QueueCollector::Collect(Deadline deadline,
                                std::vector<prometheus::MetricFamily>* out) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -212,6 +247,7 @@ Status QueueCollector::Collect(Deadline deadline,
         scanner->Scan(deadline, static_cast<int64_t>(std::time(nullptr)), &r);
     std::vector<prometheus::MetricFamily> part;
     AppendQueueFamilies(r, &domains, &part);
+    if (in.primary) Observe(in, *scanner, st, resolved, r);
     AppendWithLabel(std::move(part), kPostfixInstanceLabel, in.name, out);
     any_deferred = any_deferred ||
                    r.queues[static_cast<int>(QueueName::kDeferred)].readable;

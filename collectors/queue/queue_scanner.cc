@@ -31,6 +31,7 @@ const std::vector<double>& QueueAgeBuckets() {
 void QueueScanner::Impl::Aggregate() {
   std::vector<uint64_t> domain_counts(domains.size(), 0);
   const bool prune = out->complete;
+  std::array<std::string, kDeferReasonCount> sample_ids;
   for (auto it = cache.begin(); it != cache.end();) {
     Entry& e = it->second;
     const bool seen = Seen(e);
@@ -39,6 +40,7 @@ void QueueScanner::Impl::Aggregate() {
       it = cache.erase(it);
       continue;
     }
+    const std::string& id = it->first;
     ++it;
     if (!seen && !e.corrupt) {
       // Partial scan: keep reporting what the last scan found.
@@ -53,6 +55,7 @@ void QueueScanner::Impl::Aggregate() {
     if (DeferSeen(e) || (!prune && e.defer_mtime_ns >= 0)) {
       for (int i = 0; i < kDeferReasonCount; ++i) {
         out->deferred_reasons[i] += e.reasons[i];
+        if (e.reasons[i] && sample_ids[i].empty()) sample_ids[i] = id;
       }
     } else if (prune && e.defer_mtime_ns >= 0) {
       e.defer_mtime_ns = -1;  // the defer log is gone
@@ -102,6 +105,35 @@ void QueueScanner::Impl::Aggregate() {
     }
   }
   if (other > 0) out->domains.emplace_back("other", other);
+  RefreshSamples(sample_ids);
+}
+
+void QueueScanner::Impl::RefreshSamples(
+    const std::array<std::string, kDeferReasonCount>& ids) {
+  for (int r = 0; r < kDeferReasonCount; ++r) {
+    DeferSample& sample = samples[r];
+    if (!sample.queue_id.empty()) {
+      auto it = cache.find(sample.queue_id);
+      if (it == cache.end() || !DeferSeen(it->second) ||
+          it->second.reasons[r] == 0) {
+        sample = DeferSample();
+      }
+    }
+    if (sample.queue_id.empty() && !ids[r].empty()) {
+      // One more read, only while a class has no sample.
+      const Entry& e = cache.at(ids[r]);
+      const std::string path =
+          opts.queue_directory + "/" + dirs[e.defer_dir].rel + "/" + ids[r];
+      int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      struct stat st;
+      uint16_t reasons[kDeferReasonCount];
+      if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), ids[r], reasons);
+      }
+      if (fd >= 0) close(fd);
+    }
+    out->samples[r] = sample;
+  }
 }
 
 QueueScanner::QueueScanner(QueueScanOptions options)

@@ -64,9 +64,22 @@ struct QueueStats {
   CumulativeHistogram ages{QueueAgeBuckets()};
 };
 
+/// One deferred recipient's defer-log entry, quoted as the evidence of its
+/// reason class.
+struct DeferSample {
+  std::string queue_id;  // "" when there is none
+  std::string recipient;
+  std::string status;  // "4.4.1"
+  std::string text;    // at most kMaxSampleText bytes
+  static constexpr size_t kMaxSampleText = 300;
+};
+
 struct QueueScanResult {
   std::array<QueueStats, kQueueCount> queues;
   std::array<uint64_t, kDeferReasonCount> deferred_reasons{};
+  /// Per reason class with recipients: the defer-log entry of one of them
+  /// (kept while its message stays deferred).
+  std::array<DeferSample, kDeferReasonCount> samples;
   /// Top destination domains of pending recipients of deferred messages,
   /// by recipient count (descending), then "other" last if non-zero.
   std::vector<std::pair<std::string, uint64_t>> domains;

@@ -118,6 +118,7 @@ FileOutcome QueueScanner::Impl::HandleFile(int dirfd, const char* name,
 }
 
 bool QueueScanner::Impl::ReadDeferLog(int fd, uint64_t size,
+                                      const std::string& queue_id,
                                       uint16_t* reasons) {
   size_t want = std::min<uint64_t>(size, opts.max_defer_log_bytes);
   scratch.resize(want);
@@ -138,6 +139,14 @@ bool QueueScanner::Impl::ReadDeferLog(int fd, uint64_t size,
       scratch, opts.max_defer_log_entries, [&](const DeferLogEntry& e) {
         int r = static_cast<int>(ClassifyDeferReason(e.status, e.reason));
         if (reasons[r] < UINT16_MAX) ++reasons[r];
+        DeferSample& sample = samples[r];
+        if (sample.queue_id.empty() || sample.queue_id == queue_id) {
+          sample.queue_id = queue_id;
+          sample.recipient = std::string(e.recipient.substr(0, 200));
+          sample.status = std::string(e.status.substr(0, 16));
+          sample.text =
+              std::string(e.reason.substr(0, DeferSample::kMaxSampleText));
+        }
       });
   ++out->defer_logs_read;
   return true;
@@ -178,7 +187,7 @@ bool QueueScanner::Impl::HandleDeferLog(int dirfd, const char* name, size_t len,
     int fd = OpenDeferLog(dirfd, name, &st);
     if (fd < 0) return false;
     uint16_t reasons[kDeferReasonCount];
-    if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), reasons)) {
+    if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), id, reasons)) {
       for (int i = 0; i < kDeferReasonCount; ++i) {
         out->deferred_reasons[i] += reasons[i];
       }
@@ -205,7 +214,7 @@ bool QueueScanner::Impl::HandleDeferLog(int dirfd, const char* name, size_t len,
   int fd = OpenDeferLog(dirfd, name, &st);
   if (fd < 0) return false;
   bool ok = false;
-  if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), e.reasons)) {
+  if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), id, e.reasons)) {
     e.defer_mtime_ns = Nanos(st.st_mtim);
     e.defer_size = static_cast<uint64_t>(st.st_size);
     e.defer_gen = gen;

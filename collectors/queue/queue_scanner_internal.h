@@ -131,6 +131,7 @@ struct DirState {
   uint32_t unchanged_gen = 0;  // == gen: skipped (unchanged) in this scan
   uint32_t junk = 0;           // corrupt non-queue-file entries it holds
   std::vector<std::string> subdirs;
+  std::string rel;  // path below the queue directory: "defer/A"
 };
 
 enum class FileOutcome { kTracked, kOther };
@@ -172,6 +173,7 @@ struct QueueScanner::Impl {
     if (it != dir_index.end()) return it->second;
     uint32_t id = static_cast<uint32_t>(dirs.size());
     dirs.emplace_back();
+    dirs.back().rel = rel;
     dir_index.emplace(rel, id);
     return id;
   }
@@ -314,11 +316,20 @@ struct QueueScanner::Impl {
     ds.junk = junk;
     ds.subdirs = std::move(subdirs);
   }
-  bool ReadDeferLog(int fd, uint64_t size, uint16_t* reasons);
+  // Reads a defer log: recipients per reason class into `reasons`; the
+  // first entry of a class without a sample becomes its sample.
+  bool ReadDeferLog(int fd, uint64_t size, const std::string& queue_id,
+                    uint16_t* reasons);
   // Opens a defer log for reading: a regular file only, never blocking.
   // -1 otherwise (a special file counts as corrupt).
   int OpenDeferLog(int dirfd, const char* name, struct stat* st);
   void Aggregate();
+  // Drops samples whose message left (or whose log changed class) and
+  // re-reads one defer log for each class that has recipients but no sample.
+  void RefreshSamples(const std::array<std::string, kDeferReasonCount>& ids);
+
+  // Survive scans: one defer-log entry per reason class.
+  std::array<DeferSample, kDeferReasonCount> samples;
 };
 
 }  // namespace mailflow

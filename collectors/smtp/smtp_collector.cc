@@ -102,6 +102,7 @@ Status SmtpCollector::Collect(Deadline,
              "(provider block).",
              state.port25_blocked ? 1 : 0);
   }
+  seen_ = FactsLocked();
   if (state.last_run > 0) {
     AddGauge(out, "mailflow_smtp_last_run_timestamp_seconds",
              "When the last probe round finished, Unix seconds.",
@@ -110,6 +111,28 @@ Status SmtpCollector::Collect(Deadline,
              "How long the last probe round took.", state.round_seconds);
   }
   return Status::OK();
+}
+
+SmtpFacts SmtpCollector::FactsLocked() const {
+  SmtpFacts f;
+  f.config_directory = options_->postfix_config_directory;
+  f.configured = HasBackgroundTargets();
+  f.last_run = state_->last_run;
+  f.port25_known = state_->port25_known;
+  f.port25_blocked = state_->port25_blocked;
+  for (const auto& [key, st] : state_->series) {
+    f.probes.push_back({key.direction, key.target, key.port, st.probed, st.last,
+                        st.starttls_offered, st.detail});
+  }
+  return f;
+}
+
+void SmtpCollector::WaitForResults(Deadline deadline) {
+  if (!HasBackgroundTargets()) return;
+  SmtpRoundState& state = *state_;
+  std::unique_lock<std::mutex> lock(state.mu);
+  state.round_done.wait_until(lock, deadline.at(),
+                              [&state] { return state.last_run > 0; });
 }
 
 void SmtpCollector::Loop() {

@@ -15,6 +15,7 @@
 
 #include "collectors/common/carry_over.h"
 #include "collectors/smtp/smtp_collector.h"
+#include "collectors/smtp/smtp_diagnosis.h"
 #include "lib/base/histogram.h"
 
 namespace mailflow {
@@ -42,6 +43,7 @@ struct SeriesState {
   std::vector<CumulativeHistogram> phases;
   bool probed = false;
   ProbeResult last = ProbeResult::kOk;
+  std::string detail;  // the last probe's, e.g. "connect: timed out"
   bool ehlo_done = false;
   bool starttls_offered = false;
   double cert_not_after = 0;
@@ -55,7 +57,8 @@ struct SeriesState {
 // counters and the schedule.
 struct SmtpRoundState {
   RoundClock clock;
-  std::mutex mu;  // guards everything below
+  std::mutex mu;                       // guards everything below
+  std::condition_variable round_done;  // notified when a round ends
   std::map<SeriesKey, SeriesState> series;
   bool port25_known = false;
   bool port25_blocked = false;
@@ -68,7 +71,7 @@ struct PlannedProbe {
   ProbeSpec spec;
 };
 
-class SmtpCollector : public Collector {
+class SmtpCollector : public Collector, public Diagnosable {
  public:
   SmtpCollector(SmtpOptions options, const CollectorContext& context,
                 std::shared_ptr<SmtpRoundState> state)
@@ -84,6 +87,11 @@ class SmtpCollector : public Collector {
   void Start() override;
 
   Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    SmtpFindings(seen_, out);
+  }
+  // The first probe round (when anything is probed in the background).
+  void WaitForResults(Deadline deadline) override;
 
  private:
   // Probe rounds (smtp_collector_round.cc).
@@ -98,6 +106,8 @@ class SmtpCollector : public Collector {
   void RunRound();
 
   void Loop();
+  // REQUIRES: state_->mu held.
+  SmtpFacts FactsLocked() const;
 
   std::shared_ptr<const SmtpOptions> options_;
   // Where Start() registers the /probe modules (the exporter's).
@@ -111,6 +121,7 @@ class SmtpCollector : public Collector {
   std::thread thread_;
 
   const std::shared_ptr<SmtpRoundState> state_;  // never null
+  SmtpFacts seen_;  // the last Collect(), for Diagnose()
 };
 
 }  // namespace smtp_internal

@@ -236,6 +236,7 @@ void SmtpCollector::RunRound() {
     ++st.results[static_cast<int>(o.result)];
     st.probed = true;
     st.last = o.result;
+    st.detail = o.detail.substr(0, 300);
     for (int p = 0; p < kNumProbePhases; ++p) {
       if (o.phase_seconds[p] >= 0) st.phases[p].Observe(o.phase_seconds[p]);
     }
@@ -261,6 +262,7 @@ void SmtpCollector::RunRound() {
   state.port25_blocked = evidence && !any_p25_connected;
   state.last_run = NowSeconds();
   state.round_seconds = round;
+  state.round_done.notify_all();
 }
 
 }  // namespace smtp_internal

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include "lib/firewall/nft_evaluator_internal.h"
+#include "lib/firewall/nft_rule_text.h"
 
 namespace mailflow::firewall {
 
@@ -219,7 +221,26 @@ Outcome NftEvaluator::Evaluate(int port, Family family) const {
     if (relevant) run.bases.push_back(c);
   }
   Outcome o = run.Walk(Run::State{});
-  return run.exhausted ? Run::Budget() : o;
+  if (run.exhausted) return Run::Budget();
+  o.rule = RuleAt(o.where);
+  return o;
+}
+
+std::string NftEvaluator::RuleAt(const std::string& where) const {
+  std::istringstream in(where);
+  std::string family, table, chain, handle_word;
+  int64_t handle = 0;
+  if (!(in >> family >> table >> chain >> handle_word >> handle) ||
+      handle_word != "handle") {
+    return "";
+  }
+  auto it = chains_.find({family, table, chain});
+  if (it == chains_.end()) return "";
+  const Chain& c = it->second;
+  for (size_t i = 0; i < c.handles.size() && i < c.rules.size(); ++i) {
+    if (c.handles[i] == handle) return NftRuleText(c.rules[i]);
+  }
+  return "";
 }
 
 Outcome NftEvaluator::EvaluatePort(int port, bool with_ipv6) const {
@@ -233,6 +254,7 @@ Outcome NftEvaluator::EvaluatePort(int port, bool with_ipv6) const {
   o.reason = v4.verdict == Verdict::kConditional   ? v4.reason
              : v6.verdict == Verdict::kConditional ? v6.reason
                                                    : Reason::kAddressFamily;
+  if (v4.rule == v6.rule) o.rule = v4.rule;
   o.where = "ipv4: " + std::string(VerdictName(v4.verdict)) + " (" + v4.where +
             "), ipv6: " + std::string(VerdictName(v6.verdict)) + " (" +
             v6.where + ")";

@@ -48,7 +48,7 @@ class NftEvaluator {
   /// Same, from an already parsed document `{"nftables": [...]}`.
   bool LoadDocument(const nlohmann::json& doc, std::string* err);
 
-  /// The outcome for one family.
+  /// The outcome for one family, with the text of the deciding rule.
   Outcome Evaluate(int port, Family family) const;
   /// IPv4 and, when `with_ipv6`, IPv6: equal outcomes are the outcome,
   /// different ones are kConditional with the reason of the family that is
@@ -79,6 +79,9 @@ class NftEvaluator {
 
  private:
   using Key = std::tuple<std::string, std::string, std::string>;
+  // NftRuleText() of the rule a `where` ("inet filter input handle 7")
+  // names; "" when it names none.
+  std::string RuleAt(const std::string& where) const;
   struct Run;
   friend struct Run;
 

@@ -35,6 +35,9 @@ struct Outcome {
   Verdict verdict = Verdict::kAccept;
   Reason reason = Reason::kNone;
   std::string where;
+  /// The rule at `where` as nft prints it ("tcp dport 25 drop"); "" for a
+  /// chain policy, a manager's verdict, or when no single rule decided.
+  std::string rule;
 
   bool operator==(const Outcome& o) const {
     return verdict == o.verdict && reason == o.reason;

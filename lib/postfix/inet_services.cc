@@ -42,7 +42,10 @@ std::vector<InetService> InetServices(const PostfixConfig& config) {
     s.chroot = e.chroot;
     s.overrides = e.overrides;
     s.command = e.command;
+    s.line = e.line;
+    s.text = e.text;
     s.smtpd = e.command == "smtpd" || e.command == "postscreen";
+    s.command = e.command;
     if (!e.enabled) {
       s.disabled_by = "comment";
     } else if (postfix::IsServiceDisabled(e, disable)) {

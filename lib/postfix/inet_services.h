@@ -25,6 +25,8 @@ struct InetService {
   /// Configured to accept connections from other hosts (not loopback only).
   bool expect_external = false;
   std::vector<std::pair<std::string, std::string>> overrides;
+  int line = 0;      // master.cf line of the entry
+  std::string text;  // that line as written (MasterEntry::text)
 };
 
 /// Every inet service of master.cf, enabled and disabled, in file order.

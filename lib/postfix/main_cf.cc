@@ -175,6 +175,12 @@ int MainCf::LineOf(std::string_view name) const {
   return it == params_.end() ? 0 : it->second.line;
 }
 
+MainCfParam MainCf::AsWritten(std::string_view name) const {
+  const int line = LineOf(name);
+  // A default is shown as it applies, not as its $name template.
+  return {std::string(name), line > 0 ? Raw(name) : Get(name), line};
+}
+
 std::vector<std::string> MainCf::SetNames() const {
   std::vector<std::string> names;
   names.reserve(params_.size());

@@ -17,6 +17,15 @@ namespace mailflow::postfix {
 /// `-o name=value` settings of a master.cf service, in command-line order.
 using ParamOverrides = std::vector<std::pair<std::string, std::string>>;
 
+/// A parameter as written in main.cf, for the evidence of a finding:
+/// "inet_interfaces = loopback-only" at line 12 (line 0: not set, `value`
+/// is Postfix's default, expanded).
+struct MainCfParam {
+  std::string name;
+  std::string value;
+  int line = 0;
+};
+
 /// The parameters of one main.cf plus Postfix's built-in defaults.
 ///
 /// Parsing follows Postfix: logical lines as readllines() builds them (see
@@ -45,6 +54,9 @@ class MainCf {
   bool IsSet(std::string_view name) const;
   /// Line of the (last) definition of `name`, or 0 when not set.
   int LineOf(std::string_view name) const;
+  /// `name` as written (Raw()) and its line; when main.cf does not set
+  /// it, line 0 and the default as it applies (Get()).
+  MainCfParam AsWritten(std::string_view name) const;
   /// Names set explicitly in main.cf, sorted.
   std::vector<std::string> SetNames() const;
 

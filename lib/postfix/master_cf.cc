@@ -299,6 +299,24 @@ class CommentScanner {
   Tokens tokens_;
 };
 
+// Each entry's first physical line, as written (entries are in line order).
+void SetEntryTexts(std::string_view text, std::vector<MasterEntry>* entries) {
+  auto e = entries->begin();
+  int lineno = 0;
+  for (size_t pos = 0; pos < text.size() && e != entries->end();) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    ++lineno;
+    while (e != entries->end() && e->line == lineno) {
+      std::string_view line = text.substr(pos, std::min<size_t>(nl - pos, 200));
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      e->text = std::string(line.substr(0, line.find('\0')));
+      ++e;
+    }
+    pos = nl + 1;
+  }
+}
+
 }  // namespace
 
 MasterCf MasterCf::Parse(std::string_view text, std::string source) {
@@ -346,6 +364,7 @@ MasterCf MasterCf::Parse(std::string_view text, std::string source) {
                    [](const ConfigProblem& a, const ConfigProblem& b) {
                      return a.line < b.line;
                    });
+  SetEntryTexts(text, &result.entries_);
   return result;
 }
 

@@ -33,6 +33,10 @@ struct MasterEntry {
   /// -o name=value, -o { name = value }, -oname=value, in order.
   std::vector<std::pair<std::string, std::string>> overrides;
   int line = 0;  // first line of the entry
+  /// That line as written (for a finding's evidence), at most 200 bytes:
+  /// "smtp      inet  n       -       y       -       -       smtpd",
+  /// "#submission inet n       -       y       -       -       smtpd".
+  std::string text;
   // inet only: the service field as [host:]port.
   std::string host;       // "" = every inet_interfaces address; no brackets
   int port = 0;           // 0 when the port name is unknown or invalid

@@ -122,6 +122,7 @@ MasterStatus ReadMasterStatus(const std::string& queue_directory,
           ? process_id_directory
           : queue_directory + "/" + process_id_directory;
   const std::string pid_file = dir + "/master.pid";
+  st.pid_file = pid_file;
   struct stat file_st;
   if (stat(pid_file.c_str(), &file_st) != 0) {
     const std::string why = pid_file + ": " + std::strerror(errno);

@@ -24,6 +24,8 @@ struct MasterStatus {
   int pid = 0;           // from the pid file (its own pid namespace's)
   /// What was seen: "no process holds the lock on PATH", ...
   std::string detail;
+  /// The pid file read.
+  std::string pid_file;
 };
 
 /// Parses the text of a master.pid file (Postfix writes the pid padded with

@@ -85,7 +85,10 @@ BREAKAGES = {
 
 
 class Stack:
-    def __init__(self):
+    """monitoring=False: only Postfix and the exporter (no Prometheus,
+    Alertmanager or webhook), for tests that look at the exporter itself."""
+
+    def __init__(self, monitoring=True):
         self.pair = NetnsPair("stk")
         ns = self.pair.a
         self.pf = PostfixInstance(netns=ns)
@@ -99,6 +102,9 @@ class Stack:
         self.exporter = Exporter(config=harness.exporter_config(
             self.pf, collectors="  smtp:\n    self_probe_addresses: auto\n"
                                 "    interval: 1s\n    timeout: 2s\n"), netns=ns).start()
+        self.webhook = self.am = self.prom = None
+        if not monitoring:
+            return
         self.webhook = Webhook(netns=ns)
         self.am = Alertmanager(self.webhook, netns=ns).start()
         # Every `for:` divided by 60 (PostfixDown 2m -> 2s, the self-probe
@@ -131,6 +137,7 @@ class Stack:
 
     def stop(self):
         for part in (self.prom, self.am, self.webhook, self.exporter):
-            part.stop()
+            if part:
+                part.stop()
         self.pf.stop()
         self.pair.delete()

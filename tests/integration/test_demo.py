@@ -21,6 +21,10 @@ class DemoTest(unittest.TestCase):
         finally:
             p.kill()
         self.assertEqual(p.returncode, 0, out + err)
+        self.assertIn("mailflow_exporter diagnose (its failing steps)", out)
+        self.assertIn(" 4. FAIL     The master.cf SMTP services are enabled", out)
+        self.assertIn("fix:      uncomment line", out)
+        self.assertIn("(exit status 2)", out)
         self.assertIn("the page that arrived", out)
         self.assertIn("to pager: PostfixSMTPServiceDisabled [critical]", out)
         self.assertIn("runbooks.md#postfixsmtpservicedisabled", out)

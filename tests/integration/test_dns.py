@@ -8,6 +8,7 @@ written by the test and names only these servers: nothing ever queries the
 machine's resolver.
 """
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,8 +16,10 @@ import time
 import unittest
 
 import harness
+from harness import Diagnosis
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+DNS_ONLY = ["--collector.disable-defaults", "--collector.dns"]
 TOOLS = os.path.join(HERE, "tools")
 RESULTS = ("ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "other")
 
@@ -291,6 +294,21 @@ query_timeout: 600ms
             self.assertEqual(m.get("mailflow_dns_resolver_local", resolver=r_slow), 1)
             # Every query was sent and ended before the round timeout.
             self.assertEqual(m.get("mailflow_dns_last_run_queries", state="skipped"), 0)
+            # diagnose: the silent and the closed resolver never answer (and
+            # their latency cannot be measured), the responder fails 2 of 3.
+            d = exp.diagnose(DNS_ONLY)
+            self.assertEqual(d.problems(), {"dns": "warn"}, d)
+            self.assertEqual(d.exit_code, 1)
+            for r in (r_silent, r_closed):
+                f = d.finding("dns", "resolver " + r, status="warn")
+                self.assertIn("did not answer a single query", f["summary"])
+                self.assertEqual(f["runbook"]["name"], "DNSLookupFailures")
+                self.assertTrue(d.finding("dns", "resolver " + r, status="skipped")["unchecked"])
+            f = d.finding("dns", "resolver " + r_fast, status="warn")
+            self.assertIn("2 of 3 lookups", f["summary"])
+            self.assertRegex(Diagnosis.evidence(f)[0],
+                             r"^MX (servfail|refused)\.test: (servfail|refused) ")
+            self.assertIn("MX lookups in", d.finding("dns", "resolver " + r_slow)["summary"])
 
     def test_chroot_resolv_conf_differs(self):
         _, fast = start_tool([os.path.join(TOOLS, "dns_responder.py"), "--zone", "test"])
@@ -318,12 +336,66 @@ query_timeout: 600ms
             self.assertGreater(m.get("mailflow_dns_lookups_total", type="MX",
                                      resolver="127.0.0.1:%d" % self.unbound,
                                      result="ok"), 0)
+            d = exp.diagnose(DNS_ONLY)
+            self.assertEqual(d.problems(), {"dns": "warn"}, d)
+            f = d.finding("dns", "chroot resolv.conf")
+            self.assertEqual(Diagnosis.evidence(f), [
+                "nameserver 127.0.0.1:%d [%s]" % (self.unbound, host),
+                "nameserver 127.0.0.1:%d [%s]" % (fast, jail)])
+            self.assertEqual(f["fix"], "cp %s %s" % (host, jail))
+            self.assertEqual(f["runbook"]["name"], "ChrootResolvConfDiffers")
             # Fix the copy: the next scrape sees it (files are read each scrape).
             write(jail, "# copied\nnameserver 127.0.0.1:%d\n" % self.unbound)
             self.assertEqual(exp.scrape().get("mailflow_dns_chroot_resolv_conf_differs"), 0)
             # A missing copy: libc falls back to 127.0.0.1:53 -> differs.
             os.unlink(jail)
             self.assertEqual(exp.scrape().get("mailflow_dns_chroot_resolv_conf_differs"), 1)
+
+    def test_diagnose_slow_resolver(self):
+        # MX answers after 1.2 s: over MXLookupSlow's 1 s.
+        _, slow = start_tool([os.path.join(TOOLS, "udp_delay_proxy.py"), "--upstream",
+                              "127.0.0.1:%d" % self.unbound, "--delay-ms", "1200"])
+        rc = self.resolv_conf("rc-slow", "127.0.0.1:%d" % slow)
+        pdir, _ = postfix_dir()
+        cfg = exporter_config(pdir, """
+resolv_conf: %s
+domains: [example.test]
+mx_hosts_per_domain: 0
+cache_check: false
+interval: 10s
+round_timeout: 5s
+query_timeout: 3s
+""" % rc)
+        with harness.Exporter(config=cfg, args=DNS_ONLY) as exp:
+            d = exp.diagnose()
+            self.assertEqual(d.problems(), {"dns": "warn"}, d)
+            r = "127.0.0.1:%d" % slow
+            f = d.finding("dns", "resolver " + r, status="warn")
+            self.assertRegex(f["summary"], r"^MX lookups through %s take 1\.\d s \(median\)"
+                             % re.escape(r))
+            self.assertEqual(f["runbook"]["name"], "MXLookupSlow")
+            self.assertEqual(d.finding("dns", "resolvers")["status"], "ok")
+
+    def test_diagnose_resolver_that_never_answers_is_bounded(self):
+        # A round that would outlast diagnose's bound: the step could not
+        # be checked, says why, and diagnose still ends in time.
+        _, silent = start_tool([os.path.join(TOOLS, "dns_responder.py"), "--silent"])
+        rc = self.resolv_conf("rc-silent", "127.0.0.1:%d" % silent)
+        pdir, _ = postfix_dir()
+        cfg = exporter_config(pdir, """
+resolv_conf: %s
+domains: [example.test]
+interval: 1m
+round_timeout: 30s
+query_timeout: 30s
+""" % rc)
+        with harness.Exporter(config=cfg, args=DNS_ONLY) as exp:
+            d = exp.diagnose(timeout="4s")
+            self.assertLess(d.seconds, 8)
+            self.assertEqual(d.exit_code, 3, d)
+            f = d.finding("dns", status="skipped")
+            self.assertTrue(f["unchecked"])
+            self.assertIn("no DNS probe round has finished yet", f["summary"])
 
     def test_rbl_zones_from_main_cf(self):
         _, resp = start_tool([os.path.join(TOOLS, "dns_responder.py"), "--zone", "test"])

@@ -25,8 +25,8 @@ import time
 import unittest
 
 import harness
-from harness import (Exporter, PostfixInstance, free_port, on_exit, run, start_process,
-                     wait_for)
+from harness import (Diagnosis, Exporter, PostfixInstance, free_port, on_exit, run,
+                     start_process, wait_for)
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
 
@@ -148,6 +148,17 @@ class LogPostfixTest(unittest.TestCase):
                     "Greylisted" in text and "no such user here" in text)
             return done and text
         wait_for(settled, 60, interval=0.2, what="the scenario's first delivery attempts")
+        # While grey1 waits for its retry (minimal_backoff_time = 3600s):
+        # what diagnose says with the queue, postfix and log collectors.
+        diag_config = os.path.join(pf.dir, "diagnose.yml")
+        with open(diag_config, "w") as f:
+            f.write("paths:\n  postfix_config_directory: %s\n"
+                    "smtp_ports: [%d, %d]\n"
+                    "collectors:\n  log:\n    path: %s\n    start_at: beginning\n"
+                    % (pf.etc, pf.smtp_port, cls.submission_port, pf.log_file))
+        cls.waiting_diagnosis = harness.run_diagnose(
+            ["--collector.disable-defaults", "--collector.postfix", "--collector.queue",
+             "--collector.log"], diag_config)
         time.sleep(1.2)  # greylisting period of the peer
         qid = queue_ids(log(), "grey1@grey.test")[0]
         run(["postqueue", "-c", pf.etc, "-i", qid])
@@ -206,6 +217,37 @@ collectors:
         for phase in ("before_qmgr", "in_qmgr", "connection_setup", "transmission"):
             self.assertEqual(m.get("mailflow_log_delivery_delay_seconds_count", phase=phase), 8,
                              phase)
+
+    def test_diagnose_greylisting(self):
+        # While the greylisted mail waits: Postfix retries only after
+        # minimal_backoff_time (3600 s here), far beyond a greylisting
+        # window: the greylisting step warns and says what to change.
+        d = self.waiting_diagnosis
+        self.assertEqual(d.problems(), {"greylisting": "warn"}, d)
+        f = d.finding("greylisting", status="warn")
+        self.assertIn("1 recipient greylisted by the receiver waits for Postfix's next retry, "
+                      "at the earliest after 1h 0m", f["summary"])
+        ev = Diagnosis.evidence(f)
+        self.assertRegex(ev[0], r"^4\.2\.0 host 127\.0\.0\.1\[127\.0\.0\.1\] said: 450 "
+                                r"4\.2\.0 .*Greylisted.* \[defer log of [0-9A-F]+\]$")
+        with open(os.path.join(self.pf.etc, "main.cf")) as mf:
+            n = next(i for i, l in enumerate(mf, 1) if l.startswith("minimal_backoff_time"))
+        self.assertEqual(ev[1], "minimal_backoff_time = 3600s [%s/main.cf:%d]"
+                         % (self.pf.etc, n))
+        self.assertIn("minimal_backoff_time=300s", f["fix"])
+        self.assertEqual(f["runbook"]["name"], "GreylistingDelaysHigh")
+        log = [x for x in d.findings("greylisting") if "greylisted by a receiver" in x["summary"]]
+        self.assertEqual(len(log), 1, d)
+        self.assertIn("1 still waits", log[0]["summary"])
+        # Once delivered: the log says how long greylisting held it up.
+        self.scrape_settled()
+        d = self.exporter.diagnose()
+        self.assertEqual(d.problems(), {}, d)
+        f = d.finding("greylisting")
+        self.assertRegex(f["summary"], r"^1 delivery was greylisted by a receiver; 90% of "
+                                       r"those delivered since arrived within \d+ s$")
+        self.assertRegex(Diagnosis.evidence(f)[0], r"^[0-9A-F]+: to=<grey1@grey\.test>.*"
+                                                   r"status=deferred .*Greylisted")
 
     def test_every_line_understood(self):
         m = self.scrape_settled()

@@ -20,7 +20,7 @@ import time
 import unittest
 
 import harness
-from harness import Exporter, PostfixInstance, run, wait_for
+from harness import Diagnosis, Exporter, PostfixInstance, run, wait_for
 from netns import NetnsPair
 
 # What each deferral looks like in `postqueue -j` (delay_reason).
@@ -195,6 +195,38 @@ class QueueTest(unittest.TestCase):
         self.assertEqual(m.get("mailflow_queue_scan_parsed_files"), 0)
         self.assertEqual(m.get("mailflow_queue_tracked_messages"), 11)  # + corrupt
 
+    def test_diagnose_names_the_dominant_reason(self):
+        d = self.exporter.diagnose()
+        self.assertEqual(d.problems(), {"queue": "warn"}, d)
+        self.assertEqual(d.exit_code, 1)
+        f = d.finding("queue", status="warn")
+        self.assertIn("9 deferred messages", f["summary"])
+        self.assertIn("12 recipients, mostly connection_refused (5 of 12)", f["summary"])
+        ev = Diagnosis.evidence(f)
+        # The defer-log text of one refused recipient, with its queue id.
+        self.assertRegex(ev[0], r"^to=<user\d@refused\.test>: 4\.4\.1 connect to "
+                                r"127\.0\.0\.1\[127\.0\.0\.1\]:\d+: Connection refused "
+                                r"\[defer log of [0-9A-F]+\]$")
+        self.assertIn("connection_refused 5, connection_timed_out 3, host_not_found 4 "
+                      "[deferred recipients]", ev)
+        # Top destinations of the deferred queue (the held message is not
+        # in it), as postqueue counts them.
+        _, pq, _ = self.snapshot()
+        per = collections.Counter(r["address"].split("@")[1] for m in pq
+                                  if m["queue_name"] == "deferred" for r in m["recipients"])
+        top = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
+        want = ", ".join("%s %d" % kv for kv in top[:2])
+        want += ", other %d" % sum(n for _, n in top[2:])
+        self.assertIn(want + " [top destinations]", ev)
+        self.assertEqual(f["runbook"]["name"], "DeferredMostlyConnectionRefused")
+        self.assertEqual(f["apply"], "postqueue -c %s -f   (retry the deferred mail now)"
+                         % self.pf.etc)
+        self.assertEqual(d.status("greylisting"), "ok")
+        # The board of the running exporter says the same.
+        board = self.exporter.board()
+        self.assertEqual(board.problems(), d.problems())
+        self.assertEqual(board.finding("queue", status="warn")["summary"], f["summary"])
+
     def test_near_expiry_from_main_cf(self):
         # maximal_queue_lifetime from main.cf: 1d puts every message within 24h.
         self.pf.set(maximal_queue_lifetime="1d")
@@ -220,6 +252,17 @@ class QueueTest(unittest.TestCase):
         log = ex.log()
         self.assertEqual(log.count("permission denied listing"), 1, log)
         self.assertIn("needs read access to the Postfix spool", log)
+        # diagnose as the same user: the queue step could not be checked,
+        # says why and how to grant it, and the run ends in its bound.
+        d = ex.diagnose(timeout="5s")
+        self.assertLess(d.seconds, 10)
+        self.assertEqual(d.exit_code, 3, d)
+        self.assertEqual(d.problems(), {})
+        queue = d.steps["queue"]
+        self.assertEqual((queue["status"], queue["unchecked"]), ("skipped", True))
+        f = d.finding("queue")
+        self.assertIn("permission denied listing", f["summary"])
+        self.assertIn("CAP_DAC_READ_SEARCH", f["fix"])
 
     def test_cap_dac_read_search_is_enough(self):
         # The documented privilege: an unprivileged user with the ambient
@@ -242,23 +285,10 @@ class UnprivilegedExporter(Exporter):
     optionally with the ambient capability CAP_DAC_READ_SEARCH."""
 
     def __init__(self, caps=False, **kw):
-        super().__init__(**kw)
-        self.caps = caps
-
-    def start(self):
-        real = harness.EXPORTER
-        wrapper = os.path.join(self.workdir, "run-as-nobody")
-        caps = ("--inh-caps=+dac_read_search --ambient-caps=+dac_read_search "
-                if self.caps else "")
-        with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\nexec setpriv --reuid=nobody --regid=nogroup "
-                    "--clear-groups %s%s \"$@\"\n" % (caps, real))
-        os.chmod(wrapper, 0o755)
-        harness.EXPORTER = wrapper
-        try:
-            return super().start()
-        finally:
-            harness.EXPORTER = real
+        prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        if caps:
+            prefix += ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+        super().__init__(prefix=prefix, **kw)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import time
 import unittest
 
 import harness
-from harness import Metrics, on_exit, run, tmpdir, wait_for
+from harness import Diagnosis, Metrics, on_exit, run, tmpdir, wait_for
 from netns import NetnsPair
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")
@@ -196,6 +196,13 @@ collectors:
         self.assertEqual(last_result(self.m, "inbound", A, 25), "refused")
         self.assertEqual(last_result(self.m, "inbound", A, 587), "ok")
         self.assertEqual(self.m.get("mailflow_smtp_targets", direction="inbound"), 2)
+        # The board of the running exporter (its last round): the self-probe
+        # of port 25 fails the listening step.
+        board = self.exporter.board()
+        f = board.finding("listening", "%s:25" % A)
+        self.assertEqual((f["status"], f["runbook"]["name"]),
+                         ("fail", "InboundSelfProbeFailing"))
+        self.assertEqual(board.finding("listening", "%s:587" % A)["status"], "ok")
 
     def test_port25_not_blocked_when_25_connects(self):
         self.assertEqual(self.m.get("mailflow_smtp_outbound_port25_blocked"), 0)
@@ -205,6 +212,20 @@ collectors:
         self.assertEqual(last_result(self.mb, "outbound", B2, 25), "timeout")
         self.assertEqual(last_result(self.mb, "control", B2, 587), "ok")
         self.assertEqual(self.mb.get("mailflow_smtp_outbound_port25_blocked"), 1)
+        # diagnose (its own probe round, MX lookup included) names the block.
+        d = self.blocked.diagnose()
+        self.assertEqual(d.problems(), {"outbound": "fail"}, d)
+        self.assertEqual(d.exit_code, 2)
+        f = d.findings("outbound", status="fail")
+        self.assertEqual(len(f), 1, d)
+        f = f[0]
+        self.assertIn("blocks outbound SMTP", f["summary"])
+        ev = Diagnosis.evidence(f)
+        self.assertTrue(any(e.startswith("%s:25: timeout" % B2) and
+                            e.endswith("[smtp probe, outbound]") for e in ev), ev)
+        self.assertIn("%s:587: ok [smtp probe, control]" % B2, ev)
+        self.assertIn("relayhost = [smtp.provider.example]:587", f["fix"])
+        self.assertEqual(f["runbook"]["name"], "OutboundPort25Blocked")
 
     def test_probe_allowed(self):
         code, body = self.exporter.get("/probe?target=%s:25" % self.net.addr_b)

@@ -151,6 +151,8 @@ class WebConfigTest(WebConfigBase):
                   ("GET", "/probe?target=127.0.0.1:1", None),
                   ("GET", "/-/reload", 405), ("POST", "/-/reload", 200),
                   ("HEAD", "/metrics", 200), ("GET", "/nope", 404),
+                  ("GET", "/diagnose?format=json", 200), ("GET", "/runbooks", 200),
+                  ("POST", "/diagnose", 405),
                   ("DELETE", "/metrics", None)]
         for method, path, want in routes:
             args = ["-I"] if method == "HEAD" else ["-X", method]

@@ -248,6 +248,54 @@ TEST(CollectorSetTest, UnknownNamesAndOptionsAreErrors) {
   EXPECT_EQ(err, "unknown collector \"nope\" in --collector flags");
 }
 
+// A collector that explains its last collection: the number of collections.
+class DiagnosableCollector : public Collector, public Diagnosable {
+ public:
+  std::string_view Name() const override { return "explains"; }
+  Status Collect(Deadline, std::vector<prometheus::MetricFamily>*) override {
+    ++collections_;
+    return Status::OK();
+  }
+  void Diagnose(std::vector<Finding>* out) const override {
+    Finding f;
+    f.step = Step::kQueue;
+    f.summary = "collection " + std::to_string(collections_);
+    out->push_back(f);
+  }
+  void WaitForResults(Deadline) override { ++waits; }
+  static inline int waits = 0;
+
+ private:
+  int collections_ = 0;
+};
+
+TEST(CollectorSetTest, FindingsComeWithTheirCollection) {
+  CollectorRegistry registry = FakeRegistry();
+  registry.Add({"explains", true, "fake",
+                [](const Config&, ConfigMap options, const CollectorContext&,
+                   std::string* err) -> std::unique_ptr<Collector> {
+                  if (!options.Finish(err)) return nullptr;
+                  return std::make_unique<DiagnosableCollector>();
+                }});
+  std::string err;
+  auto set = CollectorSet::Build(registry, Config(), {}, &err);
+  ASSERT_TRUE(set) << err;
+  set->Start();
+  set->WaitForResults(Deadline::After(std::chrono::seconds(1)));
+  EXPECT_EQ(DiagnosableCollector::waits, 1);
+  set->Collect(Deadline::After(std::chrono::seconds(5)));  // no findings
+  std::vector<CollectorFindings> runs =
+      set->CollectFindings(Deadline::After(std::chrono::seconds(5)));
+  ASSERT_EQ(runs.size(), 4u);  // every enabled collector, registry order
+  EXPECT_EQ(runs[0].collector, "good");
+  EXPECT_TRUE(runs[0].status.ok());
+  EXPECT_TRUE(runs[0].findings.empty());  // not Diagnosable
+  EXPECT_EQ(runs[1].status.message(), "broken on purpose");
+  EXPECT_EQ(runs[2].status.message(), "exception: thrown on purpose");
+  ASSERT_EQ(runs[3].findings.size(), 1u);
+  EXPECT_EQ(runs[3].findings[0].summary, "collection 2");
+}
+
 // A publisher and a reader built by different factories of one set see the
 // same board, and a second set built with the same context (a reload) too.
 TEST(CollectorSetTest, FactoriesShareTheContext) {

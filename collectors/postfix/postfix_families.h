@@ -1,7 +1,8 @@
 // The postfix collector's families about what the configuration means for
 // mail flow (internal to collectors/postfix): relay verdicts per smtpd
 // service, whom mynetworks trusts, the host's role, where outbound mail
-// goes, whether the master runs. Each logs its finding when it changes.
+// goes, whether the master runs. Each logs what it concludes when that
+// changes.
 #pragma once
 
 #include <prometheus/metric_family.h>
@@ -13,14 +14,18 @@
 #include "lib/postfix/host_role.h"
 #include "lib/postfix/master_status.h"
 #include "lib/postfix/postfix_snapshot.h"
+#include "lib/postfix/relay_restrictions.h"
 
 namespace mailflow {
 
 using Families = std::vector<prometheus::MetricFamily>;
 
 /// mailflow_postfix_relay_verdict / _relay_reason, per enabled smtpd inet
-/// service (postscreen: the smtpd pass service it hands clients to).
-void AddRelayFamilies(const PostfixSnapshot& snapshot, Families* out);
+/// service (postscreen: the smtpd pass service it hands clients to). The
+/// verdicts also go to `decided` (service, decision) unless it is null.
+void AddRelayFamilies(
+    const PostfixSnapshot& snapshot, Families* out,
+    std::vector<std::pair<std::string, postfix::RelayDecision>>* decided);
 
 /// mailflow_postfix_mynetworks_public_entries / _public_addresses.
 /// `interfaces`: this host's addresses with their prefix lengths.

@@ -1,4 +1,4 @@
-#include "collectors/postfix/postfix_findings.h"
+#include "collectors/postfix/postfix_families.h"
 
 #include <unistd.h>
 
@@ -38,7 +38,9 @@ std::string Hostname() {
 
 }  // namespace
 
-void AddRelayFamilies(const PostfixSnapshot& snapshot, Families* out) {
+void AddRelayFamilies(
+    const PostfixSnapshot& snapshot, Families* out,
+    std::vector<std::pair<std::string, postfix::RelayDecision>>* decided) {
   FamilyBuilder verdicts(
       out, "mailflow_postfix_relay_verdict",
       "What an smtpd inet service answers a stranger (outside mynetworks, "
@@ -74,6 +76,7 @@ void AddRelayFamilies(const PostfixSnapshot& snapshot, Families* out) {
           v == d.verdict);
     }
     reasons.Add({{"reason", d.reason}, {"service", s.service}}, 1);
+    if (decided) decided->emplace_back(s.service, d);
     LogOnChange(d.verdict == postfix::RelayVerdict::kRefused ? LogLevel::kInfo
                                                              : LogLevel::kWarn,
                 "postfix", "postfix/relay/" + s.service,
@@ -180,9 +183,8 @@ void AddLivenessFamilies(const MasterStatus& master, const std::string& who,
   LogOnChange(master.liveness == MasterLiveness::kUp ? LogLevel::kInfo
                                                      : LogLevel::kWarn,
               "postfix", "postfix/master" + key,
-              who + "Postfix master: " +
-                  MasterLivenessName(master.liveness) + " (" + master.method +
-                  ": " + master.detail + ")");
+              who + "Postfix master: " + MasterLivenessName(master.liveness) +
+                  " (" + master.method + ": " + master.detail + ")");
 }
 
 }  // namespace mailflow
