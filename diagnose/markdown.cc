@@ -200,10 +200,10 @@ class Blocks {
         list_ = kind;
         items_.emplace_back(text);
       } else if (list_ && (Indent(line) >= 2 || para_.empty())) {
-        items_.back() += "\n" + std::string(Trim(line));  // continuation
+        items_.back().append("\n").append(Trim(line));  // continuation
       } else {
         FlushList();
-        para_ += (para_.empty() ? "" : "\n") + std::string(Trim(line));
+        para_.append(para_.empty() ? "" : "\n").append(Trim(line));
       }
     }
     Flush();
@@ -213,8 +213,8 @@ class Blocks {
  private:
   void Heading(int level, std::string_view text) {
     std::string id = HeadingSlug(Inline(text).Plain());
-    if (int n = used_[id]++; n > 0) id += "-" + std::to_string(n);
-    const std::string h = "h" + std::to_string(level);
+    if (int n = used_[id]++; n > 0) id.append("-").append(std::to_string(n));
+    const std::string h = std::string("h").append(std::to_string(level));
     doc_.html += "<" + h + " id=\"" + HtmlEscape(id) + "\">" +
                  Inline(text).Render() + "</" + h + ">\n";
     doc_.headings.push_back({level, Inline(text).Plain(), id});

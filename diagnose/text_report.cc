@@ -61,7 +61,10 @@ class TextWriter {
              const std::string& source = "") {
     if (value.empty()) return;
     std::string line = std::string(14, ' ') + name + Printable(value);
-    if (!source.empty()) line += "  " + Dim("[" + Printable(source) + "]");
+    if (!source.empty()) {
+      line.append("  ").append(
+          Dim(std::string("[").append(Printable(source)).append("]")));
+    }
     Line(line);
   }
 

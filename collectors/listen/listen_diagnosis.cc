@@ -172,7 +172,7 @@ void Applied(const ListenFacts& f, const Port& p, std::vector<Finding>* out) {
 std::string SocketLine(const ListenFacts::Socket& s, int port) {
   std::string line = "LISTEN " + (s.ipv6 ? "[" + s.address + "]" : s.address) +
                      ":" + std::to_string(port) + " " + s.owner;
-  if (s.pid > 0) line += "[" + std::to_string(s.pid) + "]";
+  if (s.pid > 0) line.append("[").append(std::to_string(s.pid)).append("]");
   return line;
 }
 

@@ -27,7 +27,7 @@ std::string Value(const json& v, bool quote, int depth) {
   if (v.is_array()) {  // flags: ct state established,related
     std::string out;
     for (const auto& e : v)
-      out += (out.empty() ? "" : ",") + Value(e, quote, depth + 1);
+      out.append(out.empty() ? "" : ",").append(Value(e, quote, depth + 1));
     return out;
   }
   if (!v.is_object() || v.empty()) return Scalar(v, quote);
@@ -132,7 +132,7 @@ std::string NftRuleText(const json& exprs) {
   if (!exprs.is_array()) return "<rule>";
   try {
     for (const auto& stmt : exprs) {
-      out += (out.empty() ? "" : " ") + Statement(stmt);
+      out.append(out.empty() ? "" : " ").append(Statement(stmt));
       if (out.size() > kMaxRuleTextChars) {
         out.resize(kMaxRuleTextChars);
         return out + "...";

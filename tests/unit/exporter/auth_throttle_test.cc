@@ -70,7 +70,7 @@ TEST(AuthThrottleTest, NeverMoreThanMaxConcurrent) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 12; ++i) {
     threads.emplace_back([&, i] {
-      const std::string source = "s" + std::to_string(i);
+      const std::string source = std::string("s").append(std::to_string(i));
       for (int n = 0; n < 20; ++n) {
         int retry = 0;
         std::string ticket;

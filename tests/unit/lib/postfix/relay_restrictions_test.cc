@@ -293,12 +293,13 @@ TEST(RelayRestrictionsTest, ClassesNamingEachOtherAreBounded) {
   // Each class names the next several times: without a bound the walk is
   // exponential in the nesting depth.
   std::string cf = "smtpd_restriction_classes =";
-  for (int i = 0; i < 15; ++i) cf += " c" + std::to_string(i);
+  for (int i = 0; i < 15; ++i) cf.append(" c").append(std::to_string(i));
   cf += "\n";
   for (int i = 0; i < 14; ++i) {
-    const std::string next = "c" + std::to_string(i + 1);
-    cf += "c" + std::to_string(i) + " = " + next + " " + next + " " + next +
-          ", check_policy_service inet:127.0.0.1:1\n";
+    const std::string next = std::string("c").append(std::to_string(i + 1));
+    cf.append("c").append(std::to_string(i)).append(" = ").append(next);
+    cf.append(" ").append(next).append(" ").append(next);
+    cf.append(", check_policy_service inet:127.0.0.1:1\n");
   }
   cf += "c14 = permit_mynetworks\n";  // 3^14 walks of it without a bound
   cf += "smtpd_relay_restrictions = c0, reject_unauth_destination\n";
