@@ -178,22 +178,15 @@ class Round {
       SubmitMx(r, d, true);
     }
     if (a.NullMx()) return;
-    std::vector<MxRecord> mx = a.mx;
-    std::stable_sort(mx.begin(), mx.end(), [](const auto& x, const auto& y) {
-      return x.preference < y.preference;
-    });
-    size_t n = 0;
-    for (const auto& m : mx) {
-      if (n >= o_.mx_hosts_per_domain) break;
-      if (m.host.empty()) continue;
-      ++n;
-      if (!hosts_seen_[r].insert(HostKey(m.host)).second) continue;
-      prober_.Submit(r, DnsType::kA, m.host, [this, r](const DnsAnswer& x) {
+    for (const std::string& host :
+         PreferredMxHosts(a.mx, o_.mx_hosts_per_domain)) {
+      if (!hosts_seen_[r].insert(HostKey(host)).second) continue;
+      prober_.Submit(r, DnsType::kA, host, [this, r](const DnsAnswer& x) {
         Observe(r, DnsType::kA, x);
       });
       if (o_.lookup_aaaa) {
         prober_.Submit(
-            r, DnsType::kAAAA, m.host,
+            r, DnsType::kAAAA, host,
             [this, r](const DnsAnswer& x) { Observe(r, DnsType::kAAAA, x); });
       }
     }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -132,26 +133,32 @@ ProbeResponse Probe(SmtpProbeHandler* h, const std::string& target,
   return h->Probe(r);
 }
 
+// The exposition text of a probe's families.
+std::string Text(const ProbeResponse& r) {
+  return prometheus::TextSerializer().Serialize(r.families);
+}
+
 TEST(SmtpProbeHandlerTest, DenyByDefault) {
   auto h = Handler("");
   ProbeResponse r = Probe(h.get(), "127.0.0.1:25");
-  EXPECT_EQ(r.http_status, 403);
-  EXPECT_EQ(r.body,
+  EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kForbidden);
+  EXPECT_EQ(r.message,
             "Target 127.0.0.1:25 is not allowed by "
-            "collectors.smtp.probe.allowed_networks/allowed_ports\n");
+            "collectors.smtp.probe.allowed_networks/allowed_ports");
+  EXPECT_TRUE(r.families.empty());
 }
 
 TEST(SmtpProbeHandlerTest, BadRequests) {
   auto h = Handler("probe: {allowed_networks: [127.0.0.0/8]}\n");
-  EXPECT_EQ(Probe(h.get(), "").body, "Target parameter is missing\n");
+  EXPECT_EQ(Probe(h.get(), "").message, "Target parameter is missing");
   ProbeResponse r = Probe(h.get(), "127.0.0.1");
-  EXPECT_EQ(r.http_status, 400);
-  EXPECT_EQ(r.body, "Invalid target \"127.0.0.1\": missing port (HOST:PORT)\n");
+  EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kBadRequest);
+  EXPECT_EQ(r.message, "Invalid target \"127.0.0.1\": missing port (HOST:PORT)");
   r = Probe(h.get(), "127.0.0.1:25", "nosuch");
-  EXPECT_EQ(r.http_status, 400);
-  EXPECT_EQ(r.body, "Unknown module \"nosuch\"\n");
+  EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kBadRequest);
+  EXPECT_EQ(r.message, "Unknown module \"nosuch\"");
   r = Probe(h.get(), "127.0.0.1:2525");  // port not allowed
-  EXPECT_EQ(r.http_status, 403);
+  EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kForbidden);
 }
 
 int Listen(uint16_t* port) {
@@ -179,15 +186,17 @@ TEST(SmtpProbeHandlerTest, AllowedTargetIsProbed) {
       "  modules:\n    tcp: {connect_only: true}\n"
       "    quick: {timeout: 300ms}\n");
   ProbeResponse r = Probe(h.get(), "127.0.0.1:" + std::to_string(port), "tcp");
-  EXPECT_EQ(r.http_status, 200);
-  EXPECT_NE(r.body.find("probe_success 1"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("probe_smtp_result{result=\"ok\"} 1"),
+  EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kOk);
+  std::string text = Text(r);
+  EXPECT_NE(text.find("probe_success 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("probe_smtp_result{result=\"ok\"} 1"),
             std::string::npos);
   r = Probe(h.get(), "127.0.0.1:" + std::to_string(port), "quick");
-  EXPECT_NE(r.body.find("probe_success 0"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("probe_smtp_result{result=\"banner_timeout\"} 1"),
+  text = Text(r);
+  EXPECT_NE(text.find("probe_success 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("probe_smtp_result{result=\"banner_timeout\"} 1"),
             std::string::npos)
-      << r.body;
+      << text;
   close(fd);
 }
 
