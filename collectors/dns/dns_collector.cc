@@ -191,7 +191,7 @@ void DnsCollector::Start() {
 Status DnsCollector::Collect(Deadline deadline,
                              std::vector<prometheus::MetricFamily>* out) {
   (void)deadline;
-  LocalFacts f = ReadLocalFacts(o_, snapshots_.get());
+  LocalFacts f = ReadLocalFacts(options_, snapshots_.get());
   LogOnChange(LogLevel::kWarn, "dns", "dns/postfix", f.postfix_err,
               "Postfix config readable again");
   ExportLocal(f, out);
@@ -203,7 +203,7 @@ Status DnsCollector::Collect(Deadline deadline,
 
 DnsFacts DnsCollector::FactsOf(const LocalFacts& f) {
   DnsFacts d;
-  d.config_directory = o_.postfix_config_directory;
+  d.config_directory = options_.postfix_config_directory;
   d.host_path = f.host_path;
   d.host_ok = f.host_ok;
   d.host_error = f.host_err;
@@ -225,11 +225,11 @@ DnsFacts DnsCollector::FactsOf(const LocalFacts& f) {
     d.primary_local = ns.IsLoopback();
   }
   d.configured = HasTargets();
-  d.domains = o_.domains.size();
+  d.domains = options_.domains.size();
   d.query_timeout_seconds =
-      std::chrono::duration<double>(o_.query_timeout).count();
+      std::chrono::duration<double>(options_.query_timeout).count();
   d.round_timeout_seconds =
-      std::chrono::duration<double>(o_.round_timeout).count();
+      std::chrono::duration<double>(options_.round_timeout).count();
   std::lock_guard<std::mutex> lock(state_.mu);
   d.round_done = state_.last.done;
   d.round_timestamp = state_.last.timestamp;

@@ -29,11 +29,8 @@ namespace dns_collector_internal {
 
 using Clock = std::chrono::steady_clock;
 
-// Lower case, without the trailing dots (dns_options.cc).
-std::string HostKey(std::string s);
-// A host name c-ares can query: dot-separated labels of letters, digits,
-// '-' and '_', at most 63 bytes each and 253 in all (dns_options.cc).
-bool ValidDomainName(const std::string& d);
+using dns_collector::HostKey;
+using dns_collector::ValidDomainName;
 
 // One MX name of a round and its `domain` label: configured domains beyond
 // max_domains share "other"; queue domains are labelled by name.
@@ -156,7 +153,7 @@ class DnsCollector : public Collector, public Diagnosable {
   DnsCollector(DnsOptions o, std::shared_ptr<DestinationDomains> queue,
                std::shared_ptr<PostfixSnapshotCache> snapshots,
                std::shared_ptr<DnsState> state)
-      : o_(std::move(o)),
+      : options_(std::move(o)),
         queue_domains_(std::move(queue)),
         snapshots_(std::move(snapshots)),
         held_state_(std::move(state)),
@@ -167,8 +164,8 @@ class DnsCollector : public Collector, public Diagnosable {
   std::string_view Name() const override { return "dns"; }
 
   bool HasTargets() const {
-    return !o_.domains.empty() || o_.domains_from_queue > 0 || o_.rbl_checks ||
-           !o_.reverse_dns_addresses.empty() || o_.reverse_dns_auto;
+    return !options_.domains.empty() || options_.domains_from_queue > 0 || options_.rbl_checks ||
+           !options_.reverse_dns_addresses.empty() || options_.reverse_dns_auto;
   }
 
   void Start() override;
@@ -190,7 +187,7 @@ class DnsCollector : public Collector, public Diagnosable {
   // The facts of the findings: local files and the last round.
   DnsFacts FactsOf(const LocalFacts& f);
 
-  DnsOptions o_;
+  DnsOptions options_;
   const std::shared_ptr<DestinationDomains> queue_domains_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
   const std::shared_ptr<DnsState> held_state_;  // never null

@@ -38,7 +38,7 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
     };
     configured(f.host.Effective(), "resolv_conf");
     if (f.chrooted) configured(f.jail.Effective(), "chroot_resolv_conf");
-    configured(o_.extra_resolvers, "config");
+    configured(options_.extra_resolvers, "config");
     std::set<std::string> done;
     auto add_local = [&](const NameServer& ns) {
       if (done.insert(ns.Label()).second) {
@@ -48,7 +48,7 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
     for (const auto& ns : f.host.Effective()) add_local(ns);
     if (f.chrooted)
       for (const auto& ns : f.jail.Effective()) add_local(ns);
-    for (const auto& ns : o_.extra_resolvers) add_local(ns);
+    for (const auto& ns : options_.extra_resolvers) add_local(ns);
   }
   const ResolvConf& used = f.smtp_chrooted ? f.jail : f.host;
   AddGauge(
@@ -94,18 +94,18 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
                     "top domains, domains_from_queue), RBL zones, reverse "
                     "addresses (0 everywhere: the prober is idle).",
                     prometheus::MetricType::Gauge);
-    t.Add({{"kind", "domain"}}, static_cast<double>(o_.domains.size()));
+    t.Add({{"kind", "domain"}}, static_cast<double>(options_.domains.size()));
     size_t from_queue = 0;
-    for (const auto& d : ProbeDomainsFor(o_, *queue_domains_)) {
+    for (const auto& d : ProbeDomainsFor(options_, *queue_domains_)) {
       from_queue += d.from_queue ? 1 : 0;
     }
     t.Add({{"kind", "queue_domain"}}, static_cast<double>(from_queue));
-    t.Add({{"kind", "rbl"}}, static_cast<double>(RblZonesFor(o_, f).size()));
+    t.Add({{"kind", "rbl"}}, static_cast<double>(RblZonesFor(options_, f).size()));
     t.Add({{"kind", "reverse"}},
           static_cast<double>(
-              o_.reverse_dns_auto
-                  ? DiscoverPublicAddresses(o_.max_reverse_dns_addresses).size()
-                  : o_.reverse_dns_addresses.size()));
+              options_.reverse_dns_auto
+                  ? DiscoverPublicAddresses(options_.max_reverse_dns_addresses).size()
+                  : options_.reverse_dns_addresses.size()));
   }
 }
 

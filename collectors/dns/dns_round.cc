@@ -48,7 +48,7 @@ class Round {
   Round(const DnsOptions& o, const LocalFacts& facts,
         std::vector<ProbeDomain> domains,
         const std::vector<std::string>& reverse_addresses)
-      : o_(o),
+      : options_(o),
         facts_(facts),
         domains_(std::move(domains)),
         reverse_addresses_(reverse_addresses),
@@ -79,7 +79,7 @@ class Round {
       const size_t p = static_cast<size_t>(facts_.primary);
       for (const auto& a : reverse_addresses_) SubmitPtr(p, a);
     }
-    Status st = prober_.Run(Deadline(start + o_.round_timeout), stop, wake_fd);
+    Status st = prober_.Run(Deadline(start + options_.round_timeout), stop, wake_fd);
     RoundSummary s;
     s.done = true;
     s.timestamp = wall_start;
@@ -173,18 +173,18 @@ class Round {
       mx_[label] = {static_cast<int>(a.mx.size()), a.NullMx()};
     }
     if (a.result != DnsResult::kOk) return;
-    if (o_.cache_check) {
+    if (options_.cache_check) {
       first_[r].push_back(a.seconds);
       SubmitMx(r, d, true);
     }
     if (a.NullMx()) return;
     for (const std::string& host :
-         PreferredMxHosts(a.mx, o_.mx_hosts_per_domain)) {
+         PreferredMxHosts(a.mx, options_.mx_hosts_per_domain)) {
       if (!hosts_seen_[r].insert(HostKey(host)).second) continue;
       prober_.Submit(r, DnsType::kA, host, [this, r](const DnsAnswer& x) {
         Observe(r, DnsType::kA, x);
       });
-      if (o_.lookup_aaaa) {
+      if (options_.lookup_aaaa) {
         prober_.Submit(
             r, DnsType::kAAAA, host,
             [this, r](const DnsAnswer& x) { Observe(r, DnsType::kAAAA, x); });
@@ -248,9 +248,9 @@ class Round {
     for (const auto& r : facts_.resolvers) {
       const std::string res = state->ResolverLabel(r.ns.Label());
       std::vector<std::string> types;
-      if (!o_.domains.empty() || o_.domains_from_queue > 0) {
+      if (!options_.domains.empty() || options_.domains_from_queue > 0) {
         types = {"MX", "A"};
-        if (o_.lookup_aaaa) types.push_back("AAAA");
+        if (options_.lookup_aaaa) types.push_back("AAAA");
       }
       if (!reverse_addresses_.empty() &&
           &r - facts_.resolvers.data() == facts_.primary) {
@@ -299,7 +299,7 @@ class Round {
     state->round_done.notify_all();
   }
 
-  const DnsOptions& o_;
+  const DnsOptions& options_;
   const LocalFacts& facts_;
   const std::vector<ProbeDomain> domains_;
   std::vector<std::string> reverse_addresses_;
@@ -375,25 +375,25 @@ void DnsCollector::Loop() {
       cv_.wait_until(lock, state_.clock.due(), [this] { return stop_.load(); });
       if (stop_) return;
     }
-    if (!state_.clock.Claim(RoundClock::Clock::now(), o_.interval)) continue;
+    if (!state_.clock.Claim(RoundClock::Clock::now(), options_.interval)) continue;
     ++round_number;
-    LocalFacts f = ReadLocalFacts(o_, snapshots_.get());
-    std::vector<std::string> reverse = o_.reverse_dns_addresses;
-    if (o_.reverse_dns_auto) {
-      reverse = DiscoverPublicAddresses(o_.max_reverse_dns_addresses);
+    LocalFacts f = ReadLocalFacts(options_, snapshots_.get());
+    std::vector<std::string> reverse = options_.reverse_dns_addresses;
+    if (options_.reverse_dns_auto) {
+      reverse = DiscoverPublicAddresses(options_.max_reverse_dns_addresses);
     }
     // The first round starts before any scrape could have scanned the
     // queue; from the second on, nothing published means no queue scans.
     LogOnChange(LogLevel::kWarn, "dns", "dns/queue_domains",
-                o_.domains_from_queue > 0 && round_number > 1 &&
+                options_.domains_from_queue > 0 && round_number > 1 &&
                         queue_domains_->published_at() == 0
                     ? "domains_from_queue is set, but no queue scan has "
                       "published destination domains: is the queue "
                       "collector enabled and scraped?"
                     : "",
                 "queue destination domains published");
-    Round round(o_, f, ProbeDomainsFor(o_, *queue_domains_), reverse);
-    round.SetRblZones(RblZonesFor(o_, f));
+    Round round(options_, f, ProbeDomainsFor(options_, *queue_domains_), reverse);
+    round.SetRblZones(RblZonesFor(options_, f));
     Status st = round.Run(&stop_, wake_fd_, &state_);
     LogOnChange(LogLevel::kWarn, "dns", "dns/round",
                 st.ok() ? "" : "DNS probe round failed: " + st.message(),

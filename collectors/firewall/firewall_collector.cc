@@ -1,7 +1,6 @@
 // The `firewall` collector's scrape: the watched ports, the kernel's
 // rulesets (firewall_collector_kernel.cc) and the managers' configurations
-// (firewall_collector_managers.cc), and the collector's registration and
-// options.
+// (firewall_collector_managers.cc), and the collector's registration.
 #include "collectors/firewall/firewall_collector.h"
 
 #include <sys/stat.h>
@@ -48,11 +47,11 @@ std::string ReadOrEmpty(const std::string& path) {
 
 Status FirewallCollector::Collect(Deadline scrape_deadline,
                                   std::vector<prometheus::MetricFamily>* out) {
-  Deadline deadline = scrape_deadline.Min(Deadline::After(o_.command_timeout));
+  Deadline deadline = scrape_deadline.Min(Deadline::After(options_.command_timeout));
   std::set<int> served;
   std::set<int> ports = WatchedPorts(&served);
   const bool ipv6 =
-      o_.ipv6 == "true" || (o_.ipv6 == "auto" && HasGlobalIPv6(o_.proc));
+      options_.ipv6 == "true" || (options_.ipv6 == "auto" && HasGlobalIPv6(options_.proc));
 
   // nftables (also iptables-nft, ufw and firewalld on Debian 12) and
   // iptables-legacy.
@@ -81,9 +80,9 @@ Status FirewallCollector::Collect(Deadline scrape_deadline,
 
 std::set<int> FirewallCollector::WatchedPorts(std::set<int>* served) const {
   std::set<int> ports;
-  for (int64_t p : o_.ports) ports.insert(static_cast<int>(p));
+  for (int64_t p : options_.ports) ports.insert(static_cast<int>(p));
   std::string err;
-  auto snapshot = snapshots_->Get(o_.postfix_config_directory, &err);
+  auto snapshot = snapshots_->Get(options_.postfix_config_directory, &err);
   if (snapshot) {
     for (const auto& s : snapshot->inet_services) {
       if (s.enabled && s.port > 0) ports.insert(s.port);
@@ -106,7 +105,6 @@ std::set<int> FirewallCollector::WatchedPorts(std::set<int>* served) const {
 }  // namespace firewall_collector_internal
 
 using firewall_collector_internal::FirewallCollector;
-using firewall_collector_internal::FirewallOptions;
 
 void RegisterFirewallCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -118,50 +116,9 @@ void RegisterFirewallCollector(CollectorRegistry* registry) {
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          FirewallOptions o;
-         o.ports = config.smtp_ports;
-         o.proc = config.paths.proc;
-         o.postfix_config_directory = config.paths.postfix_config_directory;
-         if (!options.GetString("nft_path", &o.nft, err) ||
-             !options.GetString("iptables_nft_save_path", &o.iptables_nft_save,
-                                err) ||
-             !options.GetString("ip6tables_nft_save_path",
-                                &o.ip6tables_nft_save, err) ||
-             !options.GetString("iptables_legacy_save_path",
-                                &o.iptables_legacy_save, err) ||
-             !options.GetString("ip6tables_legacy_save_path",
-                                &o.ip6tables_legacy_save, err) ||
-             !options.GetString("ipv6", &o.ipv6, err) ||
-             !options.GetString("ufw_directory", &o.ufw_directory, err) ||
-             !options.GetString("ufw_defaults_file", &o.ufw_defaults_file,
-                                err) ||
-             !options.GetString("firewalld_directory", &o.firewalld_directory,
-                                err) ||
-             !options.GetString("firewalld_lib_directory",
-                                &o.firewalld_lib_directory, err) ||
-             !options.GetDuration(
-                 "command_timeout", std::chrono::milliseconds(100),
-                 std::chrono::minutes(1), &o.command_timeout, err) ||
-             !options.GetDuration("ruleset_max_age", std::chrono::seconds(1),
-                                  std::chrono::hours(24 * 7),
-                                  &o.ruleset_max_age, err)) {
+         if (!ParseFirewallOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         if (o.ipv6 != "auto" && o.ipv6 != "true" && o.ipv6 != "false") {
-           *err = options.Where("ipv6") +
-                  ": ipv6 must be auto, true or false, got \"" + o.ipv6 + "\"";
-           return nullptr;
-         }
-         for (const std::string* p :
-              {&o.nft, &o.iptables_nft_save, &o.ip6tables_nft_save,
-               &o.iptables_legacy_save, &o.ip6tables_legacy_save}) {
-           if (p->empty() || (*p)[0] != '/') {
-             *err = options.Where() +
-                    ": firewall tool paths must be absolute, got \"" + *p +
-                    "\"";
-             return nullptr;
-           }
-         }
-         if (!options.Finish(err)) return nullptr;
          return std::make_unique<FirewallCollector>(std::move(o),
                                                     context.postfix);
        }});

@@ -16,6 +16,7 @@
 #include "collectors/common/metrics.h"
 #include "collectors/firewall/firewall_collector.h"
 #include "collectors/firewall/firewall_diagnosis.h"
+#include "collectors/firewall/firewall_options.h"
 #include "lib/base/file_util.h"
 #include "lib/firewall/nft_evaluator.h"
 #include "lib/firewall/verdict.h"
@@ -26,26 +27,6 @@ using firewall::NftEvaluator;
 using firewall::Outcome;
 using firewall::Reason;
 using firewall::Verdict;
-
-struct FirewallOptions {
-  std::vector<int64_t> ports;
-  std::string proc;
-  std::string postfix_config_directory;
-  std::string nft = "/usr/sbin/nft";
-  std::string iptables_nft_save = "/usr/sbin/iptables-nft-save";
-  std::string ip6tables_nft_save = "/usr/sbin/ip6tables-nft-save";
-  std::string iptables_legacy_save = "/usr/sbin/iptables-legacy-save";
-  std::string ip6tables_legacy_save = "/usr/sbin/ip6tables-legacy-save";
-  std::string ipv6 = "auto";  // auto, true, false
-  std::string ufw_directory = "/etc/ufw";
-  std::string ufw_defaults_file = "/etc/default/ufw";
-  std::string firewalld_directory = "/etc/firewalld";
-  std::string firewalld_lib_directory = "/usr/lib/firewalld";
-  std::chrono::milliseconds command_timeout{5000};
-  /// The kernel's rulesets are read again at least this often even when no
-  /// change signal moved; 0: every scrape (no reuse).
-  std::chrono::milliseconds ruleset_max_age{3600 * 1000};
-};
 
 bool Exists(const std::string& path);
 std::string ReadOrEmpty(const std::string& path);
@@ -91,7 +72,7 @@ class FirewallCollector : public Collector, public Diagnosable {
  public:
   FirewallCollector(FirewallOptions o,
                     std::shared_ptr<PostfixSnapshotCache> snapshots)
-      : o_(std::move(o)), snapshots_(std::move(snapshots)) {}
+      : options_(std::move(o)), snapshots_(std::move(snapshots)) {}
   std::string_view Name() const override { return "firewall"; }
 
   Status Collect(Deadline scrape_deadline,
@@ -134,7 +115,7 @@ class FirewallCollector : public Collector, public Diagnosable {
                    std::vector<prometheus::MetricFamily>* out) const;
   static void LogVerdicts(const std::string& backend, const BackendResult& b);
 
-  FirewallOptions o_;
+  FirewallOptions options_;
   // Collect() never runs concurrently on one instance (CollectorSet).
   KernelView kernel_;
   ManagerView ufw_, firewalld_;

@@ -66,7 +66,7 @@ KernelSignals FirewallCollector::ReadSignals(bool nft_present) const {
   std::string err;
   s.known =
       (!nft_present || firewall::ReadNftGeneration(&s.nft_generation, &err)) &&
-      firewall::ReadXtablesFingerprint(o_.proc, &s.xtables, &err);
+      firewall::ReadXtablesFingerprint(options_.proc, &s.xtables, &err);
   LogOnChange(LogLevel::kInfo, "firewall", "firewall/change-signal",
               s.known ? ""
                       : "cannot watch the ruleset for changes, it is read "
@@ -78,14 +78,14 @@ KernelSignals FirewallCollector::ReadSignals(bool nft_present) const {
 
 const KernelView& FirewallCollector::Kernel(const std::set<int>& ports,
                                             bool ipv6, Deadline deadline) {
-  const bool nft_present = Exists(o_.nft);
+  const bool nft_present = Exists(options_.nft);
   // Read before the rulesets: a change during the read shows next time.
   const KernelSignals signals = ReadSignals(nft_present);
   const auto now = Deadline::Clock::now();
-  if (kernel_.reusable && o_.ruleset_max_age.count() > 0 &&
+  if (kernel_.reusable && options_.ruleset_max_age.count() > 0 &&
       signals == kernel_.signals && ports == kernel_.ports &&
       ipv6 == kernel_.ipv6 && kernel_.nft.present == nft_present &&
-      now - kernel_.read_at < o_.ruleset_max_age) {
+      now - kernel_.read_at < options_.ruleset_max_age) {
     return kernel_;
   }
   KernelView v;
@@ -105,7 +105,7 @@ void FirewallCollector::ReadNft(Deadline deadline, KernelView* v) {
   ++nft_reads_;
   std::string text, err;
   NftEvaluator ev;
-  if (!RunTool({o_.nft, "-j", "list", "ruleset"}, deadline, &text, &err)) {
+  if (!RunTool({options_.nft, "-j", "list", "ruleset"}, deadline, &text, &err)) {
     v->errors.push_back("cannot read the nftables ruleset: " + err);
   } else if (!LoadNft(text, deadline, &ev, &err)) {
     v->errors.push_back("cannot evaluate the nftables ruleset: " + err);
@@ -130,11 +130,11 @@ void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
     const char* names;
     const std::string* tool;
     const char* family;
-  } fams[] = {{"/net/ip_tables_names", &o_.iptables_legacy_save, "ip"},
-              {"/net/ip6_tables_names", &o_.ip6tables_legacy_save, "ip6"}};
+  } fams[] = {{"/net/ip_tables_names", &options_.iptables_legacy_save, "ip"},
+              {"/net/ip6_tables_names", &options_.ip6tables_legacy_save, "ip6"}};
   for (const auto& f : fams) {
     std::string names;
-    if (!ReadWholeFile(o_.proc + f.names, &names, &err) || names.empty()) {
+    if (!ReadWholeFile(options_.proc + f.names, &names, &err) || names.empty()) {
       continue;
     }
     if (!Exists(*f.tool)) continue;
@@ -172,7 +172,7 @@ bool FirewallCollector::LoadNft(const std::string& text, Deadline deadline,
   struct Fam {
     const char* family;
     const std::string* tool;
-  } fams[] = {{"ip", &o_.iptables_nft_save}, {"ip6", &o_.ip6tables_nft_save}};
+  } fams[] = {{"ip", &options_.iptables_nft_save}, {"ip6", &options_.ip6tables_nft_save}};
   bool need = false;
   for (const auto& f : fams) need = need || ev->HasXt(f.family);
   if (!need) return true;

@@ -70,20 +70,20 @@ void Remember(FileSet files, const std::set<int>& ports, const BackendResult& r,
 void FirewallCollector::CollectUfw(const std::set<int>& ports,
                                    BackendResult* r) {
   FileSet files = Identify(
-      {o_.ufw_directory + "/ufw.conf", o_.ufw_defaults_file,
-       o_.ufw_directory + "/user.rules", o_.ufw_directory + "/user6.rules"});
+      {options_.ufw_directory + "/ufw.conf", options_.ufw_defaults_file,
+       options_.ufw_directory + "/user.rules", options_.ufw_directory + "/user6.rules"});
   if (Reuse(ufw_, files, ports, r)) return;
   std::string conf;
   std::string err;
-  if (!ReadWholeFile(o_.ufw_directory + "/ufw.conf", &conf, &err)) {
+  if (!ReadWholeFile(options_.ufw_directory + "/ufw.conf", &conf, &err)) {
     Remember(std::move(files), ports, *r, &ufw_);
     return;
   }
   r->present = true;
   firewall::UfwConfig c;
-  firewall::ParseUfwConfig(conf, ReadOrEmpty(o_.ufw_defaults_file),
-                           ReadOrEmpty(o_.ufw_directory + "/user.rules"),
-                           ReadOrEmpty(o_.ufw_directory + "/user6.rules"), &c);
+  firewall::ParseUfwConfig(conf, ReadOrEmpty(options_.ufw_defaults_file),
+                           ReadOrEmpty(options_.ufw_directory + "/user.rules"),
+                           ReadOrEmpty(options_.ufw_directory + "/user6.rules"), &c);
   r->enabled = c.enabled;
   r->rules = c.rules.size();
   // A disabled ufw decides nothing: no verdict series.
@@ -95,8 +95,8 @@ void FirewallCollector::CollectUfw(const std::set<int>& ports,
 void FirewallCollector::CollectFirewalld(
     const std::set<int>& ports, const std::vector<std::string>& nft_tables,
     bool nft_readable, BackendResult* r) {
-  const std::string etc = o_.firewalld_directory;
-  const std::string lib = o_.firewalld_lib_directory;
+  const std::string etc = options_.firewalld_directory;
+  const std::string lib = options_.firewalld_lib_directory;
   if (!Exists(etc + "/firewalld.conf") && !Exists(lib + "/zones")) return;
   r->present = true;
   // firewalld runs when its table is in the kernel (no D-Bus query). A
@@ -121,8 +121,8 @@ void FirewallCollector::CollectFirewalld(
 
 void FirewallCollector::EvaluateFirewalld(const std::set<int>& ports,
                                           BackendResult* r) const {
-  const std::string etc = o_.firewalld_directory;
-  const std::string lib = o_.firewalld_lib_directory;
+  const std::string etc = options_.firewalld_directory;
+  const std::string lib = options_.firewalld_lib_directory;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> svc;
   for (const std::string& dir : {lib + "/services", etc + "/services"}) {
     for (const auto& name : ListXml(dir)) {

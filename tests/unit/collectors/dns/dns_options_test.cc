@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "collectors/dns/dns_collector.h"
+#include "collectors/dns/dns_options.h"
 #include "lib/dns/dns_prober.h"
 
 namespace mailflow {
