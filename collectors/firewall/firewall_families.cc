@@ -1,13 +1,19 @@
 // The metric families of the `firewall` collector and the log lines of
 // its verdicts.
-#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/firewall_families.h"
+
+#include "collectors/common/metrics.h"
 #include "lib/base/log.h"
 
-namespace mailflow::firewall_collector_internal {
+namespace mailflow::firewall_collector {
 
-void FirewallCollector::AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
-                                    const std::string& backend,
-                                    const BackendResult& b) {
+using firewall::Verdict;
+
+namespace {
+
+
+void AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
+                 const std::string& backend, const FirewallBackend& b) {
   if (!b.evaluated) return;
   for (const auto& [port, o] : b.verdicts) {
     const std::string ps = std::to_string(port);
@@ -26,13 +32,15 @@ void FirewallCollector::AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
   }
 }
 
-void FirewallCollector::EmitMetrics(
-    const std::set<int>& ports, const BackendResult& nft,
-    const BackendResult& legacy, const BackendResult& ufw,
-    const BackendResult& firewalld,
-    std::vector<prometheus::MetricFamily>* out) const {
-  (void)ports;
-  const std::pair<const char*, const BackendResult*> all[] = {
+}  // namespace
+
+void AppendFirewallFamilies(const FirewallFacts& facts, RulesetReads reads,
+                            std::vector<prometheus::MetricFamily>* out) {
+  const FirewallBackend& nft = facts.nftables;
+  const FirewallBackend& legacy = facts.iptables_legacy;
+  const FirewallBackend& ufw = facts.ufw;
+  const FirewallBackend& firewalld = facts.firewalld;
+  const std::pair<const char*, const FirewallBackend*> all[] = {
       {"nftables", &nft},
       {"iptables_legacy", &legacy},
       {"ufw", &ufw},
@@ -99,13 +107,12 @@ void FirewallCollector::EmitMetrics(
                 "(nft, iptables-legacy-save run); it moves when the ruleset "
                 "changed, not every scrape.",
                 prometheus::MetricType::Counter)
-      .Add({{"backend", "nftables"}}, static_cast<double>(nft_reads_))
+      .Add({{"backend", "nftables"}}, static_cast<double>(reads.nft))
       .Add({{"backend", "iptables_legacy"}},
-           static_cast<double>(legacy_reads_));
+           static_cast<double>(reads.legacy));
 }
 
-void FirewallCollector::LogVerdicts(const std::string& backend,
-                                    const BackendResult& b) {
+void LogVerdicts(const std::string& backend, const FirewallBackend& b) {
   for (const auto& [port, o] : b.verdicts) {
     std::string msg = "port " + std::to_string(port) + " " + backend + ": " +
                       std::string(firewall::VerdictName(o.verdict));
@@ -119,4 +126,4 @@ void FirewallCollector::LogVerdicts(const std::string& backend,
   }
 }
 
-}  // namespace mailflow::firewall_collector_internal
+}  // namespace mailflow::firewall_collector

@@ -1,14 +1,20 @@
 // What the saved configurations of ufw and firewalld say about each port
 // (their verdicts beside the kernel's).
+#include "collectors/firewall/manager_configs.h"
+
 #include <dirent.h>
 
 #include <algorithm>
 
-#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/firewall_files.h"
 #include "lib/base/file_util.h"
 #include "lib/firewall/manager_config.h"
 
-namespace mailflow::firewall_collector_internal {
+namespace mailflow::firewall_collector {
+
+using firewall::Outcome;
+using firewall::Reason;
+using firewall::Verdict;
 
 namespace {
 
@@ -49,7 +55,7 @@ bool Settled(const FileSet& files) {
 
 // The cached result when the files and ports are as they were.
 bool Reuse(const ManagerView& view, const FileSet& files,
-           const std::set<int>& ports, BackendResult* r) {
+           const std::set<int>& ports, FirewallBackend* r) {
   if (!view.reusable || view.files != files || view.ports != ports) {
     return false;
   }
@@ -57,7 +63,7 @@ bool Reuse(const ManagerView& view, const FileSet& files,
   return true;
 }
 
-void Remember(FileSet files, const std::set<int>& ports, const BackendResult& r,
+void Remember(FileSet files, const std::set<int>& ports, const FirewallBackend& r,
               ManagerView* view) {
   view->reusable = Settled(files);
   view->files = std::move(files);
@@ -67,8 +73,8 @@ void Remember(FileSet files, const std::set<int>& ports, const BackendResult& r,
 
 }  // namespace
 
-void FirewallCollector::CollectUfw(const std::set<int>& ports,
-                                   BackendResult* r) {
+void ManagerConfigs::Ufw(const std::set<int>& ports,
+                                   FirewallBackend* r) {
   FileSet files = Identify(
       {options_.ufw_directory + "/ufw.conf", options_.ufw_defaults_file,
        options_.ufw_directory + "/user.rules", options_.ufw_directory + "/user6.rules"});
@@ -92,9 +98,9 @@ void FirewallCollector::CollectUfw(const std::set<int>& ports,
   Remember(std::move(files), ports, *r, &ufw_);
 }
 
-void FirewallCollector::CollectFirewalld(
+void ManagerConfigs::Firewalld(
     const std::set<int>& ports, const std::vector<std::string>& nft_tables,
-    bool nft_readable, BackendResult* r) {
+    bool nft_readable, FirewallBackend* r) {
   const std::string etc = options_.firewalld_directory;
   const std::string lib = options_.firewalld_lib_directory;
   if (!Exists(etc + "/firewalld.conf") && !Exists(lib + "/zones")) return;
@@ -119,8 +125,8 @@ void FirewallCollector::CollectFirewalld(
   Remember(std::move(files), ports, *r, &firewalld_);
 }
 
-void FirewallCollector::EvaluateFirewalld(const std::set<int>& ports,
-                                          BackendResult* r) const {
+void ManagerConfigs::EvaluateFirewalld(const std::set<int>& ports,
+                                          FirewallBackend* r) const {
   const std::string etc = options_.firewalld_directory;
   const std::string lib = options_.firewalld_lib_directory;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> svc;
@@ -166,4 +172,4 @@ void FirewallCollector::EvaluateFirewalld(const std::set<int>& ports,
   }
 }
 
-}  // namespace mailflow::firewall_collector_internal
+}  // namespace mailflow::firewall_collector

@@ -3,15 +3,18 @@
 // read and evaluated only when a change signal moved (the nftables
 // generation id, the x_tables fingerprint), the watched ports or the
 // address families changed, or ruleset_max_age passed.
-#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/view_rulesets.h"
+
+#include "collectors/firewall/firewall_files.h"
 #include "lib/base/log.h"
 #include "lib/base/subprocess.h"
 #include "lib/firewall/iptables_save_parser.h"
 #include "lib/firewall/ruleset_generation.h"
 
-namespace mailflow::firewall_collector_internal {
+namespace mailflow::firewall_collector {
 
 using firewall::CommandResult;
+using firewall::NftEvaluator;
 using nlohmann::json;
 
 namespace {
@@ -61,7 +64,7 @@ bool RunTool(const std::vector<std::string>& argv, Deadline deadline,
 
 }  // namespace
 
-KernelSignals FirewallCollector::ReadSignals(bool nft_present) const {
+KernelSignals KernelRulesets::ReadSignals(bool nft_present) const {
   KernelSignals s;
   std::string err;
   s.known =
@@ -76,17 +79,17 @@ KernelSignals FirewallCollector::ReadSignals(bool nft_present) const {
   return s;
 }
 
-const KernelView& FirewallCollector::Kernel(const std::set<int>& ports,
+const KernelView& KernelRulesets::Read(const std::set<int>& ports,
                                             bool ipv6, Deadline deadline) {
   const bool nft_present = Exists(options_.nft);
   // Read before the rulesets: a change during the read shows next time.
   const KernelSignals signals = ReadSignals(nft_present);
   const auto now = Deadline::Clock::now();
-  if (kernel_.reusable && options_.ruleset_max_age.count() > 0 &&
-      signals == kernel_.signals && ports == kernel_.ports &&
-      ipv6 == kernel_.ipv6 && kernel_.nft.present == nft_present &&
-      now - kernel_.read_at < options_.ruleset_max_age) {
-    return kernel_;
+  if (view_.reusable && options_.ruleset_max_age.count() > 0 &&
+      signals == view_.signals && ports == view_.ports &&
+      ipv6 == view_.ipv6 && view_.nft.present == nft_present &&
+      now - view_.read_at < options_.ruleset_max_age) {
+    return view_;
   }
   KernelView v;
   v.signals = signals;
@@ -97,11 +100,11 @@ const KernelView& FirewallCollector::Kernel(const std::set<int>& ports,
   if (nft_present) ReadNft(deadline, &v);
   ReadLegacy(deadline, &v);
   v.reusable = signals.known && v.errors.empty();
-  kernel_ = std::move(v);
-  return kernel_;
+  view_ = std::move(v);
+  return view_;
 }
 
-void FirewallCollector::ReadNft(Deadline deadline, KernelView* v) {
+void KernelRulesets::ReadNft(Deadline deadline, KernelView* v) {
   ++nft_reads_;
   std::string text, err;
   NftEvaluator ev;
@@ -110,7 +113,7 @@ void FirewallCollector::ReadNft(Deadline deadline, KernelView* v) {
   } else if (!LoadNft(text, deadline, &ev, &err)) {
     v->errors.push_back("cannot evaluate the nftables ruleset: " + err);
   } else {
-    BackendResult& nft = v->nft;
+    FirewallBackend& nft = v->nft;
     nft.readable = true;
     nft.evaluated = true;
     nft.rules = ev.rule_count();
@@ -122,7 +125,7 @@ void FirewallCollector::ReadNft(Deadline deadline, KernelView* v) {
 
 // Legacy tables exist only when the x_tables of this network namespace were
 // instantiated.
-void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
+void KernelRulesets::ReadLegacy(Deadline deadline, KernelView* v) {
   json objects = json::array();
   std::string err;
   bool any = false, ok = true;
@@ -152,7 +155,7 @@ void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
       ok = false;
     }
   }
-  BackendResult& legacy = v->legacy;
+  FirewallBackend& legacy = v->legacy;
   legacy.present = any;
   legacy.enabled = any;
   if (!any || !ok) return;
@@ -166,7 +169,7 @@ void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
   }
 }
 
-bool FirewallCollector::LoadNft(const std::string& text, Deadline deadline,
+bool KernelRulesets::LoadNft(const std::string& text, Deadline deadline,
                                 NftEvaluator* ev, std::string* err) {
   if (!ev->Load(text, err)) return false;
   struct Fam {
@@ -197,4 +200,4 @@ bool FirewallCollector::LoadNft(const std::string& text, Deadline deadline,
   return ev->LoadDocument(doc, err);
 }
 
-}  // namespace mailflow::firewall_collector_internal
+}  // namespace mailflow::firewall_collector
