@@ -1,6 +1,8 @@
 // The background prober of the `dns` collector: one Round per interval
 // (MX, A/AAAA of the MX hosts, RBL test entries, PTR and forward
 // confirmation), merged into the DnsState the scrapes read.
+#include "collectors/dns/dns_round.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,11 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "collectors/dns/dns_collector_internal.h"
 #include "lib/base/log.h"
 #include "lib/dns/dns_prober.h"
 
-namespace mailflow::dns_collector_internal {
+namespace mailflow::dns_collector {
+
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -366,39 +369,14 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f) {
   return zones;
 }
 
-void DnsCollector::Loop() {
-  // The schedule is the state's: after a reload with the same options the
-  // next round comes when it was due, not at once (RoundClock).
-  for (uint64_t round_number = 0;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, state_.clock.due(), [this] { return stop_.load(); });
-      if (stop_) return;
-    }
-    if (!state_.clock.Claim(RoundClock::Clock::now(), options_.interval)) continue;
-    ++round_number;
-    LocalFacts f = ReadLocalFacts(options_, snapshots_.get());
-    std::vector<std::string> reverse = options_.reverse_dns_addresses;
-    if (options_.reverse_dns_auto) {
-      reverse = DiscoverPublicAddresses(options_.max_reverse_dns_addresses);
-    }
-    // The first round starts before any scrape could have scanned the
-    // queue; from the second on, nothing published means no queue scans.
-    LogOnChange(LogLevel::kWarn, "dns", "dns/queue_domains",
-                options_.domains_from_queue > 0 && round_number > 1 &&
-                        queue_domains_->published_at() == 0
-                    ? "domains_from_queue is set, but no queue scan has "
-                      "published destination domains: is the queue "
-                      "collector enabled and scraped?"
-                    : "",
-                "queue destination domains published");
-    Round round(options_, f, ProbeDomainsFor(options_, *queue_domains_), reverse);
-    round.SetRblZones(RblZonesFor(options_, f));
-    Status st = round.Run(&stop_, wake_fd_, &state_);
-    LogOnChange(LogLevel::kWarn, "dns", "dns/round",
-                st.ok() ? "" : "DNS probe round failed: " + st.message(),
-                "DNS probe rounds work again");
-  }
+Status RunRound(const DnsOptions& options, const LocalFacts& facts,
+                std::vector<ProbeDomain> domains,
+                const std::vector<std::string>& reverse_addresses,
+                std::vector<RblZone> rbl_zones, const std::atomic<bool>* stop,
+                int wake_fd, DnsState* state) {
+  Round round(options, facts, std::move(domains), reverse_addresses);
+  round.SetRblZones(std::move(rbl_zones));
+  return round.Run(stop, wake_fd, state);
 }
 
-}  // namespace mailflow::dns_collector_internal
+}  // namespace mailflow::dns_collector

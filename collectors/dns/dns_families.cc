@@ -1,5 +1,7 @@
 // The metric families of the `dns` collector: local facts (read at scrape
 // time) and the accumulated results of the background prober.
+#include "collectors/dns/dns_families.h"
+
 #include <map>
 #include <mutex>
 #include <set>
@@ -8,13 +10,15 @@
 #include <vector>
 
 #include "collectors/common/metrics.h"
-#include "collectors/dns/dns_collector_internal.h"
+#include "collectors/dns/dns_collector.h"
+#include "collectors/dns/dns_round.h"
 #include "lib/base/log.h"
 
-namespace mailflow::dns_collector_internal {
+namespace mailflow::dns_collector {
 
-void DnsCollector::ExportLocal(const LocalFacts& f,
-                               std::vector<prometheus::MetricFamily>* out) {
+void AppendLocalFamilies(const DnsOptions& options, const LocalFacts& f,
+                         const DestinationDomains& queue,
+                         std::vector<prometheus::MetricFamily>* out) {
   {
     FamilyBuilder b(out, "mailflow_dns_resolver_configured",
                     "DNS servers the exporter knows, by where they come "
@@ -38,7 +42,7 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
     };
     configured(f.host.Effective(), "resolv_conf");
     if (f.chrooted) configured(f.jail.Effective(), "chroot_resolv_conf");
-    configured(options_.extra_resolvers, "config");
+    configured(options.extra_resolvers, "config");
     std::set<std::string> done;
     auto add_local = [&](const NameServer& ns) {
       if (done.insert(ns.Label()).second) {
@@ -48,7 +52,7 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
     for (const auto& ns : f.host.Effective()) add_local(ns);
     if (f.chrooted)
       for (const auto& ns : f.jail.Effective()) add_local(ns);
-    for (const auto& ns : options_.extra_resolvers) add_local(ns);
+    for (const auto& ns : options.extra_resolvers) add_local(ns);
   }
   const ResolvConf& used = f.smtp_chrooted ? f.jail : f.host;
   AddGauge(
@@ -94,24 +98,25 @@ void DnsCollector::ExportLocal(const LocalFacts& f,
                     "top domains, domains_from_queue), RBL zones, reverse "
                     "addresses (0 everywhere: the prober is idle).",
                     prometheus::MetricType::Gauge);
-    t.Add({{"kind", "domain"}}, static_cast<double>(options_.domains.size()));
+    t.Add({{"kind", "domain"}}, static_cast<double>(options.domains.size()));
     size_t from_queue = 0;
-    for (const auto& d : ProbeDomainsFor(options_, *queue_domains_)) {
+    for (const auto& d : ProbeDomainsFor(options, queue)) {
       from_queue += d.from_queue ? 1 : 0;
     }
     t.Add({{"kind", "queue_domain"}}, static_cast<double>(from_queue));
-    t.Add({{"kind", "rbl"}}, static_cast<double>(RblZonesFor(options_, f).size()));
+    t.Add({{"kind", "rbl"}}, static_cast<double>(RblZonesFor(options, f).size()));
     t.Add({{"kind", "reverse"}},
           static_cast<double>(
-              options_.reverse_dns_auto
-                  ? DiscoverPublicAddresses(options_.max_reverse_dns_addresses).size()
-                  : options_.reverse_dns_addresses.size()));
+              options.reverse_dns_auto
+                  ? DiscoverPublicAddresses(options.max_reverse_dns_addresses).size()
+                  : options.reverse_dns_addresses.size()));
   }
 }
 
-void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
-  std::lock_guard<std::mutex> lock(state_.mu);
-  const RoundSummary& s = state_.last;
+void AppendProbeFamilies(DnsState* state,
+                         std::vector<prometheus::MetricFamily>* out) {
+  std::lock_guard<std::mutex> lock(state->mu);
+  const RoundSummary& s = state->last;
   if (!s.done) return;
   AddGauge(out, "mailflow_dns_last_run_timestamp_seconds",
            "When the last DNS probe round started (Unix time).", s.timestamp);
@@ -129,7 +134,7 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
   }
   {
     std::vector<HistogramSeries> lookups;
-    for (const auto& [k, hist] : state_.hist) {
+    for (const auto& [k, hist] : state->hist) {
       lookups.push_back({{{"type", k.first}, {"resolver", k.second}}, &hist});
     }
     AddHistogramFamily(out, "mailflow_dns_lookup_duration_seconds",
@@ -143,7 +148,7 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
                     "DNS lookups of the background prober by type, "
                     "resolver and result class.",
                     prometheus::MetricType::Counter);
-    for (const auto& [k, cnt] : state_.counters) {
+    for (const auto& [k, cnt] : state->counters) {
       for (size_t i = 0; i < std::size(kAllDnsResults); ++i) {
         c.Add({{"type", k.first},
                {"resolver", k.second},
@@ -154,7 +159,7 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
   }
   {
     std::vector<HistogramSeries> lookups;
-    for (const auto& [d, hist] : state_.mx_hist) {
+    for (const auto& [d, hist] : state->mx_hist) {
       lookups.push_back({{{"domain", d}}, &hist});
     }
     AddHistogramFamily(out, "mailflow_dns_mx_lookup_duration_seconds",
@@ -165,7 +170,7 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
     FamilyBuilder c(out, "mailflow_dns_mx_lookups_total",
                     "MX lookups by domain and result class.",
                     prometheus::MetricType::Counter);
-    for (const auto& [d, cnt] : state_.mx_counters) {
+    for (const auto& [d, cnt] : state->mx_counters) {
       for (size_t i = 0; i < std::size(kAllDnsResults); ++i) {
         c.Add({{"domain", d}, {"result", DnsResultName(kAllDnsResults[i])}},
               static_cast<double>(cnt.by_result[i]));
@@ -193,7 +198,7 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
                     prometheus::MetricType::Gauge);
     std::map<std::string, bool> folded;  // several may fold into "other"
     for (const auto& [r, v] : s.answering) {
-      folded[state_.ResolverLabel(r)] |= v;
+      folded[state->ResolverLabel(r)] |= v;
     }
     for (const auto& [r, v] : folded) a.Add({{"resolver", r}}, v ? 1 : 0);
   }
@@ -212,7 +217,7 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
     for (const auto& [r, first] : s.first_median) {
       auto it = s.repeat_median.find(r);
       const double rep = it == s.repeat_median.end() ? 0 : it->second;
-      const std::string label = state_.ResolverLabel(r);
+      const std::string label = state->ResolverLabel(r);
       if (label == "other") continue;  // medians do not fold
       m.Add({{"resolver", label}, {"attempt", "first"}}, first);
       m.Add({{"resolver", label}, {"attempt", "repeat"}}, rep);
@@ -220,9 +225,9 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
             rep > 0 && (rep < 0.002 || rep < first / 2) ? 1 : 0);
     }
   }
-  if (!state_.rbl.empty()) {
+  if (!state->rbl.empty()) {
     std::vector<HistogramSeries> lookups;
-    for (const auto& [zone, z] : state_.rbl) {
+    for (const auto& [zone, z] : state->rbl) {
       lookups.push_back({{{"zone", zone}}, &z.hist});
     }
     AddHistogramFamily(out, "mailflow_dns_rbl_lookup_duration_seconds",
@@ -239,7 +244,7 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
                     "refuses this resolver with 127.255.255.x, or times "
                     "out), last probe round.",
                     prometheus::MetricType::Gauge);
-    for (const auto& [zone, z] : state_.rbl) {
+    for (const auto& [zone, z] : state->rbl) {
       for (size_t i = 0; i < std::size(kAllDnsResults); ++i) {
         c.Add({{"zone", zone}, {"result", DnsResultName(kAllDnsResults[i])}},
               static_cast<double>(z.counters.by_result[i]));
@@ -268,4 +273,4 @@ void DnsCollector::ExportProbe(std::vector<prometheus::MetricFamily>* out) {
   }
 }
 
-}  // namespace mailflow::dns_collector_internal
+}  // namespace mailflow::dns_collector
