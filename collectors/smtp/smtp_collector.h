@@ -11,24 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "collectors/common/probe.h"
 #include "collectors/registry.h"
 #include "collectors/smtp/smtp_options.h"
-#include "lib/smtp/smtp_prober.h"
+#include "collectors/smtp/smtp_probe_handler.h"
 
 namespace mailflow {
-
-/// The /probe handler of one configuration (shared by all its modules).
-/// Thread-safe and independent of the collector's lifetime.
-class SmtpProbeHandler : public ProbeHandler {
- public:
-  explicit SmtpProbeHandler(std::shared_ptr<const SmtpOptions> options)
-      : options_(std::move(options)) {}
-  ProbeResponse Probe(const ProbeRequest& request) override;
-
- private:
-  std::shared_ptr<const SmtpOptions> options_;
-};
 
 /// Creates the collector (no threads, no traffic until Start()).
 /// Keeps the context's /probe registry (modules registered in Start()) and

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "collectors/smtp/smtp_collector_internal.h"
 
 namespace mailflow {
 
@@ -81,7 +80,7 @@ bool ParseModule(ConfigMap m, const SmtpOptions& defaults, SmtpModule* out,
 
 }  // namespace
 
-namespace smtp_internal {
+namespace smtp_collector {
 
 TlsMode ModeFor(TlsChoice c, uint16_t port,
                 const std::vector<uint16_t>& implicit_ports) {
@@ -101,7 +100,7 @@ TlsMode ModeFor(TlsChoice c, uint16_t port,
   return TlsMode::kStartTls;
 }
 
-}  // namespace smtp_internal
+}  // namespace smtp_collector
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include "config/config_map.h"
 #include "lib/smtp/smtp_address.h"
 #include "lib/smtp/smtp_mx.h"
+#include "lib/smtp/smtp_prober.h"
 
 namespace mailflow {
 
@@ -73,4 +74,15 @@ struct SmtpOptions {
 bool ParseSmtpOptions(const Config& config, ConfigMap options, SmtpOptions* out,
                       std::string* err);
 
+namespace smtp_collector {
+
+/// The component of the smtp collector's log lines.
+inline constexpr char kComponent[] = "smtp";
+
+/// The TLS mode of a probe to `port` under choice `c` (auto: implicit TLS
+/// on `implicit_ports`, STARTTLS elsewhere). Pure.
+TlsMode ModeFor(TlsChoice c, uint16_t port,
+                const std::vector<uint16_t>& implicit_ports);
+
+}  // namespace smtp_collector
 }  // namespace mailflow

@@ -2,14 +2,14 @@
 #include <algorithm>
 
 #include "collectors/common/metrics.h"
-#include "collectors/smtp/smtp_collector.h"
-#include "collectors/smtp/smtp_collector_internal.h"
+#include "collectors/smtp/smtp_probe_handler.h"
+
 #include "lib/base/log.h"
 
 namespace mailflow {
 
-using smtp_internal::kComponent;
-using smtp_internal::ModeFor;
+using smtp_collector::kComponent;
+using smtp_collector::ModeFor;
 
 // --- /probe ------------------------------------------------------------
 
