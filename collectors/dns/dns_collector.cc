@@ -110,8 +110,9 @@ class DnsCollector : public Collector, public Diagnosable {
   std::string_view Name() const override { return "dns"; }
 
   bool HasTargets() const {
-    return !options_.domains.empty() || options_.domains_from_queue > 0 || options_.rbl_checks ||
-           !options_.reverse_dns_addresses.empty() || options_.reverse_dns_auto;
+    return !options_.domains.empty() || options_.domains_from_queue > 0 ||
+           options_.rbl_checks || !options_.reverse_dns_addresses.empty() ||
+           options_.reverse_dns_auto;
   }
 
   void Start() override;
@@ -234,7 +235,8 @@ void DnsCollector::Loop() {
       cv_.wait_until(lock, state_.clock.due(), [this] { return stop_.load(); });
       if (stop_) return;
     }
-    if (!state_.clock.Claim(RoundClock::Clock::now(), options_.interval)) continue;
+    if (!state_.clock.Claim(RoundClock::Clock::now(), options_.interval))
+      continue;
     ++round_number;
     LocalFacts f = ReadLocalFacts(options_, snapshots_.get());
     std::vector<std::string> reverse = options_.reverse_dns_addresses;
@@ -251,9 +253,9 @@ void DnsCollector::Loop() {
                       "collector enabled and scraped?"
                     : "",
                 "queue destination domains published");
-    Status st = RunRound(options_, f, ProbeDomainsFor(options_, *queue_domains_),
-                         reverse, RblZonesFor(options_, f), &stop_, wake_fd_,
-                         &state_);
+    Status st =
+        RunRound(options_, f, ProbeDomainsFor(options_, *queue_domains_),
+                 reverse, RblZonesFor(options_, f), &stop_, wake_fd_, &state_);
     LogOnChange(LogLevel::kWarn, "dns", "dns/round",
                 st.ok() ? "" : "DNS probe round failed: " + st.message(),
                 "DNS probe rounds work again");

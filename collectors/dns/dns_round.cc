@@ -82,7 +82,8 @@ class Round {
       const size_t p = static_cast<size_t>(facts_.primary);
       for (const auto& a : reverse_addresses_) SubmitPtr(p, a);
     }
-    Status st = prober_.Run(Deadline(start + options_.round_timeout), stop, wake_fd);
+    Status st =
+        prober_.Run(Deadline(start + options_.round_timeout), stop, wake_fd);
     RoundSummary s;
     s.done = true;
     s.timestamp = wall_start;
@@ -188,9 +189,9 @@ class Round {
         Observe(r, DnsType::kA, x);
       });
       if (options_.lookup_aaaa) {
-        prober_.Submit(
-            r, DnsType::kAAAA, host,
-            [this, r](const DnsAnswer& x) { Observe(r, DnsType::kAAAA, x); });
+        prober_.Submit(r, DnsType::kAAAA, host, [this, r](const DnsAnswer& x) {
+          Observe(r, DnsType::kAAAA, x);
+        });
       }
     }
   }

@@ -36,8 +36,8 @@ bool ReadValues(ConfigMap& options, FirewallOptions* o, std::string* err) {
 bool Validate(const ConfigMap& options, const FirewallOptions& o,
               std::string* err) {
   if (o.ipv6 != "auto" && o.ipv6 != "true" && o.ipv6 != "false") {
-    *err = options.Where("ipv6") + ": ipv6 must be auto, true or false, got \"" +
-           o.ipv6 + "\"";
+    *err = options.Where("ipv6") +
+           ": ipv6 must be auto, true or false, got \"" + o.ipv6 + "\"";
     return false;
   }
   for (const std::string* p :

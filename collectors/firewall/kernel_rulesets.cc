@@ -3,7 +3,7 @@
 // read and evaluated only when a change signal moved (the nftables
 // generation id, the x_tables fingerprint), the watched ports or the
 // address families changed, or ruleset_max_age passed.
-#include "collectors/firewall/view_rulesets.h"
+#include "collectors/firewall/kernel_rulesets.h"
 
 #include "collectors/firewall/firewall_files.h"
 #include "lib/base/log.h"

@@ -11,8 +11,7 @@
 namespace mailflow::smtp_collector {
 
 bool RoundPlanner::HasTargets(const SmtpOptions& o) {
-  return !o.targets.empty() || !o.domains.empty() ||
-         !o.relayhost.empty() ||
+  return !o.targets.empty() || !o.domains.empty() || !o.relayhost.empty() ||
          !o.self_probe_addresses.empty() || o.self_probe_auto;
 }
 
@@ -27,8 +26,8 @@ ProbeSpec RoundPlanner::Spec(const Endpoint& ep) const {
 }
 
 void RoundPlanner::Add(std::vector<PlannedProbe>* plan,
-                        std::set<SeriesKey>* seen, const char* direction,
-                        ProbeSpec spec) {
+                       std::set<SeriesKey>* seen, const char* direction,
+                       ProbeSpec spec) {
   SeriesKey key{direction, spec.endpoint.host, spec.endpoint.port};
   if (!seen->insert(key).second) return;
   if (plan->size() >= static_cast<size_t>(options_.max_targets)) {
@@ -49,10 +48,9 @@ std::vector<Endpoint> RoundPlanner::RelayhostEndpoints() {
     std::string err;
     auto snapshot = snapshots_->Get(options_.postfix_config_directory, &err);
     if (!snapshot) {
-      LogOnChange(
-          LogLevel::kWarn, kComponent, "smtp-relayhost",
-          "relayhost: auto: " +
-              PostfixConfigDependencyError(options_.postfix_config_directory));
+      LogOnChange(LogLevel::kWarn, kComponent, "smtp-relayhost",
+                  "relayhost: auto: " + PostfixConfigDependencyError(
+                                            options_.postfix_config_directory));
       return out;
     }
     value = snapshot->config.main.Get("relayhost");
@@ -76,8 +74,7 @@ std::vector<Endpoint> RoundPlanner::RelayhostEndpoints() {
   }
   if (!names.empty()) {
     std::vector<std::string> problems;
-    for (const auto& t :
-         ResolveNames(names, options_.mx, stop_, &problems)) {
+    for (const auto& t : ResolveNames(names, options_.mx, stop_, &problems)) {
       out.push_back(t.endpoint);
     }
     for (const auto& p : problems) {
@@ -145,8 +142,7 @@ std::vector<PlannedProbe> RoundPlanner::Plan() {
   }
   if (!options_.domains.empty()) {
     std::vector<std::string> problems;
-    auto mx = ResolveMxTargets(options_.domains, options_.mx, stop_,
-                               &problems);
+    auto mx = ResolveMxTargets(options_.domains, options_.mx, stop_, &problems);
     std::string joined;
     for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
     LogOnChange(LogLevel::kWarn, kComponent, "smtp-mx",

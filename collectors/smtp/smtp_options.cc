@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-
 namespace mailflow {
 
 namespace {
@@ -194,8 +193,7 @@ bool ParseOutbound(ConfigMap* m, SmtpOptions* o, std::string* err) {
 // The inbound side: port25_control_ports, self_probe_addresses (auto or
 // IP literals) and self_probe_ports.
 bool ParseSelfProbe(ConfigMap* m, SmtpOptions* o, std::string* err) {
-  if (!GetPortList(m, "port25_control_ports", &o->port25_control_ports,
-                   err)) {
+  if (!GetPortList(m, "port25_control_ports", &o->port25_control_ports, err)) {
     return false;
   }
   if (m->Has("self_probe_addresses")) {

@@ -1,9 +1,9 @@
 // The /probe handler (SmtpProbeHandler) and its metric families.
+#include "collectors/smtp/smtp_probe_handler.h"
+
 #include <algorithm>
 
 #include "collectors/common/metrics.h"
-#include "collectors/smtp/smtp_probe_handler.h"
-
 #include "lib/base/log.h"
 
 namespace mailflow {
@@ -16,7 +16,7 @@ using smtp_collector::ModeFor;
 namespace {
 
 std::vector<prometheus::MetricFamily> ProbeFamilies(const ProbeOutcome& o,
-                                                   double seconds, bool ran) {
+                                                    double seconds, bool ran) {
   std::vector<prometheus::MetricFamily> f;
   AddGauge(&f, "probe_success", "Whether the SMTP probe succeeded.",
            ran && o.result == ProbeResult::kOk ? 1 : 0);

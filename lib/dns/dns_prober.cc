@@ -236,9 +236,8 @@ namespace {
 
 // The numeric addresses of an A or AAAA answer (c-ares's `parse`, at most 64).
 template <typename Ttl, typename Parse, typename AddressOf>
-int ParseAddresses(Parse parse, const unsigned char* abuf, int alen,
-                   int family, AddressOf address_of,
-                   std::vector<std::string>* out) {
+int ParseAddresses(Parse parse, const unsigned char* abuf, int alen, int family,
+                   AddressOf address_of, std::vector<std::string>* out) {
   Ttl ttls[64];
   int n = 64;
   const int rc = parse(abuf, alen, nullptr, ttls, &n);

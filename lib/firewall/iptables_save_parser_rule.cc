@@ -233,8 +233,8 @@ class RuleTranslator {
     if (!one && !list) return false;
     if (!Need(1)) return Fail(w + " without value");
     json set = json::array();
-    for (const auto& p : one ? std::vector<std::string>{Value()}
-                             : SplitComma(Value())) {
+    for (const auto& p :
+         one ? std::vector<std::string>{Value()} : SplitComma(Value())) {
       json v;
       if (!PortValue(p, &v)) return Fail("bad port " + p);
       set.push_back(v);
@@ -331,10 +331,10 @@ class RuleTranslator {
       i_ += 2;
     } else if (w == "--dst-type" || w == "--src-type") {
       if (!Need(1)) return Fail(w + " without value");
-      json left = {{"fib",
-                    {{"result", "type"},
-                     {"flags", json::array({w == "--dst-type" ? "daddr"
-                                                              : "saddr"})}}}};
+      json left = {
+          {"fib",
+           {{"result", "type"},
+            {"flags", json::array({w == "--dst-type" ? "daddr" : "saddr"})}}}};
       json set = json::array();
       for (const auto& t : SplitComma(Lower(Value()))) set.push_back(t);
       Add(Match(Op(), left, set.size() == 1 ? set[0] : json{{"set", set}}));

@@ -84,8 +84,8 @@ class MxResolver {
                                             ": null MX (accepts no mail)");
                        return;
                      }
-                     for (const std::string& host : PreferredMxHosts(
-                              a.mx, options_.hosts_per_domain)) {
+                     for (const std::string& host :
+                          PreferredMxHosts(a.mx, options_.hosts_per_domain)) {
                        LookupHost(r, domain, host, port);
                      }
                    });

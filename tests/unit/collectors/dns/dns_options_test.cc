@@ -1,6 +1,7 @@
+#include "collectors/dns/dns_options.h"
+
 #include <gtest/gtest.h>
 
-#include "collectors/dns/dns_options.h"
 #include "lib/dns/dns_prober.h"
 
 namespace mailflow {

@@ -36,10 +36,11 @@ TEST(FirewallOptionsTest, DefaultsAndGlobalSettings) {
 TEST(FirewallOptionsTest, Full) {
   FirewallOptions o;
   std::string err;
-  ASSERT_TRUE(Parse("nft_path: /opt/nft\nipv6: \"false\"\n"
-                    "ufw_directory: /srv/ufw\ncommand_timeout: 2s\n"
-                    "ruleset_max_age: 10m\n",
-                    &o, &err))
+  ASSERT_TRUE(
+      Parse("nft_path: /opt/nft\nipv6: \"false\"\n"
+            "ufw_directory: /srv/ufw\ncommand_timeout: 2s\n"
+            "ruleset_max_age: 10m\n",
+            &o, &err))
       << err;
   EXPECT_EQ(o.nft, "/opt/nft");
   EXPECT_EQ(o.ipv6, "false");

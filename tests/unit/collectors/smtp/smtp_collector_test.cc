@@ -61,7 +61,8 @@ TEST(SmtpProbeHandlerTest, BadRequests) {
   EXPECT_EQ(Probe(h.get(), "").message, "Target parameter is missing");
   ProbeResponse r = Probe(h.get(), "127.0.0.1");
   EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kBadRequest);
-  EXPECT_EQ(r.message, "Invalid target \"127.0.0.1\": missing port (HOST:PORT)");
+  EXPECT_EQ(r.message,
+            "Invalid target \"127.0.0.1\": missing port (HOST:PORT)");
   r = Probe(h.get(), "127.0.0.1:25", "nosuch");
   EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kBadRequest);
   EXPECT_EQ(r.message, "Unknown module \"nosuch\"");
@@ -97,8 +98,7 @@ TEST(SmtpProbeHandlerTest, AllowedTargetIsProbed) {
   EXPECT_EQ(r.outcome, ProbeResponse::Outcome::kOk);
   std::string text = Text(r);
   EXPECT_NE(text.find("probe_success 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("probe_smtp_result{result=\"ok\"} 1"),
-            std::string::npos);
+  EXPECT_NE(text.find("probe_smtp_result{result=\"ok\"} 1"), std::string::npos);
   r = Probe(h.get(), "127.0.0.1:" + std::to_string(port), "quick");
   text = Text(r);
   EXPECT_NE(text.find("probe_success 0"), std::string::npos) << text;
