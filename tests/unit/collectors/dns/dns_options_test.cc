@@ -1,3 +1,4 @@
+#include "collectors/dns/dns_collector.h"
 #include "collectors/dns/dns_options.h"
 
 #include <gtest/gtest.h>

@@ -51,7 +51,7 @@ TEST(FirewallOptionsTest, Full) {
 
 TEST(FirewallOptionsTest, ExactErrors) {
   EXPECT_EQ(Error("ipv6: maybe\n"),
-            "fw.yml:1:7: ipv6 must be auto, true or false, got \"maybe\"");
+            "fw.yml:1:1: ipv6 must be auto, true or false, got \"maybe\"");
   EXPECT_EQ(Error("nft_path: nft\n"),
             "fw.yml:1:1: firewall tool paths must be absolute, got \"nft\"");
   EXPECT_EQ(Error("command_timeout: 10ms\n"),
