@@ -285,13 +285,13 @@ void RegisterDnsCollector(CollectorRegistry* registry) {
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          DnsOptions o;
-         o.postfix_config_directory = config.paths.postfix_config_directory;
-         o.resolv_conf = config.paths.etc + "/resolv.conf";
          // What the probes depend on: the section, main.cf, /etc.
          const std::string key = "dns\n" + options.Fingerprint() + "\n" +
                                  config.paths.postfix_config_directory + "\n" +
                                  config.paths.etc;
-         if (!ParseDnsOptions(std::move(options), &o, err)) return nullptr;
+         if (!ParseDnsOptions(config, std::move(options), &o, err)) {
+           return nullptr;
+         }
          return NewDnsCollector(std::move(o), context, key);
        }});
 }

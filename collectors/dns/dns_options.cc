@@ -159,7 +159,12 @@ bool CheckTimeouts(const ConfigMap& m, const DnsOptions& o, std::string* err) {
 
 }  // namespace
 
-bool ParseDnsOptions(ConfigMap m, DnsOptions* o, std::string* err) {
+bool ParseDnsOptions(const Config& config, ConfigMap m, DnsOptions* out,
+                     std::string* err) {
+  DnsOptions parsed;
+  DnsOptions* o = &parsed;
+  o->postfix_config_directory = config.paths.postfix_config_directory;
+  o->resolv_conf = config.paths.etc + "/resolv.conf";
   RawDnsOptions raw;
   if (!ReadValues(m, o, &raw, err)) return false;
   if (o->chroot != "auto" && o->chroot != "yes" && o->chroot != "no") {
@@ -177,7 +182,9 @@ bool ParseDnsOptions(ConfigMap m, DnsOptions* o, std::string* err) {
   if (o->reverse_dns_addresses.size() > o->max_reverse_dns_addresses) {
     o->reverse_dns_addresses.resize(o->max_reverse_dns_addresses);
   }
-  return CheckTimeouts(m, *o, err) && m.Finish(err);
+  if (!CheckTimeouts(m, *o, err) || !m.Finish(err)) return false;
+  *out = std::move(parsed);
+  return true;
 }
 
 }  // namespace mailflow

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "config/config_map.h"
 #include "lib/dns/resolv_conf.h"
 
@@ -45,10 +46,12 @@ struct DnsOptions {
   std::string myhostname;  // "" -> main.cf's myhostname
 };
 
-/// Parses `collectors: dns:` options over the defaults in `*out`. False
-/// with `*err` naming file:line:column on a bad or unknown option (`*out`
-/// is then partly filled). Pure (reads no files).
-bool ParseDnsOptions(ConfigMap options, DnsOptions* out, std::string* err);
+/// Fills `*out` from `config` (the Postfix configuration directory, /etc)
+/// and `options` (the `collectors: dns:` mapping). False with `*err`
+/// naming file:line:column on a bad or unknown option (`*out` unchanged).
+/// Pure (reads no files).
+bool ParseDnsOptions(const Config& config, ConfigMap options, DnsOptions* out,
+                     std::string* err);
 
 namespace dns_collector {
 
