@@ -79,15 +79,15 @@ KernelSignals KernelRulesets::ReadSignals(bool nft_present) const {
   return s;
 }
 
-const KernelView& KernelRulesets::Read(const std::set<int>& ports,
-                                            bool ipv6, Deadline deadline) {
+const KernelView& KernelRulesets::Read(const std::set<int>& ports, bool ipv6,
+                                       Deadline deadline) {
   const bool nft_present = Exists(options_.nft);
   // Read before the rulesets: a change during the read shows next time.
   const KernelSignals signals = ReadSignals(nft_present);
   const auto now = Deadline::Clock::now();
   if (view_.reusable && options_.ruleset_max_age.count() > 0 &&
-      signals == view_.signals && ports == view_.ports &&
-      ipv6 == view_.ipv6 && view_.nft.present == nft_present &&
+      signals == view_.signals && ports == view_.ports && ipv6 == view_.ipv6 &&
+      view_.nft.present == nft_present &&
       now - view_.read_at < options_.ruleset_max_age) {
     return view_;
   }
@@ -108,7 +108,8 @@ void KernelRulesets::ReadNft(Deadline deadline, KernelView* v) {
   ++nft_reads_;
   std::string text, err;
   NftEvaluator ev;
-  if (!RunTool({options_.nft, "-j", "list", "ruleset"}, deadline, &text, &err)) {
+  if (!RunTool({options_.nft, "-j", "list", "ruleset"}, deadline, &text,
+               &err)) {
     v->errors.push_back("cannot read the nftables ruleset: " + err);
   } else if (!LoadNft(text, deadline, &ev, &err)) {
     v->errors.push_back("cannot evaluate the nftables ruleset: " + err);
@@ -133,11 +134,13 @@ void KernelRulesets::ReadLegacy(Deadline deadline, KernelView* v) {
     const char* names;
     const std::string* tool;
     const char* family;
-  } fams[] = {{"/net/ip_tables_names", &options_.iptables_legacy_save, "ip"},
-              {"/net/ip6_tables_names", &options_.ip6tables_legacy_save, "ip6"}};
+  } fams[] = {
+      {"/net/ip_tables_names", &options_.iptables_legacy_save, "ip"},
+      {"/net/ip6_tables_names", &options_.ip6tables_legacy_save, "ip6"}};
   for (const auto& f : fams) {
     std::string names;
-    if (!ReadWholeFile(options_.proc + f.names, &names, &err) || names.empty()) {
+    if (!ReadWholeFile(options_.proc + f.names, &names, &err) ||
+        names.empty()) {
       continue;
     }
     if (!Exists(*f.tool)) continue;
@@ -170,12 +173,13 @@ void KernelRulesets::ReadLegacy(Deadline deadline, KernelView* v) {
 }
 
 bool KernelRulesets::LoadNft(const std::string& text, Deadline deadline,
-                                NftEvaluator* ev, std::string* err) {
+                             NftEvaluator* ev, std::string* err) {
   if (!ev->Load(text, err)) return false;
   struct Fam {
     const char* family;
     const std::string* tool;
-  } fams[] = {{"ip", &options_.iptables_nft_save}, {"ip6", &options_.ip6tables_nft_save}};
+  } fams[] = {{"ip", &options_.iptables_nft_save},
+              {"ip6", &options_.ip6tables_nft_save}};
   bool need = false;
   for (const auto& f : fams) need = need || ev->HasXt(f.family);
   if (!need) return true;

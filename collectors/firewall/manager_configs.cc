@@ -63,8 +63,8 @@ bool Reuse(const ManagerView& view, const FileSet& files,
   return true;
 }
 
-void Remember(FileSet files, const std::set<int>& ports, const FirewallBackend& r,
-              ManagerView* view) {
+void Remember(FileSet files, const std::set<int>& ports,
+              const FirewallBackend& r, ManagerView* view) {
   view->reusable = Settled(files);
   view->files = std::move(files);
   view->ports = ports;
@@ -73,11 +73,11 @@ void Remember(FileSet files, const std::set<int>& ports, const FirewallBackend& 
 
 }  // namespace
 
-void ManagerConfigs::Ufw(const std::set<int>& ports,
-                                   FirewallBackend* r) {
-  FileSet files = Identify(
-      {options_.ufw_directory + "/ufw.conf", options_.ufw_defaults_file,
-       options_.ufw_directory + "/user.rules", options_.ufw_directory + "/user6.rules"});
+void ManagerConfigs::Ufw(const std::set<int>& ports, FirewallBackend* r) {
+  FileSet files = Identify({options_.ufw_directory + "/ufw.conf",
+                            options_.ufw_defaults_file,
+                            options_.ufw_directory + "/user.rules",
+                            options_.ufw_directory + "/user6.rules"});
   if (Reuse(ufw_, files, ports, r)) return;
   std::string conf;
   std::string err;
@@ -89,7 +89,8 @@ void ManagerConfigs::Ufw(const std::set<int>& ports,
   firewall::UfwConfig c;
   firewall::ParseUfwConfig(conf, ReadOrEmpty(options_.ufw_defaults_file),
                            ReadOrEmpty(options_.ufw_directory + "/user.rules"),
-                           ReadOrEmpty(options_.ufw_directory + "/user6.rules"), &c);
+                           ReadOrEmpty(options_.ufw_directory + "/user6.rules"),
+                           &c);
   r->enabled = c.enabled;
   r->rules = c.rules.size();
   // A disabled ufw decides nothing: no verdict series.
@@ -98,9 +99,9 @@ void ManagerConfigs::Ufw(const std::set<int>& ports,
   Remember(std::move(files), ports, *r, &ufw_);
 }
 
-void ManagerConfigs::Firewalld(
-    const std::set<int>& ports, const std::vector<std::string>& nft_tables,
-    bool nft_readable, FirewallBackend* r) {
+void ManagerConfigs::Firewalld(const std::set<int>& ports,
+                               const std::vector<std::string>& nft_tables,
+                               bool nft_readable, FirewallBackend* r) {
   const std::string etc = options_.firewalld_directory;
   const std::string lib = options_.firewalld_lib_directory;
   if (!Exists(etc + "/firewalld.conf") && !Exists(lib + "/zones")) return;
@@ -126,7 +127,7 @@ void ManagerConfigs::Firewalld(
 }
 
 void ManagerConfigs::EvaluateFirewalld(const std::set<int>& ports,
-                                          FirewallBackend* r) const {
+                                       FirewallBackend* r) const {
   const std::string etc = options_.firewalld_directory;
   const std::string lib = options_.firewalld_lib_directory;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> svc;

@@ -1,8 +1,8 @@
-#include "collectors/dns/dns_collector.h"
 #include "collectors/dns/dns_options.h"
 
 #include <gtest/gtest.h>
 
+#include "collectors/dns/dns_collector.h"
 #include "lib/dns/dns_prober.h"
 
 namespace mailflow {
