@@ -6,23 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "lib/base/ascii_lower.h"
 #include "lib/dns/dns_prober.h"
 
 namespace mailflow {
 namespace dns_collector {
 
-namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
-
 std::string HostKey(std::string s) {
-  s = Lower(std::move(s));
+  s = AsciiLower(s);
   while (!s.empty() && s.back() == '.') s.pop_back();
   return s;
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/base/ascii_lower.h"
 #include "lib/firewall/iptables_save_parser_internal.h"
 
 namespace mailflow::firewall::iptables_save_internal {
@@ -168,7 +169,7 @@ class RuleTranslator {
 
   bool Protocol() {
     if (!Need(1)) return Fail("-p without value");
-    std::string p = Lower(Value());
+    std::string p = AsciiLower(Value());
     if (p == "6") p = "tcp";
     if (p == "17") p = "udp";
     if (p == "ipv6-icmp" || p == "icmp6" || p == "58") p = "icmpv6";
@@ -269,7 +270,7 @@ class RuleTranslator {
     if (w == "--ctstate" || w == "--state" || w == "--ctstatus") {
       if (!Need(1)) return Fail(w + " without value");
       json list = json::array();
-      for (const auto& s : SplitComma(Lower(Value()))) list.push_back(s);
+      for (const auto& s : SplitComma(AsciiLower(Value()))) list.push_back(s);
       json ct = {{"ct", {{"key", w == "--ctstatus" ? "status" : "state"}}}};
       if (neg_) {
         Add(Match("==", json{{"&", {ct, list}}}, 0));
@@ -284,7 +285,7 @@ class RuleTranslator {
 
   static json TcpFlags(const std::string& s) {
     json a = json::array();
-    std::string l = Lower(s);
+    std::string l = AsciiLower(s);
     if (l == "none") return a;
     if (l == "all") l = "fin,syn,rst,psh,ack,urg";
     for (const auto& f : SplitComma(l)) a.push_back(f);
@@ -336,12 +337,12 @@ class RuleTranslator {
            {{"result", "type"},
             {"flags", json::array({w == "--dst-type" ? "daddr" : "saddr"})}}}};
       json set = json::array();
-      for (const auto& t : SplitComma(Lower(Value()))) set.push_back(t);
+      for (const auto& t : SplitComma(AsciiLower(Value()))) set.push_back(t);
       Add(Match(Op(), left, set.size() == 1 ? set[0] : json{{"set", set}}));
       i_ += 2;
     } else if (w == "--pkt-type") {
       if (!Need(1)) return Fail(w + " without value");
-      std::string t = Lower(Value());
+      std::string t = AsciiLower(Value());
       if (t == "unicast") t = "host";
       Add(Match(Op(), json{{"meta", {{"key", "pkttype"}}}}, t));
       i_ += 2;
