@@ -6,6 +6,7 @@ every result class. All traffic stays inside the two namespaces.
 """
 import gzip
 import os
+import re
 import subprocess
 import sys
 import time
