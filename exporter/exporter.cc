@@ -215,11 +215,8 @@ ProbeResponse Exporter::Probe(const std::string& target,
   const std::string name = module.empty() ? "smtp" : module;
   std::shared_ptr<ProbeHandler> handler = context_->probes->Find(name);
   if (!handler) {
-    ProbeResponse r;
-    r.http_status = 400;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = "Unknown module \"" + name + "\"\n";
-    return r;
+    return ProbeResponse::Refused(ProbeResponse::Outcome::kBadRequest,
+                                  "Unknown module \"" + name + "\"");
   }
   ProbeRequest request;
   request.target = target;

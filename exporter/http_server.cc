@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "exporter/exporter.h"
+#include "exporter/http_reply.h"
 #include "exporter/live_web_config.h"
 #include "exporter/reload_gate.h"
 #include "exporter/web_pages.h"
@@ -202,14 +203,9 @@ class HttpServer::Router : public CivetHandler {
             head, "Retry-After: 1\r\n");
       return;
     }
-    const char* type = "text/plain; version=0.0.4; charset=utf-8";
     const std::string* gz = AcceptsGzip(conn) ? r->gzipped() : nullptr;
-    if (gz) {
-      Reply(conn, 200, type, *gz, head,
-            "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
-    } else {
-      Reply(conn, 200, type, r->body(), head, "Vary: Accept-Encoding\r\n");
-    }
+    Reply(conn, 200, kExpositionContentType, gz ? *gz : r->body(), head,
+          ExpositionHeaders(gz != nullptr));
   }
 
   // GET /probe?target=HOST:PORT&module=NAME (blackbox-style).
@@ -226,8 +222,14 @@ class HttpServer::Router : public CivetHandler {
     }
     Deadline deadline = exporter_->ScrapeDeadline(
         mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
-    ProbeResponse r = exporter_->Probe(target, module, deadline);
-    Reply(conn, r.http_status, r.content_type.c_str(), r.body, head);
+    Reply(conn,
+          ProbeReply(exporter_->Probe(target, module, deadline),
+                     AcceptsGzip(conn)),
+          head);
+  }
+
+  void Reply(mg_connection* conn, const HttpReply& r, bool head) const {
+    Reply(conn, r.status, r.content_type.c_str(), r.body, head, r.headers);
   }
 
   // Every response carries the current web config's extra headers.

@@ -4,10 +4,14 @@
 // request. Header-only so that no build file changes.
 #pragma once
 
+#include <prometheus/metric_family.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lib/base/deadline.h"
 
@@ -19,11 +23,27 @@ struct ProbeRequest {
   Deadline deadline = Deadline::Never();  // from the scrape timeout header
 };
 
+/// What a probe handler answers: metric families, or why the request was
+/// refused. The HTTP server alone turns it into a response (status code,
+/// exposition text, gzip); a handler never formats HTTP.
 struct ProbeResponse {
-  /// 200 with metrics; 400 malformed request; 403 target not allowed.
-  int http_status = 200;
-  std::string content_type = "text/plain; version=0.0.4; charset=utf-8";
-  std::string body;
+  enum class Outcome {
+    kOk,          // the probe ran (or was cut short): `families` hold it
+    kBadRequest,  // malformed request (unknown module, bad target): 400
+    kForbidden,   // target not allowed by the configuration: 403
+  };
+  Outcome outcome = Outcome::kOk;
+  /// For a refused request: one line for the client, without a newline.
+  std::string message;
+  /// For kOk: the probe's metric families, in the order they are shown.
+  std::vector<prometheus::MetricFamily> families;
+
+  static ProbeResponse Refused(Outcome outcome, std::string message) {
+    ProbeResponse r;
+    r.outcome = outcome;
+    r.message = std::move(message);
+    return r;
+  }
 };
 
 /// Probes one target. Thread-safe: called from HTTP worker threads, also

@@ -15,7 +15,11 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/dns/dns_collector_internal.h"
+#include "collectors/dns/dns_diagnosis.h"
+#include "collectors/dns/dns_families.h"
+#include "collectors/dns/dns_round.h"
+#include "collectors/dns/dns_state.h"
+#include "collectors/dns/local_facts.h"
 #include "lib/base/log.h"
 
 namespace mailflow {
@@ -84,82 +88,60 @@ std::vector<std::string> DiscoverPublicAddresses(size_t cap) {
   return out;
 }
 
-namespace dns_collector_internal {
+namespace dns_collector {
 
-LocalFacts ReadLocalFacts(const DnsOptions& o,
-                          PostfixSnapshotCache* snapshots) {
-  LocalFacts f;
-  f.host_path = o.resolv_conf;
-  f.host_ok = ReadResolvConf(o.resolv_conf, &f.host, &f.host_err);
-  if (!f.host_ok) f.host = ParseResolvConf("");  // libc: 127.0.0.1
-  std::string err;
-  std::shared_ptr<const PostfixSnapshot> snapshot =
-      snapshots->Get(o.postfix_config_directory, &err);
-  f.postfix_ok = snapshot != nullptr;
-  if (snapshot) {
-    f.postfix = ReadPostfixDnsFacts(snapshot->config, o.max_rbl_zones);
-  } else {
-    f.postfix_err = PostfixConfigDependencyError(o.postfix_config_directory);
-  }
-  if (o.chroot == "yes") {
-    f.smtp_chrooted = f.smtpd_chrooted = true;
-  } else if (o.chroot == "auto") {
-    f.smtp_chrooted = f.postfix_ok && f.postfix.smtp_chrooted;
-    f.smtpd_chrooted = f.postfix_ok && f.postfix.smtpd_chrooted;
-  }
-  f.chrooted = f.smtp_chrooted || f.smtpd_chrooted;
-  f.jail_path = o.chroot_resolv_conf;
-  if (f.jail_path.empty() && !f.postfix.queue_directory.empty()) {
-    f.jail_path = f.postfix.queue_directory + "/etc/resolv.conf";
-  }
-  if (f.chrooted && !f.jail_path.empty()) {
-    std::string err;
-    f.jail_ok = ReadResolvConf(f.jail_path, &f.jail, &err);
-    if (!f.jail_ok) f.jail = ParseResolvConf("");  // libc default in the jail
-    f.differs = NameServersDiffer(f.host, f.jail);
-  }
-  auto add = [&f](const NameServer& ns, const std::string& source) {
-    for (auto& r : f.resolvers) {
-      if (r.ns == ns) {
-        r.sources.insert(source);
-        return static_cast<int>(&r - f.resolvers.data());
-      }
-    }
-    f.resolvers.push_back({ns, {source}});
-    return static_cast<int>(f.resolvers.size() - 1);
-  };
-  int jail_first = -1, host_first = -1, config_first = -1;
-  if (o.probe_resolv_conf) {
-    if (f.chrooted && !f.jail_path.empty()) {
-      for (const auto& ns : f.jail.Effective()) {
-        int i = add(ns, "chroot_resolv_conf");
-        if (jail_first < 0) jail_first = i;
-      }
-    }
-    for (const auto& ns : f.host.Effective()) {
-      int i = add(ns, "resolv_conf");
-      if (host_first < 0) host_first = i;
-    }
-  }
-  for (const auto& ns : o.extra_resolvers) {
-    int i = add(ns, "config");
-    if (config_first < 0) config_first = i;
-  }
-  // The server each daemon's libc asks first: the jail's copy when it runs
-  // chrooted, else /etc/resolv.conf's; the config's resolvers when
-  // resolv.conf is not probed.
-  auto first_of = [&](bool in_jail) {
-    int i = in_jail && jail_first >= 0 ? jail_first : host_first;
-    return i >= 0 ? i : config_first;
-  };
-  f.primary = first_of(f.smtp_chrooted);
-  f.smtpd_primary = first_of(f.smtpd_chrooted);
-  f.myhostname =
-      HostKey(!o.myhostname.empty() ? o.myhostname : f.postfix.myhostname);
-  return f;
-}
+/// The collector: local facts at scrape time, probe rounds in a thread of
+/// its own (Start() to the destructor). Collect() and Diagnose() are not
+/// called concurrently on one instance (CollectorSet); the state is shared
+/// with the round thread under DnsState::mu.
+class DnsCollector : public Collector, public Diagnosable {
+ public:
+  DnsCollector(DnsOptions options, std::shared_ptr<DestinationDomains> queue,
+               std::shared_ptr<PostfixSnapshotCache> snapshots,
+               std::shared_ptr<DnsState> state)
+      : options_(std::move(options)),
+        queue_domains_(std::move(queue)),
+        snapshots_(std::move(snapshots)),
+        held_state_(std::move(state)),
+        state_(*held_state_) {}
 
-// ---- the collector ----------------------------------------------------------
+  ~DnsCollector() override;
+
+  std::string_view Name() const override { return "dns"; }
+
+  bool HasTargets() const {
+    return !options_.domains.empty() || options_.domains_from_queue > 0 ||
+           options_.rbl_checks || !options_.reverse_dns_addresses.empty() ||
+           options_.reverse_dns_auto;
+  }
+
+  void Start() override;
+  Status Collect(Deadline deadline,
+                 std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    DnsFindings(seen_, out);
+  }
+  // The first probe round (when anything is probed).
+  void WaitForResults(Deadline deadline) override;
+
+ private:
+  // The background probe rounds: one RunRound per interval.
+  void Loop();
+  // The facts of the findings: local files and the last round.
+  DnsFacts FactsOf(const LocalFacts& f);
+
+  DnsOptions options_;
+  const std::shared_ptr<DestinationDomains> queue_domains_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  const std::shared_ptr<DnsState> held_state_;  // never null
+  DnsState& state_;
+  DnsFacts seen_;  // the last Collect(), for Diagnose()
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;
+  std::thread thread_;
+};
 
 DnsCollector::~DnsCollector() {
   {
@@ -191,11 +173,11 @@ void DnsCollector::Start() {
 Status DnsCollector::Collect(Deadline deadline,
                              std::vector<prometheus::MetricFamily>* out) {
   (void)deadline;
-  LocalFacts f = ReadLocalFacts(o_, snapshots_.get());
+  LocalFacts f = ReadLocalFacts(options_, snapshots_.get());
   LogOnChange(LogLevel::kWarn, "dns", "dns/postfix", f.postfix_err,
               "Postfix config readable again");
-  ExportLocal(f, out);
-  ExportProbe(out);
+  AppendLocalFamilies(options_, f, *queue_domains_, out);
+  AppendProbeFamilies(&state_, out);
   seen_ = FactsOf(f);
   if (!f.host_ok) return Status::Error(f.host_err);
   return Status::OK();
@@ -203,7 +185,7 @@ Status DnsCollector::Collect(Deadline deadline,
 
 DnsFacts DnsCollector::FactsOf(const LocalFacts& f) {
   DnsFacts d;
-  d.config_directory = o_.postfix_config_directory;
+  d.config_directory = options_.postfix_config_directory;
   d.host_path = f.host_path;
   d.host_ok = f.host_ok;
   d.host_error = f.host_err;
@@ -225,11 +207,11 @@ DnsFacts DnsCollector::FactsOf(const LocalFacts& f) {
     d.primary_local = ns.IsLoopback();
   }
   d.configured = HasTargets();
-  d.domains = o_.domains.size();
+  d.domains = options_.domains.size();
   d.query_timeout_seconds =
-      std::chrono::duration<double>(o_.query_timeout).count();
+      std::chrono::duration<double>(options_.query_timeout).count();
   d.round_timeout_seconds =
-      std::chrono::duration<double>(o_.round_timeout).count();
+      std::chrono::duration<double>(options_.round_timeout).count();
   std::lock_guard<std::mutex> lock(state_.mu);
   d.round_done = state_.last.done;
   d.round_timestamp = state_.last.timestamp;
@@ -244,15 +226,51 @@ void DnsCollector::WaitForResults(Deadline deadline) {
                                [this] { return state_.last.done; });
 }
 
-}  // namespace dns_collector_internal
+void DnsCollector::Loop() {
+  // The schedule is the state's: after a reload with the same options the
+  // next round comes when it was due, not at once (RoundClock).
+  for (uint64_t round_number = 0;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_until(lock, state_.clock.due(), [this] { return stop_.load(); });
+      if (stop_) return;
+    }
+    if (!state_.clock.Claim(RoundClock::Clock::now(), options_.interval))
+      continue;
+    ++round_number;
+    LocalFacts f = ReadLocalFacts(options_, snapshots_.get());
+    std::vector<std::string> reverse = options_.reverse_dns_addresses;
+    if (options_.reverse_dns_auto) {
+      reverse = DiscoverPublicAddresses(options_.max_reverse_dns_addresses);
+    }
+    // The first round starts before any scrape could have scanned the
+    // queue; from the second on, nothing published means no queue scans.
+    LogOnChange(LogLevel::kWarn, "dns", "dns/queue_domains",
+                options_.domains_from_queue > 0 && round_number > 1 &&
+                        queue_domains_->published_at() == 0
+                    ? "domains_from_queue is set, but no queue scan has "
+                      "published destination domains: is the queue "
+                      "collector enabled and scraped?"
+                    : "",
+                "queue destination domains published");
+    Status st =
+        RunRound(options_, f, ProbeDomainsFor(options_, *queue_domains_),
+                 reverse, RblZonesFor(options_, f), &stop_, wake_fd_, &state_);
+    LogOnChange(LogLevel::kWarn, "dns", "dns/round",
+                st.ok() ? "" : "DNS probe round failed: " + st.message(),
+                "DNS probe rounds work again");
+  }
+}
+
+}  // namespace dns_collector
 
 std::unique_ptr<Collector> NewDnsCollector(DnsOptions options,
                                            const CollectorContext& context,
                                            const std::string& carry_key) {
-  using dns_collector_internal::DnsState;
+  using dns_collector::DnsState;
   auto state = carry_key.empty() ? std::make_shared<DnsState>()
                                  : context.carry_over->Get<DnsState>(carry_key);
-  return std::make_unique<dns_collector_internal::DnsCollector>(
+  return std::make_unique<dns_collector::DnsCollector>(
       std::move(options), context.destination_domains, context.postfix,
       std::move(state));
 }
@@ -267,13 +285,13 @@ void RegisterDnsCollector(CollectorRegistry* registry) {
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          DnsOptions o;
-         o.postfix_config_directory = config.paths.postfix_config_directory;
-         o.resolv_conf = config.paths.etc + "/resolv.conf";
          // What the probes depend on: the section, main.cf, /etc.
          const std::string key = "dns\n" + options.Fingerprint() + "\n" +
                                  config.paths.postfix_config_directory + "\n" +
                                  config.paths.etc;
-         if (!ParseDnsOptions(std::move(options), &o, err)) return nullptr;
+         if (!ParseDnsOptions(config, std::move(options), &o, err)) {
+           return nullptr;
+         }
          return NewDnsCollector(std::move(o), context, key);
        }});
 }

@@ -1,6 +1,8 @@
 // The background prober of the `dns` collector: one Round per interval
 // (MX, A/AAAA of the MX hosts, RBL test entries, PTR and forward
 // confirmation), merged into the DnsState the scrapes read.
+#include "collectors/dns/dns_round.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,11 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "collectors/dns/dns_collector_internal.h"
 #include "lib/base/log.h"
 #include "lib/dns/dns_prober.h"
 
-namespace mailflow::dns_collector_internal {
+namespace mailflow::dns_collector {
+
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -48,7 +51,7 @@ class Round {
   Round(const DnsOptions& o, const LocalFacts& facts,
         std::vector<ProbeDomain> domains,
         const std::vector<std::string>& reverse_addresses)
-      : o_(o),
+      : options_(o),
         facts_(facts),
         domains_(std::move(domains)),
         reverse_addresses_(reverse_addresses),
@@ -79,7 +82,8 @@ class Round {
       const size_t p = static_cast<size_t>(facts_.primary);
       for (const auto& a : reverse_addresses_) SubmitPtr(p, a);
     }
-    Status st = prober_.Run(Deadline(start + o_.round_timeout), stop, wake_fd);
+    Status st =
+        prober_.Run(Deadline(start + options_.round_timeout), stop, wake_fd);
     RoundSummary s;
     s.done = true;
     s.timestamp = wall_start;
@@ -173,28 +177,21 @@ class Round {
       mx_[label] = {static_cast<int>(a.mx.size()), a.NullMx()};
     }
     if (a.result != DnsResult::kOk) return;
-    if (o_.cache_check) {
+    if (options_.cache_check) {
       first_[r].push_back(a.seconds);
       SubmitMx(r, d, true);
     }
     if (a.NullMx()) return;
-    std::vector<MxRecord> mx = a.mx;
-    std::stable_sort(mx.begin(), mx.end(), [](const auto& x, const auto& y) {
-      return x.preference < y.preference;
-    });
-    size_t n = 0;
-    for (const auto& m : mx) {
-      if (n >= o_.mx_hosts_per_domain) break;
-      if (m.host.empty()) continue;
-      ++n;
-      if (!hosts_seen_[r].insert(HostKey(m.host)).second) continue;
-      prober_.Submit(r, DnsType::kA, m.host, [this, r](const DnsAnswer& x) {
+    for (const std::string& host :
+         PreferredMxHosts(a.mx, options_.mx_hosts_per_domain)) {
+      if (!hosts_seen_[r].insert(HostKey(host)).second) continue;
+      prober_.Submit(r, DnsType::kA, host, [this, r](const DnsAnswer& x) {
         Observe(r, DnsType::kA, x);
       });
-      if (o_.lookup_aaaa) {
-        prober_.Submit(
-            r, DnsType::kAAAA, m.host,
-            [this, r](const DnsAnswer& x) { Observe(r, DnsType::kAAAA, x); });
+      if (options_.lookup_aaaa) {
+        prober_.Submit(r, DnsType::kAAAA, host, [this, r](const DnsAnswer& x) {
+          Observe(r, DnsType::kAAAA, x);
+        });
       }
     }
   }
@@ -255,9 +252,9 @@ class Round {
     for (const auto& r : facts_.resolvers) {
       const std::string res = state->ResolverLabel(r.ns.Label());
       std::vector<std::string> types;
-      if (!o_.domains.empty() || o_.domains_from_queue > 0) {
+      if (!options_.domains.empty() || options_.domains_from_queue > 0) {
         types = {"MX", "A"};
-        if (o_.lookup_aaaa) types.push_back("AAAA");
+        if (options_.lookup_aaaa) types.push_back("AAAA");
       }
       if (!reverse_addresses_.empty() &&
           &r - facts_.resolvers.data() == facts_.primary) {
@@ -306,7 +303,7 @@ class Round {
     state->round_done.notify_all();
   }
 
-  const DnsOptions& o_;
+  const DnsOptions& options_;
   const LocalFacts& facts_;
   const std::vector<ProbeDomain> domains_;
   std::vector<std::string> reverse_addresses_;
@@ -373,39 +370,14 @@ std::vector<RblZone> RblZonesFor(const DnsOptions& o, const LocalFacts& f) {
   return zones;
 }
 
-void DnsCollector::Loop() {
-  // The schedule is the state's: after a reload with the same options the
-  // next round comes when it was due, not at once (RoundClock).
-  for (uint64_t round_number = 0;;) {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, state_.clock.due(), [this] { return stop_.load(); });
-      if (stop_) return;
-    }
-    if (!state_.clock.Claim(RoundClock::Clock::now(), o_.interval)) continue;
-    ++round_number;
-    LocalFacts f = ReadLocalFacts(o_, snapshots_.get());
-    std::vector<std::string> reverse = o_.reverse_dns_addresses;
-    if (o_.reverse_dns_auto) {
-      reverse = DiscoverPublicAddresses(o_.max_reverse_dns_addresses);
-    }
-    // The first round starts before any scrape could have scanned the
-    // queue; from the second on, nothing published means no queue scans.
-    LogOnChange(LogLevel::kWarn, "dns", "dns/queue_domains",
-                o_.domains_from_queue > 0 && round_number > 1 &&
-                        queue_domains_->published_at() == 0
-                    ? "domains_from_queue is set, but no queue scan has "
-                      "published destination domains: is the queue "
-                      "collector enabled and scraped?"
-                    : "",
-                "queue destination domains published");
-    Round round(o_, f, ProbeDomainsFor(o_, *queue_domains_), reverse);
-    round.SetRblZones(RblZonesFor(o_, f));
-    Status st = round.Run(&stop_, wake_fd_, &state_);
-    LogOnChange(LogLevel::kWarn, "dns", "dns/round",
-                st.ok() ? "" : "DNS probe round failed: " + st.message(),
-                "DNS probe rounds work again");
-  }
+Status RunRound(const DnsOptions& options, const LocalFacts& facts,
+                std::vector<ProbeDomain> domains,
+                const std::vector<std::string>& reverse_addresses,
+                std::vector<RblZone> rbl_zones, const std::atomic<bool>* stop,
+                int wake_fd, DnsState* state) {
+  Round round(options, facts, std::move(domains), reverse_addresses);
+  round.SetRblZones(std::move(rbl_zones));
+  return round.Run(stop, wake_fd, state);
 }
 
-}  // namespace mailflow::dns_collector_internal
+}  // namespace mailflow::dns_collector

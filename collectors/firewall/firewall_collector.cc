@@ -1,22 +1,22 @@
-// The `firewall` collector's scrape: the watched ports, the kernel's
-// rulesets (firewall_collector_kernel.cc) and the managers' configurations
-// (firewall_collector_managers.cc), and the collector's registration and
-// options.
+// The `firewall` collector: the watched ports, the kernel's rulesets
+// (KernelRulesets) and the managers' configurations (ManagerConfigs) each
+// scrape, and the collector's registration.
 #include "collectors/firewall/firewall_collector.h"
-
-#include <sys/stat.h>
 
 #include <sstream>
 
-#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/firewall_diagnosis.h"
+#include "collectors/firewall/firewall_families.h"
+#include "collectors/firewall/firewall_options.h"
+#include "collectors/firewall/kernel_rulesets.h"
+#include "collectors/firewall/manager_configs.h"
 #include "lib/base/file_util.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
 #include "lib/postfix/postfix_config.h"
 
 namespace mailflow {
-
-namespace firewall_collector_internal {
+namespace firewall_collector {
 
 namespace {
 
@@ -35,44 +35,64 @@ bool HasGlobalIPv6(const std::string& proc) {
 
 }  // namespace
 
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
+/// The collector. Collect() never runs concurrently on one instance
+/// (CollectorSet); Diagnose() reads what the last Collect() saw.
+class FirewallCollector : public Collector, public Diagnosable {
+ public:
+  FirewallCollector(FirewallOptions options,
+                    std::shared_ptr<PostfixSnapshotCache> snapshots)
+      : options_(std::move(options)), snapshots_(std::move(snapshots)) {}
+  std::string_view Name() const override { return "firewall"; }
 
-std::string ReadOrEmpty(const std::string& path) {
-  std::string s, err;
-  if (!ReadWholeFile(path, &s, &err, 4 << 20)) s.clear();
-  return s;
-}
+  Status Collect(Deadline scrape_deadline,
+                 std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    FirewallFindings(seen_, out);
+  }
+
+ private:
+  // The watched ports and, in *served, those an enabled master.cf service
+  // uses (every watched port when the configuration cannot be read).
+  std::set<int> WatchedPorts(std::set<int>* served) const;
+
+  const FirewallOptions options_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+  KernelRulesets kernel_{&options_};
+  ManagerConfigs managers_{&options_};
+  FirewallFacts seen_;  // the last Collect(), for Diagnose()
+};
 
 Status FirewallCollector::Collect(Deadline scrape_deadline,
                                   std::vector<prometheus::MetricFamily>* out) {
-  Deadline deadline = scrape_deadline.Min(Deadline::After(o_.command_timeout));
-  std::set<int> served;
-  std::set<int> ports = WatchedPorts(&served);
-  const bool ipv6 =
-      o_.ipv6 == "true" || (o_.ipv6 == "auto" && HasGlobalIPv6(o_.proc));
+  Deadline deadline =
+      scrape_deadline.Min(Deadline::After(options_.command_timeout));
+  FirewallFacts facts;
+  facts.ports = WatchedPorts(&facts.served);
+  const bool ipv6 = options_.ipv6 == "true" ||
+                    (options_.ipv6 == "auto" && HasGlobalIPv6(options_.proc));
 
   // nftables (also iptables-nft, ufw and firewalld on Debian 12) and
   // iptables-legacy.
-  const KernelView& kernel = Kernel(ports, ipv6, deadline);
-  std::vector<std::string> errors = kernel.errors;
+  const KernelView& kernel = kernel_.Read(facts.ports, ipv6, deadline);
+  facts.nftables = kernel.nft;
+  facts.iptables_legacy = kernel.legacy;
+  facts.errors = kernel.errors;
 
   // --- ufw's and firewalld's own configuration ---
-  BackendResult ufw, firewalld;
-  CollectUfw(ports, &ufw);
-  CollectFirewalld(ports, kernel.nft_tables, kernel.nft.readable, &firewalld);
+  managers_.Ufw(facts.ports, &facts.ufw);
+  managers_.Firewalld(facts.ports, kernel.nft_tables, kernel.nft.readable,
+                      &facts.firewalld);
 
-  EmitMetrics(ports, kernel.nft, kernel.legacy, ufw, firewalld, out);
-  LogVerdicts("nftables", kernel.nft);
-  LogVerdicts("iptables_legacy", kernel.legacy);
+  AppendFirewallFamilies(
+      facts, RulesetReads{kernel_.nft_reads(), kernel_.legacy_reads()}, out);
+  LogVerdicts("nftables", facts.nftables);
+  LogVerdicts("iptables_legacy", facts.iptables_legacy);
 
   std::string joined;
-  for (const auto& e : errors) joined += (joined.empty() ? "" : "; ") + e;
-  seen_ = FirewallFacts{
-      std::move(ports), std::move(served),    kernel.nft,       kernel.legacy,
-      std::move(ufw),   std::move(firewalld), std::move(errors)};
+  for (const auto& e : facts.errors) {
+    joined += (joined.empty() ? "" : "; ") + e;
+  }
+  seen_ = std::move(facts);
   LogOnChange(LogLevel::kWarn, "firewall", "firewall/errors", joined,
               "the firewall ruleset is readable again");
   if (!joined.empty()) return Status::Error(joined);
@@ -81,9 +101,9 @@ Status FirewallCollector::Collect(Deadline scrape_deadline,
 
 std::set<int> FirewallCollector::WatchedPorts(std::set<int>* served) const {
   std::set<int> ports;
-  for (int64_t p : o_.ports) ports.insert(static_cast<int>(p));
+  for (int64_t p : options_.ports) ports.insert(static_cast<int>(p));
   std::string err;
-  auto snapshot = snapshots_->Get(o_.postfix_config_directory, &err);
+  auto snapshot = snapshots_->Get(options_.postfix_config_directory, &err);
   if (snapshot) {
     for (const auto& s : snapshot->inet_services) {
       if (s.enabled && s.port > 0) ports.insert(s.port);
@@ -103,10 +123,9 @@ std::set<int> FirewallCollector::WatchedPorts(std::set<int>* served) const {
   return ports;
 }
 
-}  // namespace firewall_collector_internal
+}  // namespace firewall_collector
 
-using firewall_collector_internal::FirewallCollector;
-using firewall_collector_internal::FirewallOptions;
+using firewall_collector::FirewallCollector;
 
 void RegisterFirewallCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -118,50 +137,9 @@ void RegisterFirewallCollector(CollectorRegistry* registry) {
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          FirewallOptions o;
-         o.ports = config.smtp_ports;
-         o.proc = config.paths.proc;
-         o.postfix_config_directory = config.paths.postfix_config_directory;
-         if (!options.GetString("nft_path", &o.nft, err) ||
-             !options.GetString("iptables_nft_save_path", &o.iptables_nft_save,
-                                err) ||
-             !options.GetString("ip6tables_nft_save_path",
-                                &o.ip6tables_nft_save, err) ||
-             !options.GetString("iptables_legacy_save_path",
-                                &o.iptables_legacy_save, err) ||
-             !options.GetString("ip6tables_legacy_save_path",
-                                &o.ip6tables_legacy_save, err) ||
-             !options.GetString("ipv6", &o.ipv6, err) ||
-             !options.GetString("ufw_directory", &o.ufw_directory, err) ||
-             !options.GetString("ufw_defaults_file", &o.ufw_defaults_file,
-                                err) ||
-             !options.GetString("firewalld_directory", &o.firewalld_directory,
-                                err) ||
-             !options.GetString("firewalld_lib_directory",
-                                &o.firewalld_lib_directory, err) ||
-             !options.GetDuration(
-                 "command_timeout", std::chrono::milliseconds(100),
-                 std::chrono::minutes(1), &o.command_timeout, err) ||
-             !options.GetDuration("ruleset_max_age", std::chrono::seconds(1),
-                                  std::chrono::hours(24 * 7),
-                                  &o.ruleset_max_age, err)) {
+         if (!ParseFirewallOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         if (o.ipv6 != "auto" && o.ipv6 != "true" && o.ipv6 != "false") {
-           *err = options.Where("ipv6") +
-                  ": ipv6 must be auto, true or false, got \"" + o.ipv6 + "\"";
-           return nullptr;
-         }
-         for (const std::string* p :
-              {&o.nft, &o.iptables_nft_save, &o.ip6tables_nft_save,
-               &o.iptables_legacy_save, &o.ip6tables_legacy_save}) {
-           if (p->empty() || (*p)[0] != '/') {
-             *err = options.Where() +
-                    ": firewall tool paths must be absolute, got \"" + *p +
-                    "\"";
-             return nullptr;
-           }
-         }
-         if (!options.Finish(err)) return nullptr;
          return std::make_unique<FirewallCollector>(std::move(o),
                                                     context.postfix);
        }});

@@ -1,19 +1,70 @@
 #include "collectors/smtp/smtp_collector.h"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "collectors/common/metrics.h"
-#include "collectors/smtp/smtp_collector_internal.h"
+#include "collectors/smtp/round_planner.h"
+#include "collectors/smtp/smtp_diagnosis.h"
+#include "collectors/smtp/smtp_round_state.h"
+#include "lib/base/log.h"
 
 namespace mailflow {
 
-// --- the collector ------------------------------------------------------
+namespace smtp_collector {
 
-namespace smtp_internal {
+/// The collector: background probe rounds in a thread of its own (Start()
+/// to the destructor), /probe modules registered in Start(). Collect() and
+/// Diagnose() are not called concurrently on one instance (CollectorSet).
+class SmtpCollector : public Collector, public Diagnosable {
+ public:
+  SmtpCollector(SmtpOptions options, const CollectorContext& context,
+                std::shared_ptr<SmtpRoundState> state)
+      : options_(std::make_shared<const SmtpOptions>(std::move(options))),
+        probes_(context.probes),
+        snapshots_(context.postfix),
+        state_(std::move(state)) {}
 
-const std::vector<double>& PhaseBuckets() {
-  static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                        0.5,   1,    2.5,   5,    10,  30};
-  return b;
-}
+  ~SmtpCollector() override;
+
+  std::string_view Name() const override { return "smtp"; }
+
+  void Start() override;
+
+  Status Collect(Deadline, std::vector<prometheus::MetricFamily>* out) override;
+  void Diagnose(std::vector<Finding>* out) const override {
+    SmtpFindings(seen_, out);
+  }
+  // The first probe round (when anything is probed in the background).
+  void WaitForResults(Deadline deadline) override;
+
+ private:
+  bool HasBackgroundTargets() const {
+    return RoundPlanner::HasTargets(*options_);
+  }
+  // One background round: plan, probe, record.
+  void RunRound();
+
+  void Loop();
+  // REQUIRES: state_->mu held.
+  SmtpFacts FactsLocked() const;
+
+  std::shared_ptr<const SmtpOptions> options_;
+  // Where Start() registers the /probe modules (the exporter's).
+  const std::shared_ptr<ProbeRegistry> probes_;
+  const std::shared_ptr<PostfixSnapshotCache> snapshots_;
+
+  std::mutex mu_;  // guards stop_
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::atomic<bool> stop_flag_{false};
+  std::thread thread_;
+
+  const std::shared_ptr<SmtpRoundState> state_;  // never null
+  SmtpFacts seen_;  // the last Collect(), for Diagnose()
+};
 
 SmtpCollector::~SmtpCollector() {
   probes_->RemoveOwner(this);
@@ -151,17 +202,36 @@ void SmtpCollector::Loop() {
   }
 }
 
-}  // namespace smtp_internal
+void SmtpCollector::RunRound() {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<PlannedProbe> plan =
+      RoundPlanner(options_.get(), snapshots_.get(), &stop_flag_).Plan();
+  std::vector<ProbeSpec> specs;
+  specs.reserve(plan.size());
+  for (const auto& p : plan) specs.push_back(p.spec);
+  ProbeBatchOptions bo;
+  bo.max_concurrency = options_->max_concurrency;
+  bo.stop = &stop_flag_;
+  std::vector<ProbeOutcome> outcomes = RunProbes(specs, bo);
+  if (stop_flag_) return;  // cancelled results are not facts
+  double round =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  state_->Record(plan, outcomes, round,
+                 !options_->port25_control_ports.empty());
+}
 
-using smtp_internal::SmtpCollector;
+}  // namespace smtp_collector
+
+using smtp_collector::SmtpCollector;
 
 std::unique_ptr<Collector> NewSmtpCollector(SmtpOptions options,
                                             const CollectorContext& context,
                                             const std::string& carry_key) {
   auto state =
       carry_key.empty()
-          ? std::make_shared<smtp_internal::SmtpRoundState>()
-          : context.carry_over->Get<smtp_internal::SmtpRoundState>(carry_key);
+          ? std::make_shared<smtp_collector::SmtpRoundState>()
+          : context.carry_over->Get<smtp_collector::SmtpRoundState>(carry_key);
   return std::make_unique<SmtpCollector>(std::move(options), context,
                                          std::move(state));
 }

@@ -1,24 +1,22 @@
 // The /probe handler (SmtpProbeHandler) and its metric families.
-#include <prometheus/text_serializer.h>
+#include "collectors/smtp/smtp_probe_handler.h"
 
 #include <algorithm>
 
 #include "collectors/common/metrics.h"
-#include "collectors/smtp/smtp_collector.h"
-#include "collectors/smtp/smtp_collector_internal.h"
 #include "lib/base/log.h"
 
 namespace mailflow {
 
-using smtp_internal::kComponent;
-using smtp_internal::ModeFor;
+using smtp_collector::kComponent;
+using smtp_collector::ModeFor;
 
 // --- /probe ------------------------------------------------------------
 
 namespace {
 
-std::string FormatProbeMetrics(const ProbeOutcome& o, double seconds,
-                               bool ran) {
+std::vector<prometheus::MetricFamily> ProbeFamilies(const ProbeOutcome& o,
+                                                    double seconds, bool ran) {
   std::vector<prometheus::MetricFamily> f;
   AddGauge(&f, "probe_success", "Whether the SMTP probe succeeded.",
            ran && o.result == ProbeResult::kOk ? 1 : 0);
@@ -57,15 +55,12 @@ std::string FormatProbeMetrics(const ProbeOutcome& o, double seconds,
              "Expiry (notAfter) of the server certificate, Unix seconds.",
              o.cert_not_after);
   }
-  return prometheus::TextSerializer().Serialize(f);
+  return f;
 }
 
-ProbeResponse TextResponse(int status, std::string body) {
-  ProbeResponse r;
-  r.http_status = status;
-  r.content_type = "text/plain; charset=utf-8";
-  r.body = std::move(body);
-  return r;
+ProbeResponse BadRequest(std::string message) {
+  return ProbeResponse::Refused(ProbeResponse::Outcome::kBadRequest,
+                                std::move(message));
 }
 
 }  // namespace
@@ -74,15 +69,15 @@ ProbeResponse SmtpProbeHandler::Probe(const ProbeRequest& req) {
   const std::string module = req.module.empty() ? "smtp" : req.module;
   auto mit = options_->modules.find(module);
   if (mit == options_->modules.end()) {
-    return TextResponse(400, "Unknown module \"" + module + "\"\n");
+    return BadRequest("Unknown module \"" + module + "\"");
   }
   if (req.target.empty()) {
-    return TextResponse(400, "Target parameter is missing\n");
+    return BadRequest("Target parameter is missing");
   }
   Endpoint ep;
   std::string perr;
   if (!ParseHostPort(req.target, 0, &ep, &perr)) {
-    return TextResponse(400, "Invalid target " + perr + "\n");
+    return BadRequest("Invalid target " + perr);
   }
   // ParseHostPort gives IPv4-mapped targets ([::ffff:127.0.0.1]) as IPv4,
   // the address they reach; "this host" addresses are never allowed.
@@ -96,10 +91,11 @@ ProbeResponse SmtpProbeHandler::Probe(const ProbeRequest& req) {
   if (!net_ok || !port_ok) {
     LogOnChange(LogLevel::kInfo, kComponent, "probe-denied",
                 "probe target denied by the allowlist: " + ep.ToString());
-    return TextResponse(403, "Target " + ep.ToString() +
-                                 " is not allowed by "
-                                 "collectors.smtp.probe.allowed_networks/"
-                                 "allowed_ports\n");
+    return ProbeResponse::Refused(
+        ProbeResponse::Outcome::kForbidden,
+        "Target " + ep.ToString() +
+            " is not allowed by "
+            "collectors.smtp.probe.allowed_networks/allowed_ports");
   }
   const SmtpModule& mod = mit->second;
   ProbeSpec spec;
@@ -127,7 +123,7 @@ ProbeResponse SmtpProbeHandler::Probe(const ProbeRequest& req) {
           (outcome.detail.empty() ? ""
                                   : " detail=" + LogQuote(outcome.detail)));
   ProbeResponse resp;
-  resp.body = FormatProbeMetrics(outcome, secs, ran);
+  resp.families = ProbeFamilies(outcome, secs, ran);
   return resp;
 }
 

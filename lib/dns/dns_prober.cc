@@ -58,6 +58,18 @@ const char* DnsResultName(DnsResult r) {
   return "other";
 }
 
+std::vector<std::string> PreferredMxHosts(std::vector<MxRecord> mx, size_t n) {
+  std::stable_sort(mx.begin(), mx.end(), [](const auto& x, const auto& y) {
+    return x.preference < y.preference;
+  });
+  std::vector<std::string> hosts;
+  for (auto& m : mx) {
+    if (hosts.size() >= n) break;
+    if (!m.host.empty()) hosts.push_back(std::move(m.host));
+  }
+  return hosts;
+}
+
 const char* DnsTypeName(DnsType t) {
   switch (t) {
     case DnsType::kA:
@@ -224,9 +236,8 @@ namespace {
 
 // The numeric addresses of an A or AAAA answer (c-ares's `parse`, at most 64).
 template <typename Ttl, typename Parse, typename AddressOf>
-int ParseAddresses(Parse parse, const unsigned char* abuf, int alen,
-                   int family, AddressOf address_of,
-                   std::vector<std::string>* out) {
+int ParseAddresses(Parse parse, const unsigned char* abuf, int alen, int family,
+                   AddressOf address_of, std::vector<std::string>* out) {
   Ttl ttls[64];
   int n = 64;
   const int rc = parse(abuf, alen, nullptr, ttls, &n);

@@ -60,6 +60,11 @@ struct DnsAnswer {
   }
 };
 
+/// The hosts mail goes to first: the targets of the `n` most preferred
+/// records of `mx` (lowest preference first, ties in answer order),
+/// skipping empty targets (the null MX "."). Pure.
+std::vector<std::string> PreferredMxHosts(std::vector<MxRecord> mx, size_t n);
+
 /// Interprets one DNS response to a query of `type` for `name` (for PTR:
 /// the numeric address asked about): rcode, result class and records, as
 /// DnsProber reports them. The bytes come from the network: anything is

@@ -156,13 +156,94 @@ std::vector<NameServer> ResolvConf::Effective() const {
   return out;
 }
 
+namespace {
+
+// Where a line's problems go: `rc`, prefixed with the line number.
+struct LineSink {
+  ResolvConf* rc;
+  int number;
+  void Problem(const std::string& msg) const {
+    rc->problems.push_back("line " + std::to_string(number) + ": " + msg);
+  }
+};
+
+// glibc cuts values at the first comment character.
+std::string_view CutComment(std::string_view v) {
+  auto c = v.find_first_of("#;");
+  return c == std::string_view::npos ? v : v.substr(0, c);
+}
+
+// "nameserver ADDRESS": appended even beyond the third (Effective() cuts).
+void NameserverLine(std::string_view rest, const LineSink& line) {
+  ResolvConf& rc = *line.rc;
+  auto words = Words(CutComment(rest));
+  if (words.empty()) {
+    line.Problem("nameserver without an address");
+    return;
+  }
+  NameServer ns;
+  if (!ParseNameServer(words[0], &ns)) {
+    line.Problem("invalid nameserver address \"" + std::string(words[0]) +
+                 "\"");
+    return;
+  }
+  if (words[0].find(':') != std::string_view::npos && !ns.ipv6) {
+    line.Problem("nameserver " + std::string(words[0]) +
+                 " has a port: the libc resolver ignores this line");
+  } else if (ns.ipv6 && words[0].front() == '[') {
+    line.Problem("nameserver " + std::string(words[0]) +
+                 " has brackets/port: the libc resolver ignores this line");
+  }
+  if (rc.nameservers.size() == ResolvConf::kMaxNameServers) {
+    line.Problem("nameserver " + ns.Label() +
+                 " beyond the third: the libc resolver ignores it");
+  }
+  rc.nameservers.push_back(ns);
+}
+
+// "options ...": the ones the probe follows; the others are understood or
+// reported.
+void OptionsLine(std::string_view rest, const LineSink& line) {
+  ResolvConf& rc = *line.rc;
+  for (auto w : Words(CutComment(rest))) {
+    auto arg = [&w](std::string_view name, std::string_view* v) {
+      if (w.size() > name.size() && w.substr(0, name.size()) == name) {
+        *v = w.substr(name.size());
+        return true;
+      }
+      return false;
+    };
+    std::string_view v;
+    if (arg("ndots:", &v)) {
+      rc.ndots = ClampedInt(v, 15);
+    } else if (arg("timeout:", &v)) {
+      rc.timeout_seconds = ClampedInt(v, 30);
+    } else if (arg("attempts:", &v)) {
+      rc.attempts = ClampedInt(v, 5);
+    } else if (w == "rotate") {
+      rc.rotate = true;
+    } else if (w == "edns0") {
+      rc.edns0 = true;
+    } else if (w == "use-vc") {
+      rc.use_vc = true;
+    } else if (w == "debug" || w == "inet6" || w == "ip6-bytestring" ||
+               w == "ip6-dotint" || w == "no-ip6-dotint" ||
+               w == "single-request" || w == "single-request-reopen" ||
+               w == "no-tld-query" || w == "no-reload" || w == "trust-ad" ||
+               w == "no-check-names" || w == "no-aaaa") {
+      // understood, irrelevant to the probe
+    } else {
+      line.Problem("unknown option \"" + std::string(w) + "\"");
+    }
+  }
+}
+
+}  // namespace
+
 ResolvConf ParseResolvConf(std::string_view text) {
   ResolvConf rc;
   int lineno = 0;
   size_t pos = 0;
-  auto problem = [&rc, &lineno](const std::string& msg) {
-    rc.problems.push_back("line " + std::to_string(lineno) + ": " + msg);
-  };
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
@@ -171,81 +252,26 @@ ResolvConf ParseResolvConf(std::string_view text) {
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    // glibc cuts values at the first comment character.
-    auto cut = [](std::string_view v) {
-      auto c = v.find_first_of("#;");
-      return c == std::string_view::npos ? v : v.substr(0, c);
-    };
+    const LineSink sink{&rc, lineno};
     std::string_view rest;
     if (Keyword(line, "nameserver", &rest)) {
-      auto words = Words(cut(rest));
-      if (words.empty()) {
-        problem("nameserver without an address");
-        continue;
-      }
-      NameServer ns;
-      if (!ParseNameServer(words[0], &ns)) {
-        problem("invalid nameserver address \"" + std::string(words[0]) + "\"");
-        continue;
-      }
-      if (words[0].find(':') != std::string_view::npos && !ns.ipv6) {
-        problem("nameserver " + std::string(words[0]) +
-                " has a port: the libc resolver ignores this line");
-      } else if (ns.ipv6 && words[0].front() == '[') {
-        problem("nameserver " + std::string(words[0]) +
-                " has brackets/port: the libc resolver ignores this line");
-      }
-      if (rc.nameservers.size() == ResolvConf::kMaxNameServers) {
-        problem("nameserver " + ns.Label() +
-                " beyond the third: the libc resolver ignores it");
-      }
-      rc.nameservers.push_back(ns);
+      NameserverLine(rest, sink);
     } else if (Keyword(line, "search", &rest) ||
                Keyword(line, "domain", &rest)) {
       const bool is_domain = line[0] == 'd';
       rc.search.clear();
-      for (auto w : Words(cut(rest))) {
+      for (auto w : Words(CutComment(rest))) {
         rc.search.emplace_back(w);
         if (is_domain) break;
       }
     } else if (Keyword(line, "options", &rest)) {
-      for (auto w : Words(cut(rest))) {
-        auto arg = [&w](std::string_view name, std::string_view* v) {
-          if (w.size() > name.size() && w.substr(0, name.size()) == name) {
-            *v = w.substr(name.size());
-            return true;
-          }
-          return false;
-        };
-        std::string_view v;
-        if (arg("ndots:", &v)) {
-          rc.ndots = ClampedInt(v, 15);
-        } else if (arg("timeout:", &v)) {
-          rc.timeout_seconds = ClampedInt(v, 30);
-        } else if (arg("attempts:", &v)) {
-          rc.attempts = ClampedInt(v, 5);
-        } else if (w == "rotate") {
-          rc.rotate = true;
-        } else if (w == "edns0") {
-          rc.edns0 = true;
-        } else if (w == "use-vc") {
-          rc.use_vc = true;
-        } else if (w == "debug" || w == "inet6" || w == "ip6-bytestring" ||
-                   w == "ip6-dotint" || w == "no-ip6-dotint" ||
-                   w == "single-request" || w == "single-request-reopen" ||
-                   w == "no-tld-query" || w == "no-reload" || w == "trust-ad" ||
-                   w == "no-check-names" || w == "no-aaaa") {
-          // understood, irrelevant to the probe
-        } else {
-          problem("unknown option \"" + std::string(w) + "\"");
-        }
-      }
+      OptionsLine(rest, sink);
     } else if (Keyword(line, "sortlist", &rest)) {
       // irrelevant to the probe
     } else {
       auto words = Words(line);
       if (!words.empty() && words[0].find_first_of("#;") != 0) {
-        problem("unknown keyword \"" + std::string(words[0]) + "\"");
+        sink.Problem("unknown keyword \"" + std::string(words[0]) + "\"");
       }
     }
   }

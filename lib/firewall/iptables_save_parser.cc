@@ -4,26 +4,16 @@
 #include "lib/firewall/iptables_save_parser.h"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
+#include "lib/base/ascii_lower.h"
 #include "lib/firewall/iptables_save_parser_internal.h"
 
 namespace mailflow::firewall {
 
 using nlohmann::json;
 
-namespace iptables_save_internal {
-
-std::string Lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace iptables_save_internal
-
-using iptables_save_internal::Lower;
+namespace iptables_save_internal {}  // namespace iptables_save_internal
 
 namespace {
 
@@ -150,7 +140,7 @@ bool IptablesSaveToNft(std::string_view text, std::string_view family_view,
         c["type"] = table == "nat" ? "nat" : "filter";
         c["hook"] = hook;
         c["prio"] = TablePriority(table);
-        c["policy"] = Lower(words[1]);
+        c["policy"] = AsciiLower(words[1]);
       }
       objects->push_back({{"chain", std::move(c)}});
       continue;

@@ -11,8 +11,6 @@
 
 namespace mailflow::firewall::iptables_save_internal {
 
-std::string Lower(std::string s);
-
 /// Translates the matches and the target of one rule, `words` from index
 /// `i` on (after "-A CHAIN"), of family `family` ("ip", "ip6") into nft
 /// JSON statements (`*expr`, never empty). `chains` are the table's chains

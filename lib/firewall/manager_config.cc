@@ -3,6 +3,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "lib/base/ascii_lower.h"
+
 namespace mailflow::firewall {
 
 namespace {
@@ -42,12 +44,6 @@ std::string ShellValue(std::string_view text, std::string_view key) {
     found = v;  // the last assignment wins, as in the shell
   }
   return found;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 bool ToInt(std::string_view s, int* out) {
@@ -176,7 +172,7 @@ void ParseUfwConfig(std::string_view ufw_conf, std::string_view default_ufw,
                     std::string_view user_rules, std::string_view user6_rules,
                     UfwConfig* out) {
   *out = UfwConfig();
-  out->enabled = Lower(ShellValue(ufw_conf, "ENABLED")) == "yes";
+  out->enabled = AsciiLower(ShellValue(ufw_conf, "ENABLED")) == "yes";
   std::string pol = ShellValue(default_ufw, "DEFAULT_INPUT_POLICY");
   if (pol == "ACCEPT")
     out->default_input = Verdict::kAccept;

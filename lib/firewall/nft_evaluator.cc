@@ -61,6 +61,30 @@ int HookOrder(const std::string& hook) {
   return -1;
 }
 
+// The string member `k` of `o`, "" when absent or not a string.
+std::string Str(const json& o, const char* k) {
+  if (o.contains(k) && o[k].is_string()) return o[k].get<std::string>();
+  return "";
+}
+
+// Whether a rule's statements cannot change a verdict by themselves
+// (matches, counters, logs, limits: the walk skips such rules at once).
+bool Inert(const json& exprs) {
+  for (const auto& e : exprs) {
+    if (!e.is_object() || e.size() != 1) return false;
+    const std::string& k = e.begin().key();
+    bool benign = k == "match" || k == "counter" || k == "log" ||
+                  k == "limit" || k == "quota" || k == "meter" ||
+                  k == "ct count" || k == "notrack" || k == "set";
+    if (k == "xt" && e[k].is_object()) {
+      std::string t = e[k].value("type", ""), n = e[k].value("name", "");
+      benign = t == "match" || n == "LOG" || n == "NFLOG" || n == "ULOG";
+    }
+    if (!benign) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool NftEvaluator::Load(std::string_view json_text, std::string* err) {
@@ -85,10 +109,6 @@ bool NftEvaluator::LoadDocument(const json& doc, std::string* err) {
     *err = "nft JSON: no \"nftables\" array";
     return false;
   }
-  auto str = [](const json& o, const char* k) -> std::string {
-    if (o.contains(k) && o[k].is_string()) return o[k].get<std::string>();
-    return "";
-  };
   size_t index = 0;
   for (const json& item : doc["nftables"]) {
     ++index;
@@ -105,88 +125,87 @@ bool NftEvaluator::LoadDocument(const json& doc, std::string* err) {
       return false;
     }
     if (kind == "table") {
-      tables_.push_back(str(o, "family") + " " + str(o, "name"));
+      tables_.push_back(Str(o, "family") + " " + Str(o, "name"));
     } else if (kind == "chain") {
-      Key key{str(o, "family"), str(o, "table"), str(o, "name")};
-      Chain& c = chains_[key];
-      c.family = std::get<0>(key);
-      c.table = std::get<1>(key);
-      c.name = std::get<2>(key);
-      c.hook = str(o, "hook");
-      c.type = str(o, "type");
-      c.policy = str(o, "policy");
-      if (o.contains("prio") && o["prio"].is_number_integer()) {
-        c.prio = o["prio"].get<int64_t>();
-      }
-      if (o.contains("dev")) {
-        const json& d = o["dev"];
-        if (d.is_string()) c.devices.push_back(d.get<std::string>());
-        if (d.is_array()) {
-          for (const auto& x : d) {
-            if (x.is_string()) c.devices.push_back(x.get<std::string>());
-          }
-        }
-      }
+      LoadChain(o);
     } else if (kind == "rule") {
-      Key key{str(o, "family"), str(o, "table"), str(o, "chain")};
-      auto it = chains_.find(key);
-      if (it == chains_.end()) {
-        *err = "nft JSON: rule of unknown chain " + std::get<0>(key) + " " +
-               std::get<1>(key) + " " + std::get<2>(key);
-        return false;
-      }
-      if (!o.contains("expr") || !o["expr"].is_array()) {
-        *err = "nft JSON: rule without expr array in chain " + std::get<2>(key);
-        return false;
-      }
-      for (const auto& e : o["expr"]) {
-        if (e.is_object() && e.contains("xt")) {
-          if (std::find(xt_families_.begin(), xt_families_.end(),
-                        std::get<0>(key)) == xt_families_.end()) {
-            xt_families_.push_back(std::get<0>(key));
-          }
-        }
-      }
-      bool inert = true;
-      for (const auto& e : o["expr"]) {
-        if (!e.is_object() || e.size() != 1) {
-          inert = false;
-          break;
-        }
-        const std::string& k = e.begin().key();
-        bool benign = k == "match" || k == "counter" || k == "log" ||
-                      k == "limit" || k == "quota" || k == "meter" ||
-                      k == "ct count" || k == "notrack" || k == "set";
-        if (k == "xt" && e[k].is_object()) {
-          std::string t = e[k].value("type", ""), n = e[k].value("name", "");
-          benign = t == "match" || n == "LOG" || n == "NFLOG" || n == "ULOG";
-        }
-        if (!benign) {
-          inert = false;
-          break;
-        }
-      }
-      it->second.inert.push_back(inert);
-      it->second.rules.push_back(o["expr"]);
-      it->second.handles.push_back(o.contains("handle") &&
-                                           o["handle"].is_number_integer()
-                                       ? o["handle"].get<int64_t>()
-                                       : -1);
-      ++rule_count_;
+      if (!LoadRule(o, err)) return false;
     } else if (kind == "set" || kind == "map") {
-      Key key{str(o, "family"), str(o, "table"), str(o, "name")};
-      json elems = json::array();
-      if (o.contains("elem")) {
-        if (o["elem"].is_array()) {
-          elems = o["elem"];
-        } else {
-          elems.push_back(o["elem"]);
-        }
-      }
-      sets_[key] = std::move(elems);
+      LoadSet(o);
     }
     // metainfo, flowtable, counter, quota, ct helper, ...: not needed.
   }
+  OrderBaseChains();
+  return true;
+}
+
+void NftEvaluator::LoadChain(const json& o) {
+  Key key{Str(o, "family"), Str(o, "table"), Str(o, "name")};
+  Chain& c = chains_[key];
+  c.family = std::get<0>(key);
+  c.table = std::get<1>(key);
+  c.name = std::get<2>(key);
+  c.hook = Str(o, "hook");
+  c.type = Str(o, "type");
+  c.policy = Str(o, "policy");
+  if (o.contains("prio") && o["prio"].is_number_integer()) {
+    c.prio = o["prio"].get<int64_t>();
+  }
+  if (o.contains("dev")) {
+    const json& d = o["dev"];
+    if (d.is_string()) c.devices.push_back(d.get<std::string>());
+    if (d.is_array()) {
+      for (const auto& x : d) {
+        if (x.is_string()) c.devices.push_back(x.get<std::string>());
+      }
+    }
+  }
+}
+
+bool NftEvaluator::LoadRule(const json& o, std::string* err) {
+  Key key{Str(o, "family"), Str(o, "table"), Str(o, "chain")};
+  auto it = chains_.find(key);
+  if (it == chains_.end()) {
+    *err = "nft JSON: rule of unknown chain " + std::get<0>(key) + " " +
+           std::get<1>(key) + " " + std::get<2>(key);
+    return false;
+  }
+  if (!o.contains("expr") || !o["expr"].is_array()) {
+    *err = "nft JSON: rule without expr array in chain " + std::get<2>(key);
+    return false;
+  }
+  for (const auto& e : o["expr"]) {
+    if (e.is_object() && e.contains("xt")) {
+      if (std::find(xt_families_.begin(), xt_families_.end(),
+                    std::get<0>(key)) == xt_families_.end()) {
+        xt_families_.push_back(std::get<0>(key));
+      }
+    }
+  }
+  it->second.inert.push_back(Inert(o["expr"]));
+  it->second.rules.push_back(o["expr"]);
+  it->second.handles.push_back(o.contains("handle") &&
+                                       o["handle"].is_number_integer()
+                                   ? o["handle"].get<int64_t>()
+                                   : -1);
+  ++rule_count_;
+  return true;
+}
+
+void NftEvaluator::LoadSet(const json& o) {
+  Key key{Str(o, "family"), Str(o, "table"), Str(o, "name")};
+  json elems = json::array();
+  if (o.contains("elem")) {
+    if (o["elem"].is_array()) {
+      elems = o["elem"];
+    } else {
+      elems.push_back(o["elem"]);
+    }
+  }
+  sets_[key] = std::move(elems);
+}
+
+void NftEvaluator::OrderBaseChains() {
   std::vector<std::pair<std::tuple<int, int64_t, size_t>, const Chain*>> order;
   size_t n = 0;
   for (const auto& [key, c] : chains_) {
@@ -204,7 +223,6 @@ bool NftEvaluator::LoadDocument(const json& doc, std::string* err) {
       order.begin(), order.end(),
       [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [k, c] : order) bases_.push_back(c);
-  return true;
 }
 
 bool NftEvaluator::HasXt(std::string_view family) const {

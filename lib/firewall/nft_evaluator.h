@@ -82,6 +82,12 @@ class NftEvaluator {
   // NftRuleText() of the rule a `where` ("inet filter input handle 7")
   // names; "" when it names none.
   std::string RuleAt(const std::string& where) const;
+  // LoadDocument's parts: one object of each kind, then the base chains
+  // in hook order. `o` is the object's body.
+  void LoadChain(const nlohmann::json& o);
+  bool LoadRule(const nlohmann::json& o, std::string* err);
+  void LoadSet(const nlohmann::json& o);
+  void OrderBaseChains();
   struct Run;
   friend struct Run;
 

@@ -175,7 +175,29 @@ struct NftEvaluator::Run {
   Outcome WalkFrom(State s);
   bool ForkStep(State* s, Reason r, const std::string& where,
                 std::vector<Pending>* pending, Outcome* final);
+  // The walk from `s` until an outcome: each step enters the next base
+  // chain or evaluates one statement. Undecided matches fork into
+  // `pending`.
   Outcome Loop(State s, std::vector<Pending>* pending);
+  // With an empty stack: the next base chain (an ingress chain forks on
+  // its devices), or the outcome when all base chains accepted. nullopt:
+  // go on with `s`.
+  std::optional<Outcome> EnterBase(State* s);
+  // One statement of the current frame (or the end of its chain).
+  // nullopt: go on with `s`.
+  std::optional<Outcome> Step(State* s, std::vector<Pending>* pending);
+  std::optional<Outcome> MatchStatement(State* s, const json& body,
+                                        const std::string& where,
+                                        std::vector<Pending>* pending);
+  std::optional<Outcome> VmapStatement(State* s, const json& body,
+                                       const std::string& where);
+  std::optional<Outcome> XtStatement(State* s, const json& body,
+                                     const std::string& where,
+                                     std::vector<Pending>* pending);
+  // A statement that may or may not apply (reason `r`): the rule is
+  // skipped when a later match is false, else the walk forks.
+  std::optional<Outcome> Undecided(State* s, Reason r, const std::string& where,
+                                   std::vector<Pending>* pending);
 };
 
 }  // namespace mailflow::firewall

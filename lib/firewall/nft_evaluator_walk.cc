@@ -190,181 +190,198 @@ bool NftEvaluator::Run::ForkStep(State* s, Reason r, const std::string& where,
   return false;
 }
 
+namespace {
+
+// Goes on with the next rule of frame `f` (a Run::Frame).
+template <typename Frame>
+void NextRule(Frame* f) {
+  f->rule++;
+  f->stmt = 0;
+}
+
+// `reject with icmp` only applies to IPv4 packets and `with icmpv6` only
+// to IPv6 ones: nft adds the family as an implicit match.
+bool RejectSkipsFamily(const json& body, Family family) {
+  if (!body.is_object() || !body.contains("type") ||
+      !body["type"].is_string()) {
+    return false;
+  }
+  const std::string& t = body["type"].get_ref<const std::string&>();
+  return (t == "icmp" && family != Family::kIPv4) ||
+         (t == "icmpv6" && family != Family::kIPv6);
+}
+
+// Statements that do not change the verdict of the packet.
+bool IsInertKind(const std::string& kind) {
+  return kind == "counter" || kind == "log" || kind == "mangle" ||
+         kind == "notrack" || kind == "set" || kind == "map" ||
+         kind == "snat" || kind == "masquerade" || kind == "dup" ||
+         kind == "ct helper" || kind == "ct timeout" ||
+         kind == "ct expectation" || kind == "flow" || kind == "secmark" ||
+         kind == "synproxy_no";
+}
+
+}  // namespace
+
 Outcome NftEvaluator::Run::Loop(State s, std::vector<Pending>* pending) {
   while (true) {
     if (++steps > kMaxSteps) {
       exhausted = true;
       return Budget();
     }
-    if (s.stack.empty()) {
-      if (s.base >= bases.size()) {
-        return Make(Verdict::kAccept, Reason::kNone,
-                    bases.empty() ? "no base chains" : "all base chains");
-      }
-      if (!s.started) {
-        const Chain* b = bases[s.base];
-        s.started = true;
-        s.stack.push_back({b, 0, 0});
-        // Ingress chains see only the traffic of their devices (nft 1.0.6
-        // does not print the device in JSON: unknown means "maybe").
-        bool only_lo = !b->devices.empty();
-        for (const auto& d : b->devices) {
-          if (d != "lo") only_lo = false;
-        }
-        if (b->hook == "ingress") {
-          if (only_lo) {
-            s.stack.clear();
-            s.base++;
-            s.started = false;
-            continue;
-          }
-          State skip = s;
-          skip.stack.clear();
-          skip.base++;
-          skip.started = false;
-          Outcome in = Walk(s);
-          if (in.verdict == Verdict::kConditional) {
-            return Make(Verdict::kConditional, Reason::kInterface,
-                        Where(*b, 0));
-          }
-          return Merge(in, Walk(std::move(skip)), Reason::kInterface,
-                       Where(*b, 0));
-        }
-      }
-      continue;
-    }
-    Frame& f = s.stack.back();
-    if (f.rule >= f.chain->rules.size()) {
-      s.stack.pop_back();
-      if (auto fin = EndOfChainIfEmpty(&s, "")) return *fin;
-      continue;
-    }
-    const json& exprs = f.chain->rules[f.rule];
-    if (f.stmt == 0 && f.chain->inert[f.rule]) {
-      f.rule++;
-      continue;
-    }
-    if (f.stmt >= exprs.size()) {
-      f.rule++;
-      f.stmt = 0;
-      continue;
-    }
-    const std::string where = Where(*f.chain, f.rule);
-    const json& st = exprs[f.stmt];
-    if (!st.is_object() || st.size() != 1) {
-      return Make(Verdict::kConditional, Reason::kUnsupported, where);
-    }
-    const std::string& kind = st.begin().key();
-    const json& body = st.begin().value();
-    if (kind == "match") {
-      TriR t = Match(*f.chain, body);
-      if (t.t == Tri::kTrue) {
-        f.stmt++;
-      } else if (t.t == Tri::kFalse) {
-        f.rule++;
-        f.stmt = 0;
-      } else if (RestOfRuleFalse(s)) {
-        f.rule++;
-        f.stmt = 0;
-      } else {
-        Outcome fin;
-        if (ForkStep(&s, t.reason, where, pending, &fin)) return fin;
-      }
-      continue;
-    }
-    if (kind == "reject" && body.is_object() && body.contains("type") &&
-        body["type"].is_string()) {
-      // `reject with icmp` only applies to IPv4 packets and `with icmpv6`
-      // only to IPv6 ones: nft adds the family as an implicit match.
-      const std::string& t = body["type"].get_ref<const std::string&>();
-      if ((t == "icmp" && family != Family::kIPv4) ||
-          (t == "icmpv6" && family != Family::kIPv6)) {
-        f.rule++;
-        f.stmt = 0;
-        continue;
-      }
-    }
-    if (IsVerdictKind(kind)) {
-      if (kind != "jump" && kind != "goto" && kind != "continue") f.stmt++;
-      if (auto fin = Apply(&s, kind, body, where)) return *fin;
-      continue;
-    }
-    if (kind == "vmap") {
-      if (!body.is_object() || !body.contains("key") ||
-          !body.contains("data")) {
-        return Make(Verdict::kConditional, Reason::kUnsupported, where);
-      }
-      Val v = Eval(body["key"]);
-      if (v.kind == Val::kAbsent) {
-        f.stmt++;
-        continue;
-      }
-      const json& d = body["data"];
-      const json* elems = nullptr;
-      if (d.is_string()) {
-        const std::string& ref = d.get_ref<const std::string&>();
-        if (!ref.empty() && ref[0] == '@') elems = FindSet(*f.chain, ref);
-      } else if (d.is_object() && d.contains("set") && d["set"].is_array()) {
-        elems = &d["set"];
-      }
-      if (!elems) {
-        return Make(Verdict::kConditional, Reason::kUnsupported, where);
-      }
-      return VmapFrom(std::move(s), v, *elems, 0, where);
-    }
-    if (kind == "limit" || kind == "meter" || kind == "quota" ||
-        kind == "ct count") {
-      if (RestOfRuleFalse(s)) {
-        f.rule++;
-        f.stmt = 0;
-        continue;
-      }
-      Outcome fin;
-      if (ForkStep(&s, Reason::kRateLimit, where, pending, &fin)) return fin;
-      continue;
-    }
-    if (kind == "xt") {
-      const std::string type = body.is_object() ? body.value("type", "") : "";
-      const std::string name = body.is_object() ? body.value("name", "") : "";
-      if (type == "match" && name == "comment") {
-        f.stmt++;
-        continue;
-      }
-      if (type == "target" &&
-          (name == "LOG" || name == "NFLOG" || name == "ULOG" ||
-           name == "MARK" || name == "CONNMARK")) {
-        f.stmt++;
-        continue;
-      }
-      if (type == "target" && name == "REJECT") {
-        return Make(Verdict::kReject, Reason::kNone, where);
-      }
-      if (type == "match") {
-        if (RestOfRuleFalse(s)) {
-          f.rule++;
-          f.stmt = 0;
-          continue;
-        }
-        Outcome fin;
-        if (ForkStep(&s, Reason::kUnsupported, where, pending, &fin))
-          return fin;
-        continue;
-      }
-      return Make(Verdict::kConditional, Reason::kUnsupported,
-                  where + " (xt " + name + ")");
-    }
-    // Statements that do not change the verdict of the packet.
-    if (kind == "counter" || kind == "log" || kind == "mangle" ||
-        kind == "notrack" || kind == "set" || kind == "map" || kind == "snat" ||
-        kind == "masquerade" || kind == "dup" || kind == "ct helper" ||
-        kind == "ct timeout" || kind == "ct expectation" || kind == "flow" ||
-        kind == "secmark" || kind == "synproxy_no") {
-      f.stmt++;
-      continue;
-    }
-    return Make(Verdict::kConditional, Reason::kUnsupported,
-                where + " (" + kind + ")");
+    std::optional<Outcome> fin =
+        s.stack.empty() ? EnterBase(&s) : Step(&s, pending);
+    if (fin) return *fin;
   }
+}
+
+std::optional<Outcome> NftEvaluator::Run::EnterBase(State* s) {
+  if (s->base >= bases.size()) {
+    return Make(Verdict::kAccept, Reason::kNone,
+                bases.empty() ? "no base chains" : "all base chains");
+  }
+  if (s->started) return std::nullopt;
+  const Chain* b = bases[s->base];
+  s->started = true;
+  s->stack.push_back({b, 0, 0});
+  if (b->hook != "ingress") return std::nullopt;
+  // Ingress chains see only the traffic of their devices (nft 1.0.6 does
+  // not print the device in JSON: unknown means "maybe").
+  bool only_lo = !b->devices.empty();
+  for (const auto& d : b->devices) {
+    if (d != "lo") only_lo = false;
+  }
+  State skip = *s;
+  skip.stack.clear();
+  skip.base++;
+  skip.started = false;
+  if (only_lo) {
+    *s = std::move(skip);
+    return std::nullopt;
+  }
+  Outcome in = Walk(*s);
+  if (in.verdict == Verdict::kConditional) {
+    return Make(Verdict::kConditional, Reason::kInterface, Where(*b, 0));
+  }
+  return Merge(in, Walk(std::move(skip)), Reason::kInterface, Where(*b, 0));
+}
+
+std::optional<Outcome> NftEvaluator::Run::Step(State* s,
+                                               std::vector<Pending>* pending) {
+  Frame& f = s->stack.back();
+  if (f.rule >= f.chain->rules.size()) {
+    s->stack.pop_back();
+    return EndOfChainIfEmpty(s, "");
+  }
+  const json& exprs = f.chain->rules[f.rule];
+  if (f.stmt == 0 && f.chain->inert[f.rule]) {
+    f.rule++;
+    return std::nullopt;
+  }
+  if (f.stmt >= exprs.size()) {
+    NextRule(&f);
+    return std::nullopt;
+  }
+  const std::string where = Where(*f.chain, f.rule);
+  const json& st = exprs[f.stmt];
+  if (!st.is_object() || st.size() != 1) {
+    return Make(Verdict::kConditional, Reason::kUnsupported, where);
+  }
+  const std::string& kind = st.begin().key();
+  const json& body = st.begin().value();
+  if (kind == "match") return MatchStatement(s, body, where, pending);
+  if (kind == "reject" && RejectSkipsFamily(body, family)) {
+    NextRule(&f);
+    return std::nullopt;
+  }
+  if (IsVerdictKind(kind)) {
+    if (kind != "jump" && kind != "goto" && kind != "continue") f.stmt++;
+    return Apply(s, kind, body, where);
+  }
+  if (kind == "vmap") return VmapStatement(s, body, where);
+  if (kind == "limit" || kind == "meter" || kind == "quota" ||
+      kind == "ct count") {
+    return Undecided(s, Reason::kRateLimit, where, pending);
+  }
+  if (kind == "xt") return XtStatement(s, body, where, pending);
+  if (IsInertKind(kind)) {
+    f.stmt++;
+    return std::nullopt;
+  }
+  return Make(Verdict::kConditional, Reason::kUnsupported,
+              where + " (" + kind + ")");
+}
+
+std::optional<Outcome> NftEvaluator::Run::MatchStatement(
+    State* s, const json& body, const std::string& where,
+    std::vector<Pending>* pending) {
+  Frame& f = s->stack.back();
+  TriR t = Match(*f.chain, body);
+  if (t.t == Tri::kTrue) {
+    f.stmt++;
+  } else if (t.t == Tri::kFalse) {
+    NextRule(&f);
+  } else {
+    return Undecided(s, t.reason, where, pending);
+  }
+  return std::nullopt;
+}
+
+std::optional<Outcome> NftEvaluator::Run::VmapStatement(
+    State* s, const json& body, const std::string& where) {
+  Frame& f = s->stack.back();
+  if (!body.is_object() || !body.contains("key") || !body.contains("data")) {
+    return Make(Verdict::kConditional, Reason::kUnsupported, where);
+  }
+  Val v = Eval(body["key"]);
+  if (v.kind == Val::kAbsent) {
+    f.stmt++;
+    return std::nullopt;
+  }
+  const json& d = body["data"];
+  const json* elems = nullptr;
+  if (d.is_string()) {
+    const std::string& ref = d.get_ref<const std::string&>();
+    if (!ref.empty() && ref[0] == '@') elems = FindSet(*f.chain, ref);
+  } else if (d.is_object() && d.contains("set") && d["set"].is_array()) {
+    elems = &d["set"];
+  }
+  if (!elems) return Make(Verdict::kConditional, Reason::kUnsupported, where);
+  return VmapFrom(std::move(*s), v, *elems, 0, where);
+}
+
+std::optional<Outcome> NftEvaluator::Run::XtStatement(
+    State* s, const json& body, const std::string& where,
+    std::vector<Pending>* pending) {
+  const std::string type = body.is_object() ? body.value("type", "") : "";
+  const std::string name = body.is_object() ? body.value("name", "") : "";
+  if ((type == "match" && name == "comment") ||
+      (type == "target" &&
+       (name == "LOG" || name == "NFLOG" || name == "ULOG" || name == "MARK" ||
+        name == "CONNMARK"))) {
+    s->stack.back().stmt++;
+    return std::nullopt;
+  }
+  if (type == "target" && name == "REJECT") {
+    return Make(Verdict::kReject, Reason::kNone, where);
+  }
+  if (type == "match") {
+    return Undecided(s, Reason::kUnsupported, where, pending);
+  }
+  return Make(Verdict::kConditional, Reason::kUnsupported,
+              where + " (xt " + name + ")");
+}
+
+std::optional<Outcome> NftEvaluator::Run::Undecided(
+    State* s, Reason r, const std::string& where,
+    std::vector<Pending>* pending) {
+  if (RestOfRuleFalse(*s)) {
+    NextRule(&s->stack.back());
+    return std::nullopt;
+  }
+  Outcome fin;
+  if (ForkStep(s, r, where, pending, &fin)) return fin;
+  return std::nullopt;
 }
 
 }  // namespace mailflow::firewall

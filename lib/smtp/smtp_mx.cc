@@ -84,17 +84,9 @@ class MxResolver {
                                             ": null MX (accepts no mail)");
                        return;
                      }
-                     std::vector<MxRecord> mx = a.mx;
-                     std::stable_sort(mx.begin(), mx.end(),
-                                      [](const auto& x, const auto& y) {
-                                        return x.preference < y.preference;
-                                      });
-                     size_t n = 0;
-                     for (const auto& m : mx) {
-                       if (n >= options_.hosts_per_domain) break;
-                       if (m.host.empty()) continue;
-                       ++n;
-                       LookupHost(r, domain, m.host, port);
+                     for (const std::string& host :
+                          PreferredMxHosts(a.mx, options_.hosts_per_domain)) {
+                       LookupHost(r, domain, host, port);
                      }
                    });
   }

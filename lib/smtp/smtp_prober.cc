@@ -81,59 +81,15 @@ void Batch::Run() {
     return;
   }
   conns_.resize(specs_.size());
-  size_t next = 0;
-  size_t active = 0;
-  size_t done = 0;
+  Progress p;
   const size_t limit =
       static_cast<size_t>(std::max(1, options_.max_concurrency));
   std::vector<epoll_event> events(std::min<size_t>(limit, 256));
-  while (done < specs_.size()) {
-    // Fill free slots.
-    while (active < limit && next < specs_.size()) {
-      Conn* c = &conns_[next];
-      c->spec = &specs_[next];
-      c->out = &(*out_)[next];
-      ++next;
-      Begin(c);
-      if (c->state == State::kDone) {
-        ++done;
-      } else {
-        ++active;
-      }
-    }
-    if (active == 0) continue;
-    const bool stopping =
-        options_.stop && options_.stop->load(std::memory_order_relaxed);
-    const auto now = Clock::now();
-    // Expire overdue connections (also every one, on stop or deadline).
-    Clock::time_point earliest = Clock::time_point::max();
-    for (size_t i = 0; i < next; ++i) {
-      Conn* c = &conns_[i];
-      if (c->state == State::kDone) continue;
-      if (stopping || now >= c->deadline || options_.deadline.Expired()) {
-        Expire(c, stopping);
-        if (c->state != State::kDone) {
-          Step(c, 0);  // writes QUIT
-          if (c->state != State::kDone) Rearm(c);
-        }
-        if (c->state == State::kDone) {
-          --active;
-          ++done;
-        }
-        continue;
-      }
-      if (c->resume_at != Clock::time_point{}) {
-        if (now >= c->resume_at) {
-          c->resume_at = Clock::time_point{};
-          c->want_read = true;
-          Rearm(c);
-        } else {
-          earliest = std::min(earliest, c->resume_at);
-        }
-      }
-      earliest = std::min(earliest, c->deadline);
-    }
-    if (active == 0) continue;
+  while (p.done < specs_.size()) {
+    StartConnections(limit, &p);
+    if (p.active == 0) continue;
+    Clock::time_point earliest = ExpireOverdue(&p);
+    if (p.active == 0) continue;
     earliest = std::min(earliest, options_.deadline.at());
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
                     earliest - Clock::now())
@@ -148,13 +104,63 @@ void Batch::Run() {
       if (c->state == State::kDone) continue;
       Step(c, events[i].events);
       if (c->state == State::kDone) {
-        --active;
-        ++done;
+        --p.active;
+        ++p.done;
       } else {
         Rearm(c);
       }
     }
   }
+}
+
+void Batch::StartConnections(size_t limit, Progress* p) {
+  while (p->active < limit && p->next < specs_.size()) {
+    Conn* c = &conns_[p->next];
+    c->spec = &specs_[p->next];
+    c->out = &(*out_)[p->next];
+    ++p->next;
+    Begin(c);
+    if (c->state == State::kDone) {
+      ++p->done;
+    } else {
+      ++p->active;
+    }
+  }
+}
+
+Clock::time_point Batch::ExpireOverdue(Progress* p) {
+  const bool stopping =
+      options_.stop && options_.stop->load(std::memory_order_relaxed);
+  const auto now = Clock::now();
+  // Expire overdue connections (also every one, on stop or deadline).
+  Clock::time_point earliest = Clock::time_point::max();
+  for (size_t i = 0; i < p->next; ++i) {
+    Conn* c = &conns_[i];
+    if (c->state == State::kDone) continue;
+    if (stopping || now >= c->deadline || options_.deadline.Expired()) {
+      Expire(c, stopping);
+      if (c->state != State::kDone) {
+        Step(c, 0);  // writes QUIT
+        if (c->state != State::kDone) Rearm(c);
+      }
+      if (c->state == State::kDone) {
+        --p->active;
+        ++p->done;
+      }
+      continue;
+    }
+    if (c->resume_at != Clock::time_point{}) {
+      if (now >= c->resume_at) {
+        c->resume_at = Clock::time_point{};
+        c->want_read = true;
+        Rearm(c);
+      } else {
+        earliest = std::min(earliest, c->resume_at);
+      }
+    }
+    earliest = std::min(earliest, c->deadline);
+  }
+  return earliest;
 }
 
 void Batch::Begin(Conn* c) {

@@ -53,98 +53,113 @@ int Batch::ExpectReply(Conn* c, int code, ProbeResult failure, const char* what,
   return 1;
 }
 
+bool Batch::FinishConnect(Conn* c, uint32_t events) {
+  int e = 0;
+  socklen_t len = sizeof(e);
+  if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0) e = errno;
+  if (e != 0) {
+    ConnectFailed(c, e);
+    return false;
+  }
+  if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+    c->want_write = true;
+    return false;
+  }
+  Connected(c);
+  return c->state != State::kDone;
+}
+
+bool Batch::TlsStep(Conn* c) {
+  std::string err;
+  int r = Handshake(c, &err);
+  if (r == 0) return false;
+  if (r < 0) {
+    Abandon(c, ProbeResult::kTlsError, err);
+    return false;
+  }
+  TlsDone(c);
+  if (c->state == State::kTlsImplicit) {
+    c->state = State::kBanner;  // the greeting comes over TLS now
+  } else {
+    SendEhlo(c);  // RFC 3207: the session starts over; EHLO, then QUIT
+  }
+  return true;
+}
+
+bool Batch::BannerStep(Conn* c) {
+  std::string err;
+  SmtpReply reply;
+  int r = ReadReply(c, &reply, &err);
+  if (r == 0) return false;
+  if (r < 0) {
+    Abandon(c, ProbeResult::kBannerError, "greeting: " + err);
+    return false;
+  }
+  c->out->banner_code = reply.code;
+  EndPhase(c, ProbePhase::kBanner);
+  if (reply.code != 220) {
+    Conclude(c, ProbeResult::kBannerError, "greeting: " + ReplySummary(reply));
+    return true;
+  }
+  SendEhlo(c);
+  return true;
+}
+
+bool Batch::EhloStep(Conn* c) {
+  SmtpReply reply;
+  int r = ExpectReply(c, 250, ProbeResult::kProtocolError, "EHLO", &reply);
+  if (r == 0) return false;
+  if (r < 0) return true;
+  if (c->out->phase_seconds[static_cast<int>(ProbePhase::kEhlo)] < 0) {
+    EndPhase(c, ProbePhase::kEhlo);
+  }
+  if (!c->ssl) c->out->starttls_offered = EhloOffers(reply, "STARTTLS");
+  if (c->spec->tls == TlsMode::kStartTls && !c->ssl &&
+      c->out->starttls_offered) {
+    c->state = State::kStartTlsCmd;
+    c->pending = "STARTTLS\r\n";
+    return true;
+  }
+  Conclude(c, ProbeResult::kOk, "");
+  return true;
+}
+
+bool Batch::StateStep(Conn* c) {
+  SmtpReply reply;
+  switch (c->state) {
+    case State::kConnecting:
+    case State::kDone:
+      return false;
+    case State::kTlsImplicit:
+    case State::kTlsStartTls:
+      return TlsStep(c);
+    case State::kBanner:
+      return BannerStep(c);
+    case State::kEhlo:
+      return EhloStep(c);
+    case State::kStartTlsCmd: {
+      int r = ExpectReply(c, 220, ProbeResult::kTlsError, "STARTTLS", &reply);
+      if (r == 0) return false;
+      if (r > 0) StartTls(c, State::kTlsStartTls);
+      return true;
+    }
+    case State::kQuit: {
+      std::string err;
+      if (Exchange(c, &reply, &err) == 0) return false;
+      Close(c);
+      c->state = State::kDone;
+      return false;
+    }
+  }
+  return false;
+}
+
 void Batch::Step(Conn* c, uint32_t events) {
   c->want_read = c->want_write = false;
-  if (c->state == State::kConnecting) {
-    int e = 0;
-    socklen_t len = sizeof(e);
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0) e = errno;
-    if (e != 0) {
-      ConnectFailed(c, e);
-      return;
-    }
-    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-      c->want_write = true;
-      return;
-    }
-    Connected(c);
-    if (c->state == State::kDone) return;
-  }
+  if (c->state == State::kConnecting && !FinishConnect(c, events)) return;
   // Advance through as many states as the socket allows right now.
   for (int guard = 0; guard < 16; ++guard) {
-    std::string err;
-    SmtpReply reply;
-    switch (c->state) {
-      case State::kConnecting:
-      case State::kDone:
-        return;
-      case State::kTlsImplicit:
-      case State::kTlsStartTls: {
-        int r = Handshake(c, &err);
-        if (r == 0) return;
-        if (r < 0) {
-          Abandon(c, ProbeResult::kTlsError, err);
-          return;
-        }
-        TlsDone(c);
-        if (c->state == State::kTlsImplicit) {
-          c->state = State::kBanner;  // the greeting comes over TLS now
-        } else {
-          SendEhlo(c);  // RFC 3207: the session starts over; EHLO, then QUIT
-        }
-        break;
-      }
-      case State::kBanner: {
-        int r = ReadReply(c, &reply, &err);
-        if (r == 0) return;
-        if (r < 0) {
-          Abandon(c, ProbeResult::kBannerError, "greeting: " + err);
-          return;
-        }
-        c->out->banner_code = reply.code;
-        EndPhase(c, ProbePhase::kBanner);
-        if (reply.code != 220) {
-          Conclude(c, ProbeResult::kBannerError,
-                   "greeting: " + ReplySummary(reply));
-          break;
-        }
-        SendEhlo(c);
-        break;
-      }
-      case State::kEhlo: {
-        int r =
-            ExpectReply(c, 250, ProbeResult::kProtocolError, "EHLO", &reply);
-        if (r == 0) return;
-        if (r < 0) break;
-        if (c->out->phase_seconds[static_cast<int>(ProbePhase::kEhlo)] < 0) {
-          EndPhase(c, ProbePhase::kEhlo);
-        }
-        if (!c->ssl) c->out->starttls_offered = EhloOffers(reply, "STARTTLS");
-        if (c->spec->tls == TlsMode::kStartTls && !c->ssl &&
-            c->out->starttls_offered) {
-          c->state = State::kStartTlsCmd;
-          c->pending = "STARTTLS\r\n";
-          break;
-        }
-        Conclude(c, ProbeResult::kOk, "");
-        break;
-      }
-      case State::kStartTlsCmd: {
-        int r = ExpectReply(c, 220, ProbeResult::kTlsError, "STARTTLS", &reply);
-        if (r == 0) return;
-        if (r < 0) break;
-        StartTls(c, State::kTlsStartTls);
-        break;
-      }
-      case State::kQuit: {
-        int r = Exchange(c, &reply, &err);
-        if (r == 0) return;
-        Close(c);
-        c->state = State::kDone;
-        return;
-      }
-    }
-    if (c->state == State::kDone) return;
+    if (!StateStep(c) || c->state == State::kDone) return;
   }
   // Not expected (each state blocks or moves on); keep epoll interest.
   c->want_read = true;

@@ -79,6 +79,18 @@ class Batch {
   void Run();
 
  private:
+  // How far Run() got through specs_: started, in progress, ended.
+  struct Progress {
+    size_t next = 0;
+    size_t active = 0;
+    size_t done = 0;
+  };
+  // Starts connections while fewer than `limit` are in progress.
+  void StartConnections(size_t limit, Progress* p);
+  // Ends the connections past their deadline (all of them on stop or at
+  // the batch deadline); returns when the next one is due.
+  Clock::time_point ExpireOverdue(Progress* p);
+
   // --- connection lifecycle (smtp_prober.cc)
   void Begin(Conn* c);
   void ConnectFailed(Conn* c, int e);
@@ -115,7 +127,15 @@ class Batch {
   // --- the SMTP dialogue (smtp_prober_dialogue.cc)
   void Connected(Conn* c);
   void SendEhlo(Conn* c);
+  // Advances `c` as far as the socket allows after `events`.
   void Step(Conn* c, uint32_t events);
+  // Step's parts: each returns whether `c` can go on at once (false: it
+  // waits for the socket, or it ended).
+  bool FinishConnect(Conn* c, uint32_t events);
+  bool StateStep(Conn* c);
+  bool TlsStep(Conn* c);
+  bool BannerStep(Conn* c);
+  bool EhloStep(Conn* c);
 
   const std::vector<ProbeSpec>& specs_;
   const ProbeBatchOptions& options_;

@@ -4,7 +4,9 @@ The exporter runs inside namespace A; peers (Postfix's smtp-sink and
 tools/smtp_peer.py) run in namespace B behind nftables rules that produce
 every result class. All traffic stays inside the two namespaces.
 """
+import gzip
 import os
+import re
 import subprocess
 import sys
 import time
@@ -238,6 +240,26 @@ collectors:
         self.assertEqual(m.get("probe_success"), 0)
         self.assertEqual(m.get("probe_smtp_result", result="banner_error"), 1)
         self.assertEqual(m.get("probe_smtp_greeting_code"), 554)
+
+    def test_probe_gzip_decodes_to_the_same_text(self):
+        """/probe is gzipped when the client asks, as /metrics is; the
+        server serializes, so both encodings carry the same text."""
+        path = "/probe?target=%s:2505&module=smtp" % self.net.addr_b
+        raw_get = lambda h: harness.Exporter.get(self.exporter, path, headers=h)
+        code, plain = raw_get({})
+        self.assertEqual(code, 200, plain)
+        code, gz = raw_get({"Accept-Encoding": "gzip"})
+        self.assertEqual(code, 200, gz)
+        self.assertEqual(gz[:2], b"\x1f\x8b", gz[:40])  # gzip magic
+        # Durations differ between the two probes; everything else is equal.
+        mask = lambda text: re.sub(r"(?m)^(probe_(smtp_)?duration_seconds\S*) \S+$",
+                                   r"\1 X", text)
+        self.assertEqual(mask(gzip.decompress(gz).decode()), mask(plain.decode()))
+        self.assertIn("probe_smtp_result{result=\"banner_error\"} 1", plain.decode())
+        # A refusal stays plain text.
+        code, body = harness.Exporter.get(
+            self.exporter, "/probe?target=bogus", headers={"Accept-Encoding": "gzip"})
+        self.assertEqual((code, body), (400, b'Invalid target "bogus": missing port (HOST:PORT)\n'))
 
     def test_probe_deadline_from_scrape_timeout_header(self):
         code, body = self.exporter.get(

@@ -1,3 +1,5 @@
+#include "collectors/dns/dns_options.h"
+
 #include <gtest/gtest.h>
 
 #include "collectors/dns/dns_collector.h"
@@ -9,7 +11,7 @@ namespace {
 bool Parse(const std::string& yaml, DnsOptions* o, std::string* err) {
   ConfigMap m;
   if (!ConfigMap::Parse(yaml, "dns.yml", &m, err)) return false;
-  return ParseDnsOptions(m, o, err);
+  return ParseDnsOptions(DefaultConfig(), m, o, err);
 }
 
 std::string Error(const std::string& yaml) {
@@ -28,6 +30,22 @@ TEST(DnsOptionsTest, DefaultsProbeNothing) {
   EXPECT_TRUE(o.reverse_dns_addresses.empty());
   EXPECT_FALSE(o.reverse_dns_auto);
   EXPECT_EQ(o.resolv_conf, "/etc/resolv.conf");
+}
+
+TEST(DnsOptionsTest, PathsFromTheGlobalConfig) {
+  Config config = DefaultConfig();
+  config.paths.etc = "/fixture/etc";
+  config.paths.postfix_config_directory = "/fixture/postfix";
+  DnsOptions o;
+  std::string err;
+  ASSERT_TRUE(ParseDnsOptions(config, ConfigMap(), &o, &err)) << err;
+  EXPECT_EQ(o.resolv_conf, "/fixture/etc/resolv.conf");
+  EXPECT_EQ(o.postfix_config_directory, "/fixture/postfix");
+  // A bad option leaves the output as it was.
+  ConfigMap m;
+  ASSERT_TRUE(ConfigMap::Parse("chroot: maybe\n", "dns.yml", &m, &err));
+  EXPECT_FALSE(ParseDnsOptions(config, m, &o, &err));
+  EXPECT_EQ(o.resolv_conf, "/fixture/etc/resolv.conf");
 }
 
 TEST(DnsOptionsTest, Full) {

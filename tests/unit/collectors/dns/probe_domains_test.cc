@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "collectors/dns/dns_collector_internal.h"
+#include "collectors/dns/dns_round.h"
 
 namespace mailflow {
 namespace {
 
-using dns_collector_internal::ProbeDomain;
-using dns_collector_internal::ProbeDomainsFor;
+using dns_collector::ProbeDomain;
+using dns_collector::ProbeDomainsFor;
 
 // name/label/source, one string per domain, for readable expectations.
 std::vector<std::string> Describe(const std::vector<ProbeDomain>& domains) {

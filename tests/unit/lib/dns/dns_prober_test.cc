@@ -121,6 +121,17 @@ class Responder {
   std::thread thread_;
 };
 
+TEST(PreferredMxHostsTest, LowestPreferenceFirstTiesInAnswerOrder) {
+  std::vector<MxRecord> mx = {
+      {20, "c.example"}, {10, "a.example"}, {20, "b.example"}, {5, ""}};
+  EXPECT_EQ(PreferredMxHosts(mx, 2),
+            (std::vector<std::string>{"a.example", "c.example"}));
+  EXPECT_EQ(PreferredMxHosts(mx, 10),
+            (std::vector<std::string>{"a.example", "c.example", "b.example"}));
+  EXPECT_TRUE(PreferredMxHosts(mx, 0).empty());
+  EXPECT_TRUE(PreferredMxHosts({{0, ""}}, 2).empty());  // null MX
+}
+
 TEST(DnsProberTest, WindowBoundsQueriesInFlight) {
   Responder r(std::chrono::milliseconds(20));
   DnsProber::Options o;

@@ -3,15 +3,18 @@
 // read and evaluated only when a change signal moved (the nftables
 // generation id, the x_tables fingerprint), the watched ports or the
 // address families changed, or ruleset_max_age passed.
-#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/kernel_rulesets.h"
+
+#include "collectors/firewall/firewall_files.h"
 #include "lib/base/log.h"
 #include "lib/base/subprocess.h"
 #include "lib/firewall/iptables_save_parser.h"
 #include "lib/firewall/ruleset_generation.h"
 
-namespace mailflow::firewall_collector_internal {
+namespace mailflow::firewall_collector {
 
 using firewall::CommandResult;
+using firewall::NftEvaluator;
 using nlohmann::json;
 
 namespace {
@@ -61,12 +64,12 @@ bool RunTool(const std::vector<std::string>& argv, Deadline deadline,
 
 }  // namespace
 
-KernelSignals FirewallCollector::ReadSignals(bool nft_present) const {
+KernelSignals KernelRulesets::ReadSignals(bool nft_present) const {
   KernelSignals s;
   std::string err;
   s.known =
       (!nft_present || firewall::ReadNftGeneration(&s.nft_generation, &err)) &&
-      firewall::ReadXtablesFingerprint(o_.proc, &s.xtables, &err);
+      firewall::ReadXtablesFingerprint(options_.proc, &s.xtables, &err);
   LogOnChange(LogLevel::kInfo, "firewall", "firewall/change-signal",
               s.known ? ""
                       : "cannot watch the ruleset for changes, it is read "
@@ -76,17 +79,17 @@ KernelSignals FirewallCollector::ReadSignals(bool nft_present) const {
   return s;
 }
 
-const KernelView& FirewallCollector::Kernel(const std::set<int>& ports,
-                                            bool ipv6, Deadline deadline) {
-  const bool nft_present = Exists(o_.nft);
+const KernelView& KernelRulesets::Read(const std::set<int>& ports, bool ipv6,
+                                       Deadline deadline) {
+  const bool nft_present = Exists(options_.nft);
   // Read before the rulesets: a change during the read shows next time.
   const KernelSignals signals = ReadSignals(nft_present);
   const auto now = Deadline::Clock::now();
-  if (kernel_.reusable && o_.ruleset_max_age.count() > 0 &&
-      signals == kernel_.signals && ports == kernel_.ports &&
-      ipv6 == kernel_.ipv6 && kernel_.nft.present == nft_present &&
-      now - kernel_.read_at < o_.ruleset_max_age) {
-    return kernel_;
+  if (view_.reusable && options_.ruleset_max_age.count() > 0 &&
+      signals == view_.signals && ports == view_.ports && ipv6 == view_.ipv6 &&
+      view_.nft.present == nft_present &&
+      now - view_.read_at < options_.ruleset_max_age) {
+    return view_;
   }
   KernelView v;
   v.signals = signals;
@@ -97,20 +100,21 @@ const KernelView& FirewallCollector::Kernel(const std::set<int>& ports,
   if (nft_present) ReadNft(deadline, &v);
   ReadLegacy(deadline, &v);
   v.reusable = signals.known && v.errors.empty();
-  kernel_ = std::move(v);
-  return kernel_;
+  view_ = std::move(v);
+  return view_;
 }
 
-void FirewallCollector::ReadNft(Deadline deadline, KernelView* v) {
+void KernelRulesets::ReadNft(Deadline deadline, KernelView* v) {
   ++nft_reads_;
   std::string text, err;
   NftEvaluator ev;
-  if (!RunTool({o_.nft, "-j", "list", "ruleset"}, deadline, &text, &err)) {
+  if (!RunTool({options_.nft, "-j", "list", "ruleset"}, deadline, &text,
+               &err)) {
     v->errors.push_back("cannot read the nftables ruleset: " + err);
   } else if (!LoadNft(text, deadline, &ev, &err)) {
     v->errors.push_back("cannot evaluate the nftables ruleset: " + err);
   } else {
-    BackendResult& nft = v->nft;
+    FirewallBackend& nft = v->nft;
     nft.readable = true;
     nft.evaluated = true;
     nft.rules = ev.rule_count();
@@ -122,7 +126,7 @@ void FirewallCollector::ReadNft(Deadline deadline, KernelView* v) {
 
 // Legacy tables exist only when the x_tables of this network namespace were
 // instantiated.
-void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
+void KernelRulesets::ReadLegacy(Deadline deadline, KernelView* v) {
   json objects = json::array();
   std::string err;
   bool any = false, ok = true;
@@ -130,11 +134,13 @@ void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
     const char* names;
     const std::string* tool;
     const char* family;
-  } fams[] = {{"/net/ip_tables_names", &o_.iptables_legacy_save, "ip"},
-              {"/net/ip6_tables_names", &o_.ip6tables_legacy_save, "ip6"}};
+  } fams[] = {
+      {"/net/ip_tables_names", &options_.iptables_legacy_save, "ip"},
+      {"/net/ip6_tables_names", &options_.ip6tables_legacy_save, "ip6"}};
   for (const auto& f : fams) {
     std::string names;
-    if (!ReadWholeFile(o_.proc + f.names, &names, &err) || names.empty()) {
+    if (!ReadWholeFile(options_.proc + f.names, &names, &err) ||
+        names.empty()) {
       continue;
     }
     if (!Exists(*f.tool)) continue;
@@ -152,7 +158,7 @@ void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
       ok = false;
     }
   }
-  BackendResult& legacy = v->legacy;
+  FirewallBackend& legacy = v->legacy;
   legacy.present = any;
   legacy.enabled = any;
   if (!any || !ok) return;
@@ -166,13 +172,14 @@ void FirewallCollector::ReadLegacy(Deadline deadline, KernelView* v) {
   }
 }
 
-bool FirewallCollector::LoadNft(const std::string& text, Deadline deadline,
-                                NftEvaluator* ev, std::string* err) {
+bool KernelRulesets::LoadNft(const std::string& text, Deadline deadline,
+                             NftEvaluator* ev, std::string* err) {
   if (!ev->Load(text, err)) return false;
   struct Fam {
     const char* family;
     const std::string* tool;
-  } fams[] = {{"ip", &o_.iptables_nft_save}, {"ip6", &o_.ip6tables_nft_save}};
+  } fams[] = {{"ip", &options_.iptables_nft_save},
+              {"ip6", &options_.ip6tables_nft_save}};
   bool need = false;
   for (const auto& f : fams) need = need || ev->HasXt(f.family);
   if (!need) return true;
@@ -197,4 +204,4 @@ bool FirewallCollector::LoadNft(const std::string& text, Deadline deadline,
   return ev->LoadDocument(doc, err);
 }
 
-}  // namespace mailflow::firewall_collector_internal
+}  // namespace mailflow::firewall_collector

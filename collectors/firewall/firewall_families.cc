@@ -1,13 +1,21 @@
 // The metric families of the `firewall` collector and the log lines of
 // its verdicts.
-#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/firewall_families.h"
+
+#include <initializer_list>
+#include <utility>
+
+#include "collectors/common/metrics.h"
 #include "lib/base/log.h"
 
-namespace mailflow::firewall_collector_internal {
+namespace mailflow::firewall_collector {
 
-void FirewallCollector::AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
-                                    const std::string& backend,
-                                    const BackendResult& b) {
+using firewall::Verdict;
+
+namespace {
+
+void AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
+                 const std::string& backend, const FirewallBackend& b) {
   if (!b.evaluated) return;
   for (const auto& [port, o] : b.verdicts) {
     const std::string ps = std::to_string(port);
@@ -26,46 +34,59 @@ void FirewallCollector::AddVerdicts(FamilyBuilder* f, FamilyBuilder* reason,
   }
 }
 
-void FirewallCollector::EmitMetrics(
-    const std::set<int>& ports, const BackendResult& nft,
-    const BackendResult& legacy, const BackendResult& ufw,
-    const BackendResult& firewalld,
-    std::vector<prometheus::MetricFamily>* out) const {
-  (void)ports;
-  const std::pair<const char*, const BackendResult*> all[] = {
+struct FamilyName {
+  const char* name;
+  const char* help;
+};
+
+// A verdict family and its conditional-reason family, with the series of
+// `backends` (name, result).
+void AddVerdictFamilies(
+    std::vector<prometheus::MetricFamily>* out, FamilyName verdict,
+    FamilyName reason,
+    std::initializer_list<std::pair<const char*, const FirewallBackend*>>
+        backends) {
+  FamilyBuilder f(out, verdict.name, verdict.help,
+                  prometheus::MetricType::Gauge);
+  FamilyBuilder r(out, reason.name, reason.help, prometheus::MetricType::Gauge);
+  for (const auto& [name, b] : backends) AddVerdicts(&f, &r, name, *b);
+}
+
+}  // namespace
+
+void AppendFirewallFamilies(const FirewallFacts& facts, RulesetReads reads,
+                            std::vector<prometheus::MetricFamily>* out) {
+  const FirewallBackend& nft = facts.nftables;
+  const FirewallBackend& legacy = facts.iptables_legacy;
+  const FirewallBackend& ufw = facts.ufw;
+  const FirewallBackend& firewalld = facts.firewalld;
+  const std::pair<const char*, const FirewallBackend*> all[] = {
       {"nftables", &nft},
       {"iptables_legacy", &legacy},
       {"ufw", &ufw},
       {"firewalld", &firewalld}};
-  {
-    FamilyBuilder f(out, "mailflow_firewall_inbound_verdict",
-                    "Verdict of the kernel's ruleset for a new inbound TCP "
-                    "connection from an outside address to the port, per "
-                    "backend (nftables covers iptables-nft, ufw and "
-                    "firewalld); one series per verdict, 1 for the current.",
-                    prometheus::MetricType::Gauge);
-    FamilyBuilder r(out, "mailflow_firewall_inbound_conditional_reason",
-                    "Why the kernel verdict of the port is conditional "
-                    "(source_address, destination_address, interface, "
-                    "rate_limit, address_family, unsupported); present only "
-                    "when conditional.",
-                    prometheus::MetricType::Gauge);
-    AddVerdicts(&f, &r, "nftables", nft);
-    AddVerdicts(&f, &r, "iptables_legacy", legacy);
-  }
-  {
-    FamilyBuilder f(out, "mailflow_firewall_manager_verdict",
-                    "What the saved configuration of a firewall manager "
-                    "(ufw, firewalld) says about inbound TCP to the port; "
-                    "the kernel verdict stays the ground truth.",
-                    prometheus::MetricType::Gauge);
-    FamilyBuilder r(out, "mailflow_firewall_manager_conditional_reason",
-                    "Why the manager's verdict is conditional; present "
-                    "only when conditional.",
-                    prometheus::MetricType::Gauge);
-    AddVerdicts(&f, &r, "ufw", ufw);
-    AddVerdicts(&f, &r, "firewalld", firewalld);
-  }
+  AddVerdictFamilies(
+      out,
+      {"mailflow_firewall_inbound_verdict",
+       "Verdict of the kernel's ruleset for a new inbound TCP connection from "
+       "an outside address to the port, per backend (nftables covers "
+       "iptables-nft, ufw and firewalld); one series per verdict, 1 for the "
+       "current."},
+      {"mailflow_firewall_inbound_conditional_reason",
+       "Why the kernel verdict of the port is conditional (source_address, "
+       "destination_address, interface, rate_limit, address_family, "
+       "unsupported); present only when conditional."},
+      {{"nftables", &nft}, {"iptables_legacy", &legacy}});
+  AddVerdictFamilies(
+      out,
+      {"mailflow_firewall_manager_verdict",
+       "What the saved configuration of a firewall manager (ufw, firewalld) "
+       "says about inbound TCP to the port; the kernel verdict stays the "
+       "ground truth."},
+      {"mailflow_firewall_manager_conditional_reason",
+       "Why the manager's verdict is conditional; present only when "
+       "conditional."},
+      {{"ufw", &ufw}, {"firewalld", &firewalld}});
   FamilyBuilder present(out, "mailflow_firewall_backend_present",
                         "Whether the firewall backend is installed "
                         "(nftables: the nft tool; iptables_legacy: legacy "
@@ -99,13 +120,11 @@ void FirewallCollector::EmitMetrics(
                 "(nft, iptables-legacy-save run); it moves when the ruleset "
                 "changed, not every scrape.",
                 prometheus::MetricType::Counter)
-      .Add({{"backend", "nftables"}}, static_cast<double>(nft_reads_))
-      .Add({{"backend", "iptables_legacy"}},
-           static_cast<double>(legacy_reads_));
+      .Add({{"backend", "nftables"}}, static_cast<double>(reads.nft))
+      .Add({{"backend", "iptables_legacy"}}, static_cast<double>(reads.legacy));
 }
 
-void FirewallCollector::LogVerdicts(const std::string& backend,
-                                    const BackendResult& b) {
+void LogVerdicts(const std::string& backend, const FirewallBackend& b) {
   for (const auto& [port, o] : b.verdicts) {
     std::string msg = "port " + std::to_string(port) + " " + backend + ": " +
                       std::string(firewall::VerdictName(o.verdict));
@@ -119,4 +138,4 @@ void FirewallCollector::LogVerdicts(const std::string& backend,
   }
 }
 
-}  // namespace mailflow::firewall_collector_internal
+}  // namespace mailflow::firewall_collector

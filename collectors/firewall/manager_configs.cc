@@ -1,14 +1,20 @@
 // What the saved configurations of ufw and firewalld say about each port
 // (their verdicts beside the kernel's).
+#include "collectors/firewall/manager_configs.h"
+
 #include <dirent.h>
 
 #include <algorithm>
 
-#include "collectors/firewall/firewall_collector_internal.h"
+#include "collectors/firewall/firewall_files.h"
 #include "lib/base/file_util.h"
 #include "lib/firewall/manager_config.h"
 
-namespace mailflow::firewall_collector_internal {
+namespace mailflow::firewall_collector {
+
+using firewall::Outcome;
+using firewall::Reason;
+using firewall::Verdict;
 
 namespace {
 
@@ -49,7 +55,7 @@ bool Settled(const FileSet& files) {
 
 // The cached result when the files and ports are as they were.
 bool Reuse(const ManagerView& view, const FileSet& files,
-           const std::set<int>& ports, BackendResult* r) {
+           const std::set<int>& ports, FirewallBackend* r) {
   if (!view.reusable || view.files != files || view.ports != ports) {
     return false;
   }
@@ -57,8 +63,8 @@ bool Reuse(const ManagerView& view, const FileSet& files,
   return true;
 }
 
-void Remember(FileSet files, const std::set<int>& ports, const BackendResult& r,
-              ManagerView* view) {
+void Remember(FileSet files, const std::set<int>& ports,
+              const FirewallBackend& r, ManagerView* view) {
   view->reusable = Settled(files);
   view->files = std::move(files);
   view->ports = ports;
@@ -67,23 +73,24 @@ void Remember(FileSet files, const std::set<int>& ports, const BackendResult& r,
 
 }  // namespace
 
-void FirewallCollector::CollectUfw(const std::set<int>& ports,
-                                   BackendResult* r) {
-  FileSet files = Identify(
-      {o_.ufw_directory + "/ufw.conf", o_.ufw_defaults_file,
-       o_.ufw_directory + "/user.rules", o_.ufw_directory + "/user6.rules"});
+void ManagerConfigs::Ufw(const std::set<int>& ports, FirewallBackend* r) {
+  FileSet files = Identify({options_.ufw_directory + "/ufw.conf",
+                            options_.ufw_defaults_file,
+                            options_.ufw_directory + "/user.rules",
+                            options_.ufw_directory + "/user6.rules"});
   if (Reuse(ufw_, files, ports, r)) return;
   std::string conf;
   std::string err;
-  if (!ReadWholeFile(o_.ufw_directory + "/ufw.conf", &conf, &err)) {
+  if (!ReadWholeFile(options_.ufw_directory + "/ufw.conf", &conf, &err)) {
     Remember(std::move(files), ports, *r, &ufw_);
     return;
   }
   r->present = true;
   firewall::UfwConfig c;
-  firewall::ParseUfwConfig(conf, ReadOrEmpty(o_.ufw_defaults_file),
-                           ReadOrEmpty(o_.ufw_directory + "/user.rules"),
-                           ReadOrEmpty(o_.ufw_directory + "/user6.rules"), &c);
+  firewall::ParseUfwConfig(conf, ReadOrEmpty(options_.ufw_defaults_file),
+                           ReadOrEmpty(options_.ufw_directory + "/user.rules"),
+                           ReadOrEmpty(options_.ufw_directory + "/user6.rules"),
+                           &c);
   r->enabled = c.enabled;
   r->rules = c.rules.size();
   // A disabled ufw decides nothing: no verdict series.
@@ -92,11 +99,11 @@ void FirewallCollector::CollectUfw(const std::set<int>& ports,
   Remember(std::move(files), ports, *r, &ufw_);
 }
 
-void FirewallCollector::CollectFirewalld(
-    const std::set<int>& ports, const std::vector<std::string>& nft_tables,
-    bool nft_readable, BackendResult* r) {
-  const std::string etc = o_.firewalld_directory;
-  const std::string lib = o_.firewalld_lib_directory;
+void ManagerConfigs::Firewalld(const std::set<int>& ports,
+                               const std::vector<std::string>& nft_tables,
+                               bool nft_readable, FirewallBackend* r) {
+  const std::string etc = options_.firewalld_directory;
+  const std::string lib = options_.firewalld_lib_directory;
   if (!Exists(etc + "/firewalld.conf") && !Exists(lib + "/zones")) return;
   r->present = true;
   // firewalld runs when its table is in the kernel (no D-Bus query). A
@@ -119,10 +126,10 @@ void FirewallCollector::CollectFirewalld(
   Remember(std::move(files), ports, *r, &firewalld_);
 }
 
-void FirewallCollector::EvaluateFirewalld(const std::set<int>& ports,
-                                          BackendResult* r) const {
-  const std::string etc = o_.firewalld_directory;
-  const std::string lib = o_.firewalld_lib_directory;
+void ManagerConfigs::EvaluateFirewalld(const std::set<int>& ports,
+                                       FirewallBackend* r) const {
+  const std::string etc = options_.firewalld_directory;
+  const std::string lib = options_.firewalld_lib_directory;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> svc;
   for (const std::string& dir : {lib + "/services", etc + "/services"}) {
     for (const auto& name : ListXml(dir)) {
@@ -166,4 +173,4 @@ void FirewallCollector::EvaluateFirewalld(const std::set<int>& ports,
   }
 }
 
-}  // namespace mailflow::firewall_collector_internal
+}  // namespace mailflow::firewall_collector
