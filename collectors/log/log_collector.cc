@@ -20,6 +20,7 @@
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_diagnosis.h"
 #include "collectors/log/log_families.h"
+#include "collectors/log/log_options.h"
 #include "collectors/log/log_stats.h"
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_instances.h"
@@ -31,25 +32,6 @@ using log::FileFollower;
 using log::JournalSource;
 using log::LogStats;
 using log::SourceState;
-
-enum class Source { kAuto, kFile, kJournal, kStdin };
-
-struct LogOptions {
-  /// The default Postfix instance: its multi_instance_directories name the
-  /// others, whose syslog_names attribute lines to them.
-  std::string postfix_config_directory = "/etc/postfix";
-  Source source = Source::kAuto;
-  std::string source_name = "auto";
-  std::string path = "/var/log/mail.log";
-  bool start_at_end = true;
-  std::string journal_directory;
-  /// journal: the senders (_UID) whose Postfix-tagged entries count.
-  std::vector<uint32_t> journal_trusted_uids;
-  int64_t greylist_tracking_max = 10000;
-  std::chrono::milliseconds poll_interval{250};
-  /// source auto: how often to look again while neither source is there.
-  std::chrono::milliseconds auto_interval{30000};
-};
 
 double NowUnix() {
   return std::chrono::duration<double>(
@@ -219,13 +201,13 @@ class LogCollector : public Collector, public Diagnosable {
   }
 
   // What /metrics says is followed. REQUIRES: mu_ held or no thread yet.
-  void SetSource(Source s) {
+  void SetSource(LogSource s) {
     static const char* const kNames[] = {"none", "file", "journal", "stdin"};
     state_.source = kNames[static_cast<int>(s)];
-    state_.is_file = s == Source::kFile;
-    state_.is_journal = s == Source::kJournal;
-    state_.path = s == Source::kFile      ? options_.path
-                  : s == Source::kJournal ? options_.journal_directory
+    state_.is_file = s == LogSource::kFile;
+    state_.is_journal = s == LogSource::kJournal;
+    state_.path = s == LogSource::kFile      ? options_.path
+                  : s == LogSource::kJournal ? options_.journal_directory
                                           : "";
   }
 
@@ -244,16 +226,16 @@ class LogCollector : public Collector, public Diagnosable {
 
   void Run() {
     switch (options_.source) {
-      case Source::kAuto:
+      case LogSource::kAuto:
         RunAuto();
         break;
-      case Source::kFile:
+      case LogSource::kFile:
         RunFile();
         break;
-      case Source::kStdin:
+      case LogSource::kStdin:
         RunStdin();
         break;
-      case Source::kJournal:
+      case LogSource::kJournal:
         RunJournal();
         break;
     }
@@ -266,13 +248,13 @@ class LogCollector : public Collector, public Diagnosable {
     while (!stopping()) {
       struct stat st;
       std::string why, err;
-      Source chosen = Source::kAuto;
+      LogSource chosen = LogSource::kAuto;
       if (stat(options_.path.c_str(), &st) == 0) {
-        chosen = Source::kFile;
+        chosen = LogSource::kFile;
         why = options_.path + " exists";
       } else if (log::JournalHasPostfixEntries(options_.journal_directory,
                                                &err)) {
-        chosen = Source::kJournal;
+        chosen = LogSource::kJournal;
         why =
             options_.path + " does not exist, the journal has Postfix entries";
       } else {
@@ -280,17 +262,17 @@ class LogCollector : public Collector, public Diagnosable {
               (err.empty() ? " and no Postfix entries in the journal"
                            : " and " + err);
       }
-      if (chosen != Source::kAuto) {
+      if (chosen != LogSource::kAuto) {
         Log(LogLevel::kInfo, "log",
             std::string("log source: ") +
-                (chosen == Source::kFile ? "file " + options_.path
+                (chosen == LogSource::kFile ? "file " + options_.path
                                          : "journal") +
                 " (auto: " + why + ")");
         {
           std::lock_guard<std::mutex> lock(mu_);
           SetSource(chosen);
         }
-        chosen == Source::kFile ? RunFile() : RunJournal();
+        chosen == LogSource::kFile ? RunFile() : RunJournal();
         return;
       }
       if (why != last) {
@@ -406,27 +388,6 @@ class LogCollector : public Collector, public Diagnosable {
   std::thread thread_;
 };
 
-// `journal_trusted_users`: user names or numeric uids whose Postfix-tagged
-// journal entries count (default: root and postfix, the users Postfix's
-// daemons run as; a default name this host does not know is left out).
-// An empty list trusts the tag alone.
-bool GetTrustedUids(ConfigMap* m, std::vector<uint32_t>* out,
-                    std::string* err) {
-  const bool given = m->Has("journal_trusted_users");
-  std::vector<std::string> users = {"root", "postfix"};
-  if (!m->GetStringList("journal_trusted_users", &users, err)) return false;
-  for (const std::string& u : users) {
-    uint32_t uid = 0;
-    if (log::LookupUid(u, &uid)) {
-      out->push_back(uid);
-    } else if (given) {
-      *err = m->Where("journal_trusted_users") + ": unknown user \"" + u + "\"";
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 void RegisterLogCollector(CollectorRegistry* registry) {
@@ -439,60 +400,9 @@ void RegisterLogCollector(CollectorRegistry* registry) {
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          LogOptions o;
-         o.postfix_config_directory = config.paths.postfix_config_directory;
-         std::string source = "auto", start_at = "end";
-         if (!options.GetString("source", &source, err) ||
-             !options.GetString("path", &o.path, err) ||
-             !options.GetString("start_at", &start_at, err) ||
-             !options.GetString("journal_directory", &o.journal_directory,
-                                err) ||
-             !options.GetInt("greylist_tracking_max", 0, 10000000,
-                             &o.greylist_tracking_max, err) ||
-             !options.GetDuration("poll_interval", &o.poll_interval, err) ||
-             !options.GetDuration("auto_interval", &o.auto_interval, err) ||
-             !GetTrustedUids(&options, &o.journal_trusted_uids, err)) {
+         if (!ParseLogOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         if (source == "auto") {
-           o.source = Source::kAuto;
-         } else if (source == "file") {
-           o.source = Source::kFile;
-         } else if (source == "journal") {
-           o.source = Source::kJournal;
-         } else if (source == "stdin") {
-           o.source = Source::kStdin;
-         } else {
-           *err = options.Where("source") +
-                  ": source must be auto, file, journal or stdin, not \"" +
-                  source + "\"";
-           return nullptr;
-         }
-         if (o.auto_interval < std::chrono::seconds(1) ||
-             o.auto_interval > std::chrono::minutes(10)) {
-           *err = options.Where("auto_interval") +
-                  ": auto_interval must be between 1s and 10m";
-           return nullptr;
-         }
-         o.source_name = source;
-         if (start_at == "end" || start_at == "beginning") {
-           o.start_at_end = start_at == "end";
-         } else {
-           *err = options.Where("start_at") +
-                  ": start_at must be end or beginning, not \"" + start_at +
-                  "\"";
-           return nullptr;
-         }
-         if (o.path.empty()) {
-           *err = options.Where("path") + ": path must not be empty";
-           return nullptr;
-         }
-         if (o.poll_interval < std::chrono::milliseconds(10) ||
-             o.poll_interval > std::chrono::seconds(60)) {
-           *err = options.Where("poll_interval") +
-                  ": poll_interval must be between 10ms and 1m";
-           return nullptr;
-         }
-         if (!options.Finish(err)) return nullptr;
          return std::make_unique<LogCollector>(std::move(o), context.postfix);
        }});
 }

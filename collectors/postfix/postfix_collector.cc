@@ -10,6 +10,7 @@
 #include "collectors/postfix/config_findings.h"
 #include "collectors/postfix/postfix_diagnosis.h"
 #include "collectors/postfix/postfix_families.h"
+#include "collectors/postfix/postfix_options.h"
 #include "lib/base/interfaces.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
@@ -36,15 +37,6 @@ std::string TooManyInstances(const std::string& skipped) {
       .append(skipped);
   return msg;
 }
-
-struct PostfixOptions {
-  std::string config_directory;
-  std::string proc;
-  std::string etc;
-  std::vector<int64_t> smtp_ports;
-  /// `role:`; unset = auto (guessed from main.cf/master.cf).
-  std::optional<postfix::HostRole> role;
-};
 
 class PostfixCollector : public Collector, public Diagnosable {
  public:
@@ -307,23 +299,10 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
        [](const Config& config, ConfigMap options,
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
-         std::string role = "auto";
-         if (!options.GetString("role", &role, err)) return nullptr;
-         PostfixOptions o{config.paths.postfix_config_directory,
-                          config.paths.proc, config.paths.etc,
-                          config.smtp_ports, std::nullopt};
-         if (role != "auto") {
-           postfix::HostRole r;
-           if (!postfix::ParseHostRole(role, &r)) {
-             *err = options.Where("role") +
-                    ": role must be auto, mx, submission or null_client, "
-                    "not \"" +
-                    role + "\"";
-             return nullptr;
-           }
-           o.role = r;
+         PostfixOptions o;
+         if (!ParsePostfixOptions(config, std::move(options), &o, err)) {
+           return nullptr;
          }
-         if (!options.Finish(err)) return nullptr;
          return std::make_unique<PostfixCollector>(std::move(o),
                                                    context.postfix);
        }});
