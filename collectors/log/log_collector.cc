@@ -208,7 +208,7 @@ class LogCollector : public Collector, public Diagnosable {
     state_.is_journal = s == LogSource::kJournal;
     state_.path = s == LogSource::kFile      ? options_.path
                   : s == LogSource::kJournal ? options_.journal_directory
-                                          : "";
+                                             : "";
   }
 
   bool stopping() {
@@ -266,7 +266,7 @@ class LogCollector : public Collector, public Diagnosable {
         Log(LogLevel::kInfo, "log",
             std::string("log source: ") +
                 (chosen == LogSource::kFile ? "file " + options_.path
-                                         : "journal") +
+                                            : "journal") +
                 " (auto: " + why + ")");
         {
           std::lock_guard<std::mutex> lock(mu_);

@@ -2,8 +2,8 @@
 
 namespace mailflow {
 
-bool ParsePostfixOptions(const Config& config, ConfigMap m,
-                         PostfixOptions* out, std::string* err) {
+bool ParsePostfixOptions(const Config& config, ConfigMap m, PostfixOptions* out,
+                         std::string* err) {
   std::string role = "auto";
   if (!m.GetString("role", &role, err)) return false;
   PostfixOptions o{config.paths.postfix_config_directory, config.paths.proc,

@@ -26,7 +26,7 @@ struct PostfixOptions {
 /// Reads `collectors: postfix:` (`m`) and the paths it needs from `config`
 /// into `*out`. Every key is read and unknown keys are errors. False with
 /// `*err` = "FILE:LINE:COL: ..." on bad input. Pure: touches no file.
-bool ParsePostfixOptions(const Config& config, ConfigMap m,
-                         PostfixOptions* out, std::string* err);
+bool ParsePostfixOptions(const Config& config, ConfigMap m, PostfixOptions* out,
+                         std::string* err);
 
 }  // namespace mailflow

@@ -1,8 +1,49 @@
+// QueueScanner: the scan driver (Scan), what each queue file and defer log
+// means for the cache (HandleFile, HandleDeferLog) and the tally of a scan
+// (Aggregate). The parts: QueueWalker (listings), EnvelopeCache (messages),
+// DeferLogReader (defer logs), DomainTable (destination domains).
 #include "collectors/queue/queue_scanner.h"
 
-#include "collectors/queue/queue_scanner_internal.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <unordered_map>
+
+#include "collectors/queue/defer_log_reader.h"
+#include "collectors/queue/envelope_cache.h"
+#include "collectors/queue/queue_walker.h"
 
 namespace mailflow {
+namespace {
+
+using queue_collector::CachedMessage;
+using queue_collector::DeferLogReader;
+using queue_collector::DomainTable;
+using queue_collector::EnvelopeCache;
+using queue_collector::Nanos;
+using queue_collector::QueueWalker;
+using queue_collector::ScanBudget;
+
+int64_t RealtimeNanos() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return Nanos(ts);
+}
+
+// The envelope facts of one queue file just read.
+struct ParsedMessage {
+  bool corrupt = false;
+  int64_t arrival = 0;
+  int64_t create_time = 0;
+  QueueFileEnvelope env;
+};
+
+}  // namespace
 
 const char* QueueNameString(QueueName q) {
   switch (q) {
@@ -28,16 +69,301 @@ const std::vector<double>& QueueAgeBuckets() {
   return kBuckets;
 }
 
+struct QueueScanner::Impl {
+  explicit Impl(const QueueScanOptions& o)
+      : opts(o),
+        cache(o.max_domains),
+        defer_logs(o.max_defer_log_bytes, o.max_defer_log_entries) {}
+
+  const QueueScanOptions& opts;
+  EnvelopeCache cache;
+  DeferLogReader defer_logs;
+  QueueWalker walker;
+  uint32_t gen = 0;
+
+  // Per-scan state.
+  QueueScanResult* out = nullptr;
+  ScanBudget budget;
+  int64_t now = 0;
+  std::unordered_map<std::string, uint64_t> untracked_domains;
+  std::string window;    // queue file read buffer
+  ParsedMessage parsed;  // the queue file being read
+
+  bool Seen(const CachedMessage& e) const {
+    return e.gen == gen || walker.Unchanged(e.dir);
+  }
+  bool DeferSeen(const CachedMessage& e) const {
+    return e.defer_mtime_ns >= 0 &&
+           (e.defer_gen == gen || walker.Unchanged(e.defer_dir));
+  }
+
+  void ParseFile(int fd, QueueName q, const struct stat& st, ParsedMessage* m);
+  void Count(QueueName q, int64_t arrival, int64_t create_time, uint64_t size);
+  void CountUntracked(QueueName q, const ParsedMessage& m, uint64_t size);
+  // True when the file is tracked (its cache entry is current).
+  bool HandleFile(int dirfd, const char* name, size_t len, uint64_t d_ino,
+                  QueueName q, uint32_t dir);
+  // True when the log is attached to a tracked message and final (read
+  // while the message was not being delivered).
+  bool HandleDeferLog(int dirfd, const char* name, size_t len,
+                      bool read_untracked, uint32_t dir);
+  // DeferLogReader::Open, counting special files as corrupt.
+  int OpenDeferLog(int dirfd, const char* name, struct stat* st);
+  // DeferLogReader::Read, counted in defer_logs_read.
+  bool ReadDeferLog(int fd, uint64_t size, const std::string& queue_id,
+                    uint16_t* reasons);
+  void Aggregate();
+  // Drops samples whose message left (or whose log changed class) and
+  // re-reads one defer log for each class that has recipients but no sample.
+  void RefreshSamples(const std::array<std::string, kDeferReasonCount>& ids);
+};
+
+// Reads one queue file through an open descriptor into `m` (reused from
+// file to file, like `window`). A read that comes back short at or past
+// the size fstat gave is the end of the file: the reader is not sent back
+// for the 0 that would confirm it (one pread per small file, not two).
+void QueueScanner::Impl::ParseFile(int fd, QueueName q, const struct stat& st,
+                                   ParsedMessage* m) {
+  struct Source {
+    int fd;
+    uint64_t size;
+    uint64_t eof;
+  } src{fd, static_cast<uint64_t>(st.st_size), UINT64_MAX};
+  ReadAtFn read_at = [&src](uint64_t off, char* buf, size_t len) -> ssize_t {
+    if (off >= src.eof) return 0;
+    ssize_t r = pread(src.fd, buf, len, static_cast<off_t>(off));
+    if (r >= 0 && static_cast<size_t>(r) < len &&
+        off + static_cast<uint64_t>(r) >= src.size) {
+      src.eof = off + static_cast<uint64_t>(r);
+    }
+    return r;
+  };
+  ReadQueueFile(read_at, opts.file_limits, &m->env, &window);
+  ++out->parsed_files;
+  const QueueFileEnvelope& env = m->env;
+  m->corrupt = env.status == QueueFileStatus::kCorrupt;
+  m->arrival = 0;
+  if (env.has_arrival) {
+    m->arrival = env.arrival_sec;
+  } else if (q == QueueName::kMaildrop) {
+    m->arrival = st.st_mtime;  // as showq does
+  } else if (!m->corrupt && env.status != QueueFileStatus::kIncomplete) {
+    m->corrupt = true;  // qmgr rejects files without an arrival time
+  } else {
+    m->arrival = st.st_mtime;
+  }
+  m->create_time = env.has_create_time ? env.create_time : m->arrival;
+}
+
+void QueueScanner::Impl::Count(QueueName q, int64_t arrival,
+                               int64_t create_time, uint64_t size) {
+  QueueStats& s = out->queues[static_cast<int>(q)];
+  ++s.messages;
+  s.bytes += size;
+  double age = static_cast<double>(now - arrival);
+  if (age < 0) age = 0;
+  if (age > s.oldest_age) s.oldest_age = age;
+  s.ages.Observe(age);
+  if (q != QueueName::kMaildrop &&
+      create_time + opts.maximal_queue_lifetime - now < 86400) {
+    ++out->near_expiry;
+  }
+}
+
+bool QueueScanner::Impl::HandleFile(int dirfd, const char* name, size_t len,
+                                    uint64_t d_ino, QueueName q, uint32_t dir) {
+  constexpr bool kOther = false;
+  QueueStats& qs = out->queues[static_cast<int>(q)];
+  std::string id(name, len);
+  auto it = cache.find(id);
+  struct stat st;
+  if (it != cache.end() && it->second.inode == d_ino) {
+    CachedMessage& e = it->second;
+    if (e.gen == gen) return true;  // seen twice (moved)
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return kOther;  // delivered or moved: normal
+      ++qs.unreadable_files;
+      if (errno == EACCES) out->permission_denied = true;
+      return kOther;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ++qs.corrupt_files;
+      return kOther;
+    }
+    if ((st.st_mode & S_IRWXU) != S_IRWXU) {
+      return kOther;  // still being written
+    }
+    if (static_cast<uint64_t>(st.st_ino) == e.inode &&
+        Nanos(st.st_ctim) == e.ctime_ns) {
+      e.gen = gen;
+      e.queue = static_cast<uint8_t>(q);
+      e.dir = dir;
+      e.size = static_cast<uint64_t>(st.st_size);
+      return true;  // unchanged: the cached envelope stands
+    }
+  }
+  int fd = openat(dirfd, name,
+                  O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
+  if (fd < 0 && errno == EPERM) {
+    fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  }
+  if (fd < 0) {
+    if (errno == ENOENT) return kOther;
+    if (errno == ELOOP || errno == ENXIO || errno == ENOTDIR) {
+      ++qs.corrupt_files;  // a symlink or special file in a queue
+      return kOther;
+    }
+    ++qs.unreadable_files;
+    if (errno == EACCES) out->permission_denied = true;
+    return kOther;
+  }
+  if (fstat(fd, &st) != 0) {
+    ++qs.unreadable_files;
+    close(fd);
+    return kOther;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ++qs.corrupt_files;
+    close(fd);
+    return kOther;
+  }
+  if ((st.st_mode & S_IRWXU) != S_IRWXU) {
+    close(fd);
+    return kOther;  // still being written (Postfix's mail_open_ok)
+  }
+  ParsedMessage& m = parsed;
+  ParseFile(fd, q, st, &m);
+  close(fd);
+  if (m.env.status == QueueFileStatus::kIoError) {
+    ++qs.unreadable_files;
+    return kOther;
+  }
+  const bool track =
+      it != cache.end() || cache.size() < opts.max_tracked_messages;
+  if (!track) {
+    ++out->untracked_messages;
+    if (m.corrupt) {
+      ++qs.corrupt_files;
+      return kOther;
+    }
+    CountUntracked(q, m, static_cast<uint64_t>(st.st_size));
+    return kOther;
+  }
+  if (it == cache.end()) it = cache.Insert(std::move(id));
+  CachedMessage& e = it->second;
+  if (e.inode != static_cast<uint64_t>(st.st_ino)) {
+    // A new file under a reused id: forget the old defer-log state.
+    e.defer_mtime_ns = -1;
+    std::fill(std::begin(e.reasons), std::end(e.reasons), 0);
+  }
+  e.inode = static_cast<uint64_t>(st.st_ino);
+  e.ctime_ns = Nanos(st.st_ctim);
+  e.arrival = m.arrival;
+  e.create_time = m.create_time;
+  e.size = static_cast<uint64_t>(st.st_size);
+  e.gen = gen;
+  e.queue = static_cast<uint8_t>(q);
+  e.dir = dir;
+  e.corrupt = m.corrupt;
+  cache.StoreDomains(m.env, &e);
+  return true;
+}
+
+void QueueScanner::Impl::CountUntracked(QueueName q, const ParsedMessage& m,
+                                        uint64_t size) {
+  Count(q, m.arrival, m.create_time, size);
+  if (q == QueueName::kDeferred) {
+    for (const auto& [d, n] : m.env.domains) {
+      if (untracked_domains.size() < opts.max_domains ||
+          untracked_domains.count(d)) {
+        untracked_domains[d] += n;
+      } else {
+        untracked_domains["other"] += n;
+      }
+    }
+    if (m.env.other_domain_recipients) {
+      untracked_domains["other"] += m.env.other_domain_recipients;
+    }
+  }
+}
+
+int QueueScanner::Impl::OpenDeferLog(int dirfd, const char* name,
+                                     struct stat* st) {
+  // Special files in defer/ count as corrupt files of the deferred queue
+  // (mailflow_queue_corrupt_files).
+  bool corrupt = false;
+  const int fd = DeferLogReader::Open(dirfd, name, st, &corrupt);
+  if (corrupt) {
+    ++out->queues[static_cast<int>(QueueName::kDeferred)].corrupt_files;
+  }
+  return fd;
+}
+
+bool QueueScanner::Impl::ReadDeferLog(int fd, uint64_t size,
+                                      const std::string& queue_id,
+                                      uint16_t* reasons) {
+  if (!defer_logs.Read(fd, size, queue_id, reasons)) return false;
+  ++out->defer_logs_read;
+  return true;
+}
+
+bool QueueScanner::Impl::HandleDeferLog(int dirfd, const char* name, size_t len,
+                                        bool read_untracked, uint32_t dir) {
+  std::string id(name, len);
+  auto it = cache.find(id);
+  if (it == cache.end() || !Seen(it->second)) {
+    if (!read_untracked) return false;  // orphan: its message just left
+    struct stat st;
+    int fd = OpenDeferLog(dirfd, name, &st);
+    if (fd < 0) return false;
+    uint16_t reasons[kDeferReasonCount];
+    if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), id, reasons)) {
+      for (int i = 0; i < kDeferReasonCount; ++i) {
+        out->deferred_reasons[i] += reasons[i];
+      }
+    }
+    close(fd);
+    return false;
+  }
+  CachedMessage& e = it->second;
+  // Logs grow while their message is being delivered (in active).
+  const bool final = e.queue != static_cast<uint8_t>(QueueName::kActive);
+  struct stat st;
+  if (e.defer_mtime_ns >= 0) {
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode)) {
+      return false;
+    }
+    if (Nanos(st.st_mtim) == e.defer_mtime_ns &&
+        static_cast<uint64_t>(st.st_size) == e.defer_size) {
+      e.defer_gen = gen;
+      e.defer_dir = dir;
+      return final;  // unchanged since last read
+    }
+  }
+  int fd = OpenDeferLog(dirfd, name, &st);
+  if (fd < 0) return false;
+  bool ok = false;
+  if (ReadDeferLog(fd, static_cast<uint64_t>(st.st_size), id, e.reasons)) {
+    e.defer_mtime_ns = Nanos(st.st_mtim);
+    e.defer_size = static_cast<uint64_t>(st.st_size);
+    e.defer_gen = gen;
+    e.defer_dir = dir;
+    ok = final;
+  }
+  close(fd);
+  return ok;
+}
+
 void QueueScanner::Impl::Aggregate() {
-  std::vector<uint64_t> domain_counts(domains.size(), 0);
+  std::vector<uint64_t> domain_counts(cache.domains().size(), 0);
   const bool prune = out->complete;
   std::array<std::string, kDeferReasonCount> sample_ids;
   for (auto it = cache.begin(); it != cache.end();) {
-    Entry& e = it->second;
+    CachedMessage& e = it->second;
     const bool seen = Seen(e);
     if (!seen && prune) {
-      ReleaseDomains(&e);
-      it = cache.erase(it);
+      it = cache.Erase(it);
       continue;
     }
     const std::string& id = it->first;
@@ -62,14 +388,7 @@ void QueueScanner::Impl::Aggregate() {
       std::fill(std::begin(e.reasons), std::end(e.reasons), 0);
     }
     if (e.queue == static_cast<uint8_t>(QueueName::kDeferred)) {
-      if (e.first_domain.count) {
-        domain_counts[e.first_domain.id] += e.first_domain.count;
-      }
-      if (e.more_domains) {
-        for (const DomainCount& d : *e.more_domains) {
-          domain_counts[d.id] += d.count;
-        }
-      }
+      EnvelopeCache::AddDomainCounts(e, &domain_counts);
     }
   }
   out->tracked_messages = cache.size();
@@ -87,10 +406,11 @@ void QueueScanner::Impl::Aggregate() {
     other += o->second;
     merged.erase(o);
   }
-  other += domain_counts[kOtherDomain];
+  other += domain_counts[DomainTable::kOther];
   for (size_t id = 1; id < domain_counts.size(); ++id) {
     if (domain_counts[id])
-      merged[domains.name(static_cast<uint32_t>(id))] += domain_counts[id];
+      merged[cache.domains().name(static_cast<uint32_t>(id))] +=
+          domain_counts[id];
   }
   std::vector<std::pair<std::string, uint64_t>> all(merged.begin(),
                                                     merged.end());
@@ -111,7 +431,7 @@ void QueueScanner::Impl::Aggregate() {
 void QueueScanner::Impl::RefreshSamples(
     const std::array<std::string, kDeferReasonCount>& ids) {
   for (int r = 0; r < kDeferReasonCount; ++r) {
-    DeferSample& sample = samples[r];
+    DeferSample& sample = defer_logs.samples()[r];
     if (!sample.queue_id.empty()) {
       auto it = cache.find(sample.queue_id);
       if (it == cache.end() || !DeferSeen(it->second) ||
@@ -121,9 +441,9 @@ void QueueScanner::Impl::RefreshSamples(
     }
     if (sample.queue_id.empty() && !ids[r].empty()) {
       // One more read, only while a class has no sample.
-      const Entry& e = cache.at(ids[r]);
+      const CachedMessage& e = cache.find(ids[r])->second;
       const std::string path =
-          opts.queue_directory + "/" + dirs[e.defer_dir].rel + "/" + ids[r];
+          opts.queue_directory + "/" + walker.rel(e.defer_dir) + "/" + ids[r];
       int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       struct stat st;
       uint16_t reasons[kDeferReasonCount];
@@ -142,10 +462,7 @@ QueueScanner::QueueScanner(QueueScanOptions options)
 QueueScanner::~QueueScanner() = default;
 
 size_t QueueScanner::BytesPerTrackedMessage() {
-  // unordered_map node (key + value + next pointer + cached hash) plus a
-  // bucket pointer; ids up to 15 chars stay in the string's inline buffer.
-  return sizeof(std::pair<const std::string, Entry>) + 2 * sizeof(void*) +
-         sizeof(size_t) + sizeof(void*);
+  return EnvelopeCache::BytesPerMessage();
 }
 
 Status QueueScanner::Scan(Deadline deadline, int64_t now,
@@ -155,19 +472,15 @@ Status QueueScanner::Scan(Deadline deadline, int64_t now,
   *out = QueueScanResult();
   s.out = out;
   s.now = now;
-  s.ops = 0;
-  s.stopped = false;
   // Leave room to build and serialize the families.
   auto margin = std::chrono::milliseconds(100);
-  s.stop_at = deadline.at() - margin;
-  if (deadline.at() == Deadline::Clock::time_point::max()) {
-    s.stop_at = deadline.at();
-  }
+  s.budget.Reset(deadline.at() == Deadline::Clock::time_point::max()
+                     ? deadline.at()
+                     : deadline.at() - margin);
   if (++s.gen == 0) s.gen = 1;
   // Directory mtimes within the last 2 s may be followed by more changes in
   // the same timestamp tick: such listings are not trusted next time.
-  s.racy_cutoff_ns = RealtimeNanos() - 2000000000LL;
-  s.dirs_skipped = 0;
+  s.walker.BeginScan(s.gen, RealtimeNanos() - 2000000000LL, &s.budget);
 
   const std::string& root = options_.queue_directory;
   int rootfd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -200,13 +513,24 @@ Status QueueScanner::Scan(Deadline deadline, int64_t now,
       continue;
     }
     out->queues[qi].readable = true;
-    s.ScanDir(fd, q, 0, qname);
-    if (s.stopped) break;
+    s.walker.WalkQueue(fd, q, 0, qname, &out->queues[qi],
+                       &out->permission_denied,
+                       [&s, q](int dirfd, const char* name, size_t len,
+                               uint64_t d_ino, uint32_t dir) {
+                         return s.HandleFile(dirfd, name, len, d_ino, q, dir);
+                       });
+    if (s.budget.stopped()) break;
   }
-  if (!s.stopped) {
+  if (!s.budget.stopped()) {
     int fd = openat(rootfd, "defer", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
-      s.ScanDeferDir(fd, 0, out->untracked_messages > 0, "defer");
+      const bool untracked = out->untracked_messages > 0;
+      s.walker.WalkDeferLogs(
+          fd, 0, untracked, "defer",
+          [&s, untracked](int dirfd, const char* name, size_t len, uint64_t,
+                          uint32_t dir) {
+            return s.HandleDeferLog(dirfd, name, len, untracked, dir);
+          });
     } else if (errno != ENOENT) {
       if (errno == EACCES) out->permission_denied = true;
       denied += denied.empty() ? "" : ", ";
@@ -214,18 +538,18 @@ Status QueueScanner::Scan(Deadline deadline, int64_t now,
     }
   }
   close(rootfd);
-  out->complete = !s.stopped && denied.empty();
+  out->complete = !s.budget.stopped() && denied.empty();
   // A partial scan keeps the cache (reported as last seen); a complete one
   // forgets the ids that vanished.
-  if (s.stopped) out->complete = false;
+  if (s.budget.stopped()) out->complete = false;
   {
-    bool complete_for_prune = !s.stopped && denied.empty();
+    bool complete_for_prune = !s.budget.stopped() && denied.empty();
     bool saved = out->complete;
     out->complete = complete_for_prune;
     s.Aggregate();
     out->complete = saved;
   }
-  out->dirs_skipped = s.dirs_skipped;
+  out->dirs_skipped = s.walker.dirs_skipped();
   for (auto& qs : out->queues) {
     if (!qs.readable) qs.messages = 0;
   }
@@ -249,7 +573,7 @@ Status QueueScanner::Scan(Deadline deadline, int64_t now,
                          "(--cap-add=DAC_READ_SEARCH for the container image) "
                          "or run it as root)");
   }
-  if (s.stopped) {
+  if (s.budget.stopped()) {
     return Status::Error(
         "queue scan stopped at the scrape deadline; messages not reached are "
         "reported as of the previous scan (the next scrapes continue from the "

@@ -39,15 +39,16 @@ TEST(LogOptionsTest, Defaults) {
 TEST(LogOptionsTest, Full) {
   LogOptions o;
   std::string err;
-  ASSERT_TRUE(Parse("source: journal\n"
-                    "path: /var/log/maillog\n"
-                    "start_at: beginning\n"
-                    "journal_directory: /run/log/journal\n"
-                    "greylist_tracking_max: 0\n"
-                    "poll_interval: 10ms\n"
-                    "auto_interval: 10m\n"
-                    "journal_trusted_users: [\"1234\", root]\n",
-                    &o, &err))
+  ASSERT_TRUE(
+      Parse("source: journal\n"
+            "path: /var/log/maillog\n"
+            "start_at: beginning\n"
+            "journal_directory: /run/log/journal\n"
+            "greylist_tracking_max: 0\n"
+            "poll_interval: 10ms\n"
+            "auto_interval: 10m\n"
+            "journal_trusted_users: [\"1234\", root]\n",
+            &o, &err))
       << err;
   EXPECT_EQ(o.source, LogSource::kJournal);
   EXPECT_EQ(o.source_name, "journal");
@@ -67,18 +68,18 @@ TEST(LogOptionsTest, Full) {
 }
 
 TEST(LogOptionsTest, Errors) {
-  EXPECT_EQ(Error("source: syslog\n"),
-            "log.yml:1:9: source must be auto, file, journal or stdin, not "
+  EXPECT_EQ(Error("path: /x\nsource: syslog\n"),
+            "log.yml:2:1: source must be auto, file, journal or stdin, not "
             "\"syslog\"");
   EXPECT_EQ(Error("start_at: middle\n"),
-            "log.yml:1:11: start_at must be end or beginning, not \"middle\"");
-  EXPECT_EQ(Error("path: \"\"\n"), "log.yml:1:7: path must not be empty");
+            "log.yml:1:1: start_at must be end or beginning, not \"middle\"");
+  EXPECT_EQ(Error("path: \"\"\n"), "log.yml:1:1: path must not be empty");
   EXPECT_EQ(Error("poll_interval: 5ms\n"),
-            "log.yml:1:16: poll_interval must be between 10ms and 1m");
+            "log.yml:1:1: poll_interval must be between 10ms and 1m");
   EXPECT_EQ(Error("auto_interval: 11m\n"),
-            "log.yml:1:16: auto_interval must be between 1s and 10m");
+            "log.yml:1:1: auto_interval must be between 1s and 10m");
   EXPECT_EQ(Error("journal_trusted_users: [no-such-user-mailflow]\n"),
-            "log.yml:1:24: unknown user \"no-such-user-mailflow\"");
+            "log.yml:1:1: unknown user \"no-such-user-mailflow\"");
   EXPECT_EQ(Error("greylist_tracking_max: -1\n"),
             "log.yml:1:24: \"greylist_tracking_max\" must be an integer from 0 "
             "to 10000000");

@@ -48,7 +48,7 @@ TEST(PostfixOptionsTest, Role) {
 
 TEST(PostfixOptionsTest, Errors) {
   EXPECT_EQ(Error("role: relay\n"),
-            "postfix.yml:1:7: role must be auto, mx, submission or "
+            "postfix.yml:1:1: role must be auto, mx, submission or "
             "null_client, not \"relay\"");
   EXPECT_EQ(Error("role: [mx]\n"),
             "postfix.yml:1:7: \"role\" must be a string");

@@ -36,12 +36,13 @@ TEST(QueueOptionsTest, DefaultsFollowMainCf) {
 TEST(QueueOptionsTest, Full) {
   QueueCollectorOptions o;
   std::string err;
-  ASSERT_TRUE(Parse("queue_directory: /var/spool/p2\n"
-                    "maximal_queue_lifetime: 2d\n"
-                    "top_domains: 0\n"
-                    "max_tracked_messages: 5\n"
-                    "max_domains: 7\n",
-                    &o, &err))
+  ASSERT_TRUE(
+      Parse("queue_directory: /var/spool/p2\n"
+            "maximal_queue_lifetime: 2d\n"
+            "top_domains: 0\n"
+            "max_tracked_messages: 5\n"
+            "max_domains: 7\n",
+            &o, &err))
       << err;
   EXPECT_EQ(o.queue_directory, "/var/spool/p2");
   EXPECT_EQ(o.maximal_queue_lifetime, 2 * 86400);
@@ -65,7 +66,8 @@ TEST(QueueOptionsTest, Errors) {
             "from 0s to 365d (such as 500ms, 10s or 5m)");
   EXPECT_EQ(Error("queue_directory: [a]\n"),
             "queue.yml:1:18: \"queue_directory\" must be a string");
-  EXPECT_EQ(Error("top_domain: 3\n"), "queue.yml:1:1: unknown key \"top_domain\"");
+  EXPECT_EQ(Error("top_domain: 3\n"),
+            "queue.yml:1:1: unknown key \"top_domain\"");
 }
 
 }  // namespace

@@ -8,8 +8,7 @@ namespace {
 using Views = std::vector<std::string_view>;
 
 TEST(SplitOutsideBracesTest, SeparatorRunsSplit) {
-  EXPECT_EQ(SplitOutsideBraces("  a,, b\tc  ", " ,\t"),
-            (Views{"a", "b", "c"}));
+  EXPECT_EQ(SplitOutsideBraces("  a,, b\tc  ", " ,\t"), (Views{"a", "b", "c"}));
   EXPECT_EQ(SplitOutsideBraces("", " "), Views{});
   EXPECT_EQ(SplitOutsideBraces(" \t ", " \t"), Views{});
   // A comma is no separator where it is not named (master.cf fields).
