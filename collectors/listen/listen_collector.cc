@@ -16,9 +16,7 @@
 #include "lib/proc/socket_owners.h"
 #include "lib/proc/tcp_listeners.h"
 
-namespace mailflow {
-
-namespace {
+namespace mailflow::listen_collector {
 
 // One kind of disagreement between configuration and kernel per series.
 constexpr const char* kMismatchKinds[] = {"not_listening", "not_external",
@@ -300,7 +298,9 @@ class ListenCollector : public Collector, public Diagnosable {
   ListenFacts seen_;  // the default instance's at the last Collect()
 };
 
-}  // namespace
+}  // namespace mailflow::listen_collector
+
+namespace mailflow {
 
 void RegisterListenCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -314,8 +314,8 @@ void RegisterListenCollector(CollectorRegistry* registry) {
          if (!ParseListenOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         return std::make_unique<ListenCollector>(std::move(o),
-                                                  context.postfix);
+         return std::make_unique<listen_collector::ListenCollector>(
+             std::move(o), context.postfix);
        }});
 }
 

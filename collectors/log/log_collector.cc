@@ -25,13 +25,7 @@
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_instances.h"
 
-namespace mailflow {
-namespace {
-
-using log::FileFollower;
-using log::JournalSource;
-using log::LogStats;
-using log::SourceState;
+namespace mailflow::log_collector {
 
 double NowUnix() {
   return std::chrono::duration<double>(
@@ -71,10 +65,10 @@ class LogCollector : public Collector, public Diagnosable {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<const LogStats*> all = {&unclaimed_};
     for (const auto& [name, stats] : stats_) all.push_back(&stats);
-    log::AppendLogSourceFamilies(all, state_, out);
+    AppendLogSourceFamilies(all, state_, out);
     for (const auto& [name, stats] : stats_) {
       std::vector<prometheus::MetricFamily> part;
-      log::AppendLogInstanceFamilies(stats, &part);
+      AppendLogInstanceFamilies(stats, &part);
       AppendWithLabel(std::move(part), kPostfixInstanceLabel, name, out);
     }
     seen_ = FactsLocked();
@@ -217,7 +211,7 @@ class LogCollector : public Collector, public Diagnosable {
   }
 
   void PublishFileState(const FileFollower& f) {
-    const log::FollowerState& fs = f.state();
+    const FollowerState& fs = f.state();
     std::lock_guard<std::mutex> lock(mu_);
     state_.file = fs;
     state_.up = fs.open;
@@ -252,8 +246,7 @@ class LogCollector : public Collector, public Diagnosable {
       if (stat(options_.path.c_str(), &st) == 0) {
         chosen = LogSource::kFile;
         why = options_.path + " exists";
-      } else if (log::JournalHasPostfixEntries(options_.journal_directory,
-                                               &err)) {
+      } else if (JournalHasPostfixEntries(options_.journal_directory, &err)) {
         chosen = LogSource::kJournal;
         why =
             options_.path + " does not exist, the journal has Postfix entries";
@@ -388,7 +381,9 @@ class LogCollector : public Collector, public Diagnosable {
   std::thread thread_;
 };
 
-}  // namespace
+}  // namespace mailflow::log_collector
+
+namespace mailflow {
 
 void RegisterLogCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -403,7 +398,8 @@ void RegisterLogCollector(CollectorRegistry* registry) {
          if (!ParseLogOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         return std::make_unique<LogCollector>(std::move(o), context.postfix);
+         return std::make_unique<log_collector::LogCollector>(std::move(o),
+                                                              context.postfix);
        }});
 }
 

@@ -17,7 +17,7 @@ bool GetTrustedUids(ConfigMap* m, std::vector<uint32_t>* out,
   out->clear();
   for (const std::string& u : users) {
     uint32_t uid = 0;
-    if (log::LookupUid(u, &uid)) {
+    if (log_collector::LookupUid(u, &uid)) {
       out->push_back(uid);
     } else if (given) {
       *err = m->Where("journal_trusted_users") + ": unknown user \"" + u + "\"";

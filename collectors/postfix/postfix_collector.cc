@@ -17,9 +17,7 @@
 #include "lib/postfix/master_status.h"
 #include "lib/postfix/postfix_instances.h"
 
-namespace mailflow {
-
-namespace {
+namespace mailflow::postfix_collector {
 
 using prometheus::MetricType;
 
@@ -289,7 +287,9 @@ class PostfixCollector : public Collector, public Diagnosable {
   PostfixObservation seen_;   // the default instance's, for Diagnose()
 };
 
-}  // namespace
+}  // namespace mailflow::postfix_collector
+
+namespace mailflow {
 
 void RegisterPostfixCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -303,8 +303,8 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
          if (!ParsePostfixOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         return std::make_unique<PostfixCollector>(std::move(o),
-                                                   context.postfix);
+         return std::make_unique<postfix_collector::PostfixCollector>(
+             std::move(o), context.postfix);
        }});
 }
 

@@ -15,8 +15,7 @@
 #include "lib/postfix/postfix_instances.h"
 #include "lib/postfix/postfix_snapshot.h"
 
-namespace mailflow {
-namespace {
+namespace mailflow::queue_collector {
 
 using prometheus::MetricType;
 
@@ -266,17 +265,19 @@ std::unique_ptr<Collector> CreateQueueCollector(const Config& config,
                                                 std::string* err) {
   QueueCollectorOptions o;
   if (!ParseQueueOptions(config, std::move(m), &o, err)) return nullptr;
-  return std::make_unique<QueueCollector>(
+  return std::make_unique<queue_collector::QueueCollector>(
       std::move(o), context.destination_domains, context.postfix);
 }
 
-}  // namespace
+}  // namespace mailflow::queue_collector
+
+namespace mailflow {
 
 void RegisterQueueCollector(CollectorRegistry* registry) {
   registry->Add({"queue", true,
                  "Postfix queue sizes, ages, defer reasons and destinations, "
                  "read from the queue directory",
-                 CreateQueueCollector});
+                 queue_collector::CreateQueueCollector});
 }
 
 }  // namespace mailflow
