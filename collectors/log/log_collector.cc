@@ -2,26 +2,24 @@
 
 #include <poll.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "collectors/common/metrics.h"
+#include "collectors/log/auto_source.h"
 #include "collectors/log/file_follower.h"
-#include "collectors/log/journal_probe.h"
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_diagnosis.h"
 #include "collectors/log/log_families.h"
 #include "collectors/log/log_options.h"
-#include "collectors/log/log_stats.h"
+#include "collectors/log/log_stats_by_instance.h"
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_instances.h"
 
@@ -38,7 +36,7 @@ class LogCollector : public Collector, public Diagnosable {
   LogCollector(LogOptions o, std::shared_ptr<PostfixSnapshotCache> snapshots)
       : options_(std::move(o)),
         snapshots_(std::move(snapshots)),
-        unclaimed_(size_t(options_.greylist_tracking_max)) {
+        counts_(size_t(options_.greylist_tracking_max)) {
     state_.configured = options_.source_name;
     SetSource(options_.source);
   }
@@ -63,15 +61,8 @@ class LogCollector : public Collector, public Diagnosable {
                  std::vector<prometheus::MetricFamily>* out) override {
     RefreshInstances();
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<const LogStats*> all = {&unclaimed_};
-    for (const auto& [name, stats] : stats_) all.push_back(&stats);
-    AppendLogSourceFamilies(all, state_, out);
-    for (const auto& [name, stats] : stats_) {
-      std::vector<prometheus::MetricFamily> part;
-      AppendLogInstanceFamilies(stats, &part);
-      AppendWithLabel(std::move(part), kPostfixInstanceLabel, name, out);
-    }
-    seen_ = FactsLocked();
+    counts_.AppendFamilies(state_, out);
+    seen_ = counts_.Facts(state_, options_.start_at_end);
     return Status::OK();
   }
 
@@ -102,67 +93,7 @@ class LogCollector : public Collector, public Diagnosable {
     }
     std::erase_if(found, [](const PostfixInstance& in) { return !in.enabled; });
     std::lock_guard<std::mutex> lock(mu_);
-    instances_ = std::move(found);
-    for (const PostfixInstance& in : instances_) StatsFor(in.name);
-  }
-
-  // REQUIRES: mu_ held. The stats of instance `name`, created on first use
-  // (names come from the discovery: at most kMaxPostfixInstances at a time).
-  LogStats& StatsFor(const std::string& name) {
-    auto it = stats_.find(name);
-    if (it == stats_.end()) {
-      it =
-          stats_.emplace(name, LogStats(size_t(options_.greylist_tracking_max)))
-              .first;
-    }
-    return it->second;
-  }
-
-  // REQUIRES: mu_ held. Counts `line` for the instance whose syslog_name
-  // its tag carries; lines of other programs for no instance.
-  void Count(const postfix::LogLine& line) {
-    if (line.event == postfix::LogEvent::kForeign || line.tag.empty() ||
-        !postfix::IsPostfixTag(line.tag)) {
-      unclaimed_.Add(line);
-      return;
-    }
-    const std::string& name =
-        instances_.empty()
-            ? kDefaultInstance
-            : InstanceForSyslogName(instances_, line.syslog_name).name;
-    StatsFor(name).Add(line);
-  }
-
-  // REQUIRES: mu_ held. What diagnose shows: the source, every line read,
-  // and the default instance's greylisting.
-  LogFacts FactsLocked() {
-    const LogStats& main = StatsFor(
-        instances_.empty() ? kDefaultInstance : instances_.front().name);
-    LogFacts f;
-    f.source = state_.source;
-    f.path = state_.path;
-    f.up = state_.up;
-    f.error = state_.is_file ? state_.file.last_error : "";
-    f.start_at_end = options_.start_at_end;
-    f.lines = unclaimed_.lines;
-    for (const auto& [name, stats] : stats_) f.lines += stats.lines;
-    f.greylist_deferrals = main.greylist_deferrals;
-    f.greylisted_waiting = main.greylist_tracked();
-    const CumulativeHistogram& h = main.greylist_delay;
-    f.greylisted_delivered = h.count();
-    uint64_t seen = 0;
-    for (size_t i = 0; i < h.upper_bounds().size() && h.count() > 0; ++i) {
-      seen += h.bucket_counts()[i];
-      if (seen * 10 >= h.count() * 9) {
-        f.greylist_p90_seconds = h.upper_bounds()[i];
-        break;
-      }
-    }
-    if (h.count() > 0 && f.greylist_p90_seconds < 0) {
-      f.greylist_p90_seconds = h.upper_bounds().back() * 2;  // beyond +Inf's
-    }
-    f.greylist_example = main.last_greylist;
-    return f;
+    counts_.SetInstances(std::move(found));
   }
 
   void MarkCaughtUp() {
@@ -183,7 +114,7 @@ class LogCollector : public Collector, public Diagnosable {
           nl ? size_t(static_cast<const char*>(nl) - block.data())
              : block.size();
       postfix::ParseLogLine(block.substr(i, end - i), &line);
-      Count(line);
+      counts_.Count(line);
       i = end + 1;
     }
     state_.last_line_time = NowUnix();
@@ -240,21 +171,10 @@ class LogCollector : public Collector, public Diagnosable {
   void RunAuto() {
     std::string last;
     while (!stopping()) {
-      struct stat st;
-      std::string why, err;
-      LogSource chosen = LogSource::kAuto;
-      if (stat(options_.path.c_str(), &st) == 0) {
-        chosen = LogSource::kFile;
-        why = options_.path + " exists";
-      } else if (JournalHasPostfixEntries(options_.journal_directory, &err)) {
-        chosen = LogSource::kJournal;
-        why =
-            options_.path + " does not exist, the journal has Postfix entries";
-      } else {
-        why = "no " + options_.path +
-              (err.empty() ? " and no Postfix entries in the journal"
-                           : " and " + err);
-      }
+      const AutoSource choice =
+          ChooseAutoSource(options_.path, options_.journal_directory);
+      const LogSource chosen = choice.source;
+      const std::string& why = choice.why;
       if (chosen != LogSource::kAuto) {
         Log(LogLevel::kInfo, "log",
             std::string("log source: ") +
@@ -325,7 +245,7 @@ class LogCollector : public Collector, public Diagnosable {
       postfix::LogLine line;
       postfix::ParseLogMessage(ident, msg, &line);
       std::lock_guard<std::mutex> lock(mu_);
-      Count(line);
+      counts_.Count(line);
       state_.last_line_time = NowUnix();
     };
     uint64_t errors = 0;
@@ -362,15 +282,11 @@ class LogCollector : public Collector, public Diagnosable {
     }
   }
 
-  static inline const std::string kDefaultInstance = "postfix";
-
   const LogOptions options_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
-  // Guards instances_, stats_, unclaimed_, state_ and caught_up_.
+  // Guards counts_, state_ and caught_up_.
   std::mutex mu_;
-  std::vector<PostfixInstance> instances_;
-  std::map<std::string, LogStats> stats_;  // by postfix_instance
-  LogStats unclaimed_;  // lines of no Postfix instance (foreign, garbage)
+  LogStatsByInstance counts_;
   SourceState state_;
   bool caught_up_ = false;
   std::condition_variable caught_up_cv_;
