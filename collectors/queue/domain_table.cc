@@ -1,5 +1,7 @@
 #include "collectors/queue/domain_table.h"
 
+#include <algorithm>
+
 namespace mailflow::queue_collector {
 
 DomainTable::DomainTable(size_t cap) : cap_(cap) {
@@ -38,6 +40,37 @@ void DomainTable::Release(uint32_t id) {
     names_[id].shrink_to_fit();
     free_.push_back(id);
   }
+}
+
+std::vector<std::pair<std::string, uint64_t>> RankDomains(
+    std::unordered_map<std::string, uint64_t> by_name, const DomainTable& table,
+    const std::vector<uint64_t>& by_id, size_t top_n) {
+  uint64_t other = 0;
+  for (const char* name : {"other", ""}) {
+    if (auto o = by_name.find(name); o != by_name.end()) {
+      other += o->second;
+      by_name.erase(o);
+    }
+  }
+  if (!by_id.empty()) other += by_id[DomainTable::kOther];
+  for (size_t id = 1; id < by_id.size(); ++id) {
+    if (by_id[id]) by_name[table.name(static_cast<uint32_t>(id))] += by_id[id];
+  }
+  std::vector<std::pair<std::string, uint64_t>> all(by_name.begin(),
+                                                    by_name.end());
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::vector<std::pair<std::string, uint64_t>> top;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i < top_n) {
+      top.push_back(std::move(all[i]));
+    } else {
+      other += all[i].second;
+    }
+  }
+  if (other > 0) top.emplace_back("other", other);
+  return top;
 }
 
 }  // namespace mailflow::queue_collector

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mailflow::queue_collector {
@@ -41,5 +42,14 @@ class DomainTable {
   std::vector<uint32_t> refs_;
   std::vector<uint32_t> free_;
 };
+
+/// The top destination domains of one scan: `by_name` (messages not cached;
+/// "" and "other" count as other) merged with `by_id[id]` (cached messages,
+/// names from `table`), by count descending then name; the first `top_n`
+/// by name, the rest summed as a last ("other", N) when N > 0.
+/// REQUIRES: by_id.size() <= table.size().
+std::vector<std::pair<std::string, uint64_t>> RankDomains(
+    std::unordered_map<std::string, uint64_t> by_name, const DomainTable& table,
+    const std::vector<uint64_t>& by_id, size_t top_n);
 
 }  // namespace mailflow::queue_collector

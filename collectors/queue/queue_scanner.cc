@@ -16,6 +16,7 @@
 
 #include "collectors/queue/defer_log_reader.h"
 #include "collectors/queue/envelope_cache.h"
+#include "collectors/queue/queue_message_reader.h"
 #include "collectors/queue/queue_walker.h"
 
 namespace mailflow {
@@ -26,7 +27,11 @@ using queue_collector::DeferLogReader;
 using queue_collector::DomainTable;
 using queue_collector::EnvelopeCache;
 using queue_collector::Nanos;
+using queue_collector::QueueFileAccess;
+using queue_collector::QueueMessage;
+using queue_collector::QueueMessageReader;
 using queue_collector::QueueWalker;
+using queue_collector::RankDomains;
 using queue_collector::ScanBudget;
 
 int64_t RealtimeNanos() {
@@ -34,14 +39,6 @@ int64_t RealtimeNanos() {
   clock_gettime(CLOCK_REALTIME, &ts);
   return Nanos(ts);
 }
-
-// The envelope facts of one queue file just read.
-struct ParsedMessage {
-  bool corrupt = false;
-  int64_t arrival = 0;
-  int64_t create_time = 0;
-  QueueFileEnvelope env;
-};
 
 }  // namespace
 
@@ -73,10 +70,12 @@ struct QueueScanner::Impl {
   explicit Impl(const QueueScanOptions& o)
       : opts(o),
         cache(o.max_domains),
+        reader(o.file_limits),
         defer_logs(o.max_defer_log_bytes, o.max_defer_log_entries) {}
 
   const QueueScanOptions& opts;
   EnvelopeCache cache;
+  QueueMessageReader reader;
   DeferLogReader defer_logs;
   QueueWalker walker;
   uint32_t gen = 0;
@@ -86,8 +85,6 @@ struct QueueScanner::Impl {
   ScanBudget budget;
   int64_t now = 0;
   std::unordered_map<std::string, uint64_t> untracked_domains;
-  std::string window;    // queue file read buffer
-  ParsedMessage parsed;  // the queue file being read
 
   bool Seen(const CachedMessage& e) const {
     return e.gen == gen || walker.Unchanged(e.dir);
@@ -97,9 +94,10 @@ struct QueueScanner::Impl {
            (e.defer_gen == gen || walker.Unchanged(e.defer_dir));
   }
 
-  void ParseFile(int fd, QueueName q, const struct stat& st, ParsedMessage* m);
   void Count(QueueName q, int64_t arrival, int64_t create_time, uint64_t size);
-  void CountUntracked(QueueName q, const ParsedMessage& m, uint64_t size);
+  void CountUntracked(QueueName q, const QueueMessage& m, uint64_t size);
+  // Counts a file that cannot be read; false (not tracked).
+  bool Refused(QueueFileAccess access, QueueStats* qs);
   // True when the file is tracked (its cache entry is current).
   bool HandleFile(int dirfd, const char* name, size_t len, uint64_t d_ino,
                   QueueName q, uint32_t dir);
@@ -118,41 +116,22 @@ struct QueueScanner::Impl {
   void RefreshSamples(const std::array<std::string, kDeferReasonCount>& ids);
 };
 
-// Reads one queue file through an open descriptor into `m` (reused from
-// file to file, like `window`). A read that comes back short at or past
-// the size fstat gave is the end of the file: the reader is not sent back
-// for the 0 that would confirm it (one pread per small file, not two).
-void QueueScanner::Impl::ParseFile(int fd, QueueName q, const struct stat& st,
-                                   ParsedMessage* m) {
-  struct Source {
-    int fd;
-    uint64_t size;
-    uint64_t eof;
-  } src{fd, static_cast<uint64_t>(st.st_size), UINT64_MAX};
-  ReadAtFn read_at = [&src](uint64_t off, char* buf, size_t len) -> ssize_t {
-    if (off >= src.eof) return 0;
-    ssize_t r = pread(src.fd, buf, len, static_cast<off_t>(off));
-    if (r >= 0 && static_cast<size_t>(r) < len &&
-        off + static_cast<uint64_t>(r) >= src.size) {
-      src.eof = off + static_cast<uint64_t>(r);
-    }
-    return r;
-  };
-  ReadQueueFile(read_at, opts.file_limits, &m->env, &window);
-  ++out->parsed_files;
-  const QueueFileEnvelope& env = m->env;
-  m->corrupt = env.status == QueueFileStatus::kCorrupt;
-  m->arrival = 0;
-  if (env.has_arrival) {
-    m->arrival = env.arrival_sec;
-  } else if (q == QueueName::kMaildrop) {
-    m->arrival = st.st_mtime;  // as showq does
-  } else if (!m->corrupt && env.status != QueueFileStatus::kIncomplete) {
-    m->corrupt = true;  // qmgr rejects files without an arrival time
-  } else {
-    m->arrival = st.st_mtime;
+bool QueueScanner::Impl::Refused(QueueFileAccess access, QueueStats* qs) {
+  switch (access) {
+    case QueueFileAccess::kCorrupt:
+      ++qs->corrupt_files;
+      break;
+    case QueueFileAccess::kDenied:
+      out->permission_denied = true;
+      ++qs->unreadable_files;
+      break;
+    case QueueFileAccess::kUnreadable:
+      ++qs->unreadable_files;
+      break;
+    default:
+      break;  // gone, or still being written: nothing wrong
   }
-  m->create_time = env.has_create_time ? env.create_time : m->arrival;
+  return false;
 }
 
 void QueueScanner::Impl::Count(QueueName q, int64_t arrival,
@@ -172,7 +151,6 @@ void QueueScanner::Impl::Count(QueueName q, int64_t arrival,
 
 bool QueueScanner::Impl::HandleFile(int dirfd, const char* name, size_t len,
                                     uint64_t d_ino, QueueName q, uint32_t dir) {
-  constexpr bool kOther = false;
   QueueStats& qs = out->queues[static_cast<int>(q)];
   std::string id(name, len);
   auto it = cache.find(id);
@@ -180,19 +158,8 @@ bool QueueScanner::Impl::HandleFile(int dirfd, const char* name, size_t len,
   if (it != cache.end() && it->second.inode == d_ino) {
     CachedMessage& e = it->second;
     if (e.gen == gen) return true;  // seen twice (moved)
-    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) return kOther;  // delivered or moved: normal
-      ++qs.unreadable_files;
-      if (errno == EACCES) out->permission_denied = true;
-      return kOther;
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ++qs.corrupt_files;
-      return kOther;
-    }
-    if ((st.st_mode & S_IRWXU) != S_IRWXU) {
-      return kOther;  // still being written
-    }
+    const QueueFileAccess access = QueueMessageReader::Stat(dirfd, name, &st);
+    if (access != QueueFileAccess::kOk) return Refused(access, &qs);
     if (static_cast<uint64_t>(st.st_ino) == e.inode &&
         Nanos(st.st_ctim) == e.ctime_ns) {
       e.gen = gen;
@@ -202,41 +169,16 @@ bool QueueScanner::Impl::HandleFile(int dirfd, const char* name, size_t len,
       return true;  // unchanged: the cached envelope stands
     }
   }
-  int fd = openat(dirfd, name,
-                  O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
-  if (fd < 0 && errno == EPERM) {
-    fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  }
-  if (fd < 0) {
-    if (errno == ENOENT) return kOther;
-    if (errno == ELOOP || errno == ENXIO || errno == ENOTDIR) {
-      ++qs.corrupt_files;  // a symlink or special file in a queue
-      return kOther;
-    }
-    ++qs.unreadable_files;
-    if (errno == EACCES) out->permission_denied = true;
-    return kOther;
-  }
-  if (fstat(fd, &st) != 0) {
-    ++qs.unreadable_files;
-    close(fd);
-    return kOther;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ++qs.corrupt_files;
-    close(fd);
-    return kOther;
-  }
-  if ((st.st_mode & S_IRWXU) != S_IRWXU) {
-    close(fd);
-    return kOther;  // still being written (Postfix's mail_open_ok)
-  }
-  ParsedMessage& m = parsed;
-  ParseFile(fd, q, st, &m);
+  int fd = -1;
+  const QueueFileAccess access =
+      QueueMessageReader::Open(dirfd, name, &fd, &st);
+  if (access != QueueFileAccess::kOk) return Refused(access, &qs);
+  const QueueMessage& m = reader.Read(fd, q, st);
+  ++out->parsed_files;
   close(fd);
   if (m.env.status == QueueFileStatus::kIoError) {
     ++qs.unreadable_files;
-    return kOther;
+    return false;
   }
   const bool track =
       it != cache.end() || cache.size() < opts.max_tracked_messages;
@@ -244,10 +186,10 @@ bool QueueScanner::Impl::HandleFile(int dirfd, const char* name, size_t len,
     ++out->untracked_messages;
     if (m.corrupt) {
       ++qs.corrupt_files;
-      return kOther;
+      return false;
     }
     CountUntracked(q, m, static_cast<uint64_t>(st.st_size));
-    return kOther;
+    return false;
   }
   if (it == cache.end()) it = cache.Insert(std::move(id));
   CachedMessage& e = it->second;
@@ -269,7 +211,7 @@ bool QueueScanner::Impl::HandleFile(int dirfd, const char* name, size_t len,
   return true;
 }
 
-void QueueScanner::Impl::CountUntracked(QueueName q, const ParsedMessage& m,
+void QueueScanner::Impl::CountUntracked(QueueName q, const QueueMessage& m,
                                         uint64_t size) {
   Count(q, m.arrival, m.create_time, size);
   if (q == QueueName::kDeferred) {
@@ -393,38 +335,9 @@ void QueueScanner::Impl::Aggregate() {
   }
   out->tracked_messages = cache.size();
 
-  // Merge tracked and untracked domain counts, pick the top N.
-  std::unordered_map<std::string, uint64_t> merged =
-      std::move(untracked_domains);
+  out->domains = RankDomains(std::move(untracked_domains), cache.domains(),
+                             domain_counts, opts.top_domains);
   untracked_domains.clear();
-  uint64_t other = 0;
-  if (auto o = merged.find("other"); o != merged.end()) {
-    other += o->second;
-    merged.erase(o);
-  }
-  if (auto o = merged.find(""); o != merged.end()) {
-    other += o->second;
-    merged.erase(o);
-  }
-  other += domain_counts[DomainTable::kOther];
-  for (size_t id = 1; id < domain_counts.size(); ++id) {
-    if (domain_counts[id])
-      merged[cache.domains().name(static_cast<uint32_t>(id))] +=
-          domain_counts[id];
-  }
-  std::vector<std::pair<std::string, uint64_t>> all(merged.begin(),
-                                                    merged.end());
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (i < opts.top_domains) {
-      out->domains.push_back(std::move(all[i]));
-    } else {
-      other += all[i].second;
-    }
-  }
-  if (other > 0) out->domains.emplace_back("other", other);
   RefreshSamples(sample_ids);
 }
 

@@ -37,5 +37,26 @@ TEST(DomainTableTest, OverflowAndEmptyNamesAreOther) {
   EXPECT_NE(t.Acquire("b.example"), DomainTable::kOther);
 }
 
+TEST(RankDomainsTest, MergesCachedAndUncachedByCountThenName) {
+  DomainTable t(10);
+  const uint32_t a = t.Acquire("a.example");
+  const uint32_t b = t.Acquire("b.example");
+  std::vector<uint64_t> by_id(t.size(), 0);
+  by_id[a] = 5;
+  by_id[b] = 2;
+  by_id[DomainTable::kOther] = 1;
+  std::unordered_map<std::string, uint64_t> by_name = {
+      {"b.example", 3}, {"c.example", 5}, {"other", 2}, {"", 1}};
+  using Ranked = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(RankDomains(by_name, t, by_id, 2),
+            (Ranked{{"a.example", 5}, {"b.example", 5}, {"other", 9}}));
+  EXPECT_EQ(
+      RankDomains(by_name, t, by_id, 10),
+      (Ranked{
+          {"a.example", 5}, {"b.example", 5}, {"c.example", 5}, {"other", 4}}));
+  EXPECT_EQ(RankDomains({}, t, std::vector<uint64_t>(t.size(), 0), 10),
+            Ranked{});  // nothing deferred: no "other" either
+}
+
 }  // namespace
 }  // namespace mailflow::queue_collector
