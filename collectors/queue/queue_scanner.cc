@@ -110,6 +110,7 @@ struct QueueScanner::Impl {
   // DeferLogReader::Read, counted in defer_logs_read.
   bool ReadDeferLog(int fd, uint64_t size, const std::string& queue_id,
                     uint16_t* reasons);
+  std::string WalkSpool(int rootfd);
   void Aggregate();
   // Drops samples whose message left (or whose log changed class) and
   // re-reads one defer log for each class that has recipients but no sample.
@@ -378,6 +379,89 @@ size_t QueueScanner::BytesPerTrackedMessage() {
   return EnvelopeCache::BytesPerMessage();
 }
 
+// Walks the queues and then the defer logs under `rootfd`; returns the
+// directories that could not be listed ("" when none), comma-separated.
+std::string QueueScanner::Impl::WalkSpool(int rootfd) {
+  std::string denied;
+  auto refuse = [&denied](const std::string& what) {
+    denied += denied.empty() ? "" : ", ";
+    denied += what;
+  };
+  for (int qi = 0; qi < kQueueCount; ++qi) {
+    QueueName q = static_cast<QueueName>(qi);
+    const char* qname = QueueNameString(q);
+    int fd = openat(rootfd, qname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      if (err == ENOENT && q == QueueName::kCorrupt) {
+        out->queues[qi].readable = true;  // created on demand by Postfix
+        continue;
+      }
+      if (err == EACCES) out->permission_denied = true;
+      refuse(err == EACCES
+                 ? std::string(qname)
+                 : std::string(qname) + " (" + std::strerror(err) + ")");
+      continue;
+    }
+    out->queues[qi].readable = true;
+    walker.WalkQueue(fd, q, 0, qname, &out->queues[qi], &out->permission_denied,
+                     [this, q](int dirfd, const char* name, size_t len,
+                               uint64_t d_ino, uint32_t dir) {
+                       return HandleFile(dirfd, name, len, d_ino, q, dir);
+                     });
+    if (budget.stopped()) return denied;
+  }
+  int fd = openat(rootfd, "defer", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    const bool untracked = out->untracked_messages > 0;
+    walker.WalkDeferLogs(fd, 0, untracked, "defer",
+                         [this, untracked](int dirfd, const char* name,
+                                           size_t len, uint64_t, uint32_t dir) {
+                           return HandleDeferLog(dirfd, name, len, untracked,
+                                                 dir);
+                         });
+  } else if (errno != ENOENT) {
+    if (errno == EACCES) out->permission_denied = true;
+    refuse("defer");
+  }
+  return denied;
+}
+
+namespace {
+
+// What a scan of `root` that could not list `denied` says went wrong.
+Status ScanStatus(const std::string& root, const std::string& denied,
+                  bool permission_denied, bool stopped) {
+  if (!denied.empty()) {
+    return Status::Error(
+        std::string(permission_denied ? "permission denied" : "cannot read") +
+        " listing " + root + ": " + denied +
+        (permission_denied
+             ? " (the exporter needs read access to the Postfix spool: give "
+               "it CAP_DAC_READ_SEARCH, e.g. AmbientCapabilities= in its "
+               "systemd unit or --cap-add=DAC_READ_SEARCH for the container "
+               "image, or run it as root)"
+             : " (Postfix creates its queue directories when it starts: has "
+               "it run with this queue_directory?)"));
+  }
+  if (permission_denied) {
+    return Status::Error("permission denied reading queue files under " + root +
+                         " (the exporter needs read access to the Postfix "
+                         "spool: give it CAP_DAC_READ_SEARCH "
+                         "(--cap-add=DAC_READ_SEARCH for the container image) "
+                         "or run it as root)");
+  }
+  if (stopped) {
+    return Status::Error(
+        "queue scan stopped at the scrape deadline; messages not reached are "
+        "reported as of the previous scan (the next scrapes continue from the "
+        "cache)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status QueueScanner::Scan(Deadline deadline, int64_t now,
                           QueueScanResult* out) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -404,95 +488,17 @@ Status QueueScanner::Scan(Deadline deadline, int64_t now,
     return Status::Error("cannot open queue directory " + root + ": " +
                          std::strerror(err));
   }
-  std::string denied;
-  for (int qi = 0; qi < kQueueCount; ++qi) {
-    QueueName q = static_cast<QueueName>(qi);
-    const char* qname = QueueNameString(q);
-    int fd = openat(rootfd, qname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-      int err = errno;
-      if (err == ENOENT && q == QueueName::kCorrupt) {
-        out->queues[qi].readable = true;  // created on demand by Postfix
-        continue;
-      }
-      if (err == EACCES) {
-        out->permission_denied = true;
-        denied += denied.empty() ? "" : ", ";
-        denied += qname;
-      } else {
-        denied += denied.empty() ? "" : ", ";
-        denied += std::string(qname) + " (" + std::strerror(err) + ")";
-      }
-      continue;
-    }
-    out->queues[qi].readable = true;
-    s.walker.WalkQueue(fd, q, 0, qname, &out->queues[qi],
-                       &out->permission_denied,
-                       [&s, q](int dirfd, const char* name, size_t len,
-                               uint64_t d_ino, uint32_t dir) {
-                         return s.HandleFile(dirfd, name, len, d_ino, q, dir);
-                       });
-    if (s.budget.stopped()) break;
-  }
-  if (!s.budget.stopped()) {
-    int fd = openat(rootfd, "defer", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-      const bool untracked = out->untracked_messages > 0;
-      s.walker.WalkDeferLogs(
-          fd, 0, untracked, "defer",
-          [&s, untracked](int dirfd, const char* name, size_t len, uint64_t,
-                          uint32_t dir) {
-            return s.HandleDeferLog(dirfd, name, len, untracked, dir);
-          });
-    } else if (errno != ENOENT) {
-      if (errno == EACCES) out->permission_denied = true;
-      denied += denied.empty() ? "" : ", ";
-      denied += "defer";
-    }
-  }
+  const std::string denied = s.WalkSpool(rootfd);
   close(rootfd);
-  out->complete = !s.budget.stopped() && denied.empty();
   // A partial scan keeps the cache (reported as last seen); a complete one
   // forgets the ids that vanished.
-  if (s.budget.stopped()) out->complete = false;
-  {
-    bool complete_for_prune = !s.budget.stopped() && denied.empty();
-    bool saved = out->complete;
-    out->complete = complete_for_prune;
-    s.Aggregate();
-    out->complete = saved;
-  }
+  out->complete = !s.budget.stopped() && denied.empty();
+  s.Aggregate();
   out->dirs_skipped = s.walker.dirs_skipped();
   for (auto& qs : out->queues) {
     if (!qs.readable) qs.messages = 0;
   }
-  if (!denied.empty()) {
-    return Status::Error(
-        std::string(out->permission_denied ? "permission denied"
-                                           : "cannot read") +
-        " listing " + root + ": " + denied +
-        (out->permission_denied
-             ? " (the exporter needs read access to the Postfix spool: give "
-               "it CAP_DAC_READ_SEARCH, e.g. AmbientCapabilities= in its "
-               "systemd unit or --cap-add=DAC_READ_SEARCH for the container "
-               "image, or run it as root)"
-             : " (Postfix creates its queue directories when it starts: has "
-               "it run with this queue_directory?)"));
-  }
-  if (out->permission_denied) {
-    return Status::Error("permission denied reading queue files under " + root +
-                         " (the exporter needs read access to the Postfix "
-                         "spool: give it CAP_DAC_READ_SEARCH "
-                         "(--cap-add=DAC_READ_SEARCH for the container image) "
-                         "or run it as root)");
-  }
-  if (s.budget.stopped()) {
-    return Status::Error(
-        "queue scan stopped at the scrape deadline; messages not reached are "
-        "reported as of the previous scan (the next scrapes continue from the "
-        "cache)");
-  }
-  return Status::OK();
+  return ScanStatus(root, denied, out->permission_denied, s.budget.stopped());
 }
 
 }  // namespace mailflow
