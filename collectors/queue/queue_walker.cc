@@ -66,6 +66,19 @@ void QueueWalker::RememberDir(uint32_t dir, const struct stat& st, bool clean,
   ds.subdirs = std::move(subdirs);
 }
 
+void QueueWalker::WalkRemembered(
+    int dirfd, uint32_t dir,
+    const std::function<void(int, const std::string&)>& walk) {
+  // A copy: walking adds directories to dirs_.
+  const std::vector<std::string> subdirs = dirs_[dir].subdirs;
+  for (const std::string& sd : subdirs) {
+    if (budget_->TimeUp()) break;
+    int sub = OpenSubdir(dirfd, sd.c_str());
+    if (sub >= 0) walk(sub, sd);
+  }
+  close(dirfd);
+}
+
 void QueueWalker::WalkQueue(int dirfd, QueueName q, int depth,
                             const std::string& rel, QueueStats* qs,
                             bool* permission_denied, const FileFn& fn) {
@@ -81,15 +94,9 @@ void QueueWalker::WalkQueue(int dirfd, QueueName q, int depth,
                         q == QueueName::kCorrupt;
   if (may_skip && DirUnchanged(dir, dst)) {
     qs->corrupt_files += dirs_[dir].junk;
-    std::vector<std::string> subdirs = dirs_[dir].subdirs;
-    for (const std::string& sd : subdirs) {
-      if (budget_->TimeUp()) break;
-      int sub = OpenSubdir(dirfd, sd.c_str());
-      if (sub >= 0) {
-        WalkQueue(sub, q, depth + 1, rel + "/" + sd, qs, permission_denied, fn);
-      }
-    }
-    close(dirfd);
+    WalkRemembered(dirfd, dir, [&](int sub, const std::string& sd) {
+      WalkQueue(sub, q, depth + 1, rel + "/" + sd, qs, permission_denied, fn);
+    });
     return;
   }
   DIR* d = fdopendir(dirfd);
@@ -158,15 +165,9 @@ void QueueWalker::WalkDeferLogs(int dirfd, int depth, bool read_untracked,
     return;
   }
   if (!read_untracked && DirUnchanged(dir, dst)) {
-    std::vector<std::string> subdirs = dirs_[dir].subdirs;
-    for (const std::string& sd : subdirs) {
-      if (budget_->TimeUp()) break;
-      int sub = OpenSubdir(dirfd, sd.c_str());
-      if (sub >= 0) {
-        WalkDeferLogs(sub, depth + 1, read_untracked, rel + "/" + sd, fn);
-      }
-    }
-    close(dirfd);
+    WalkRemembered(dirfd, dir, [&](int sub, const std::string& sd) {
+      WalkDeferLogs(sub, depth + 1, read_untracked, rel + "/" + sd, fn);
+    });
     return;
   }
   DIR* d = fdopendir(dirfd);

@@ -109,6 +109,12 @@ class QueueWalker {
   void RememberDir(uint32_t dir, const struct stat& st, bool clean,
                    uint32_t junk, std::vector<std::string> subdirs);
 
+  // An unchanged directory `dir` (open as `dirfd`, closed here): `walk`
+  // each subdirectory its last listing found (open as `sub`, named `sd`).
+  void WalkRemembered(
+      int dirfd, uint32_t dir,
+      const std::function<void(int sub, const std::string& sd)>& walk);
+
   std::vector<Listing> dirs_;
   std::unordered_map<std::string, uint32_t> dir_index_;
   uint32_t gen_ = 0;

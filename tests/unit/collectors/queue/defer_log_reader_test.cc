@@ -5,9 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <string>
+
+#include "tests/support/temp_dir.h"
 
 namespace mailflow::queue_collector {
 namespace {
@@ -22,17 +23,12 @@ std::string Entry(const std::string& rcpt, const std::string& status,
 class DeferLogReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/defer_log_reader_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(tmp_.path().empty());
+    dir_ = tmp_.path();
     dirfd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ASSERT_GE(dirfd_, 0);
   }
-  void TearDown() override {
-    close(dirfd_);
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
-  }
+  void TearDown() override { close(dirfd_); }
   void Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ + "/" + name) << text;
   }
@@ -48,6 +44,7 @@ class DeferLogReaderTest : public ::testing::Test {
   }
   static int At(DeferReason r) { return static_cast<int>(r); }
 
+  test_support::TempDir tmp_{"defer-log-reader-test"};
   std::string dir_;
   int dirfd_ = -1;
 };

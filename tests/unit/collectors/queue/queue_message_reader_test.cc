@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "tests/support/queue_spool_writer.h"
+#include "tests/support/temp_dir.h"
 
 namespace mailflow::queue_collector {
 namespace {
@@ -16,22 +16,18 @@ namespace {
 class QueueMessageReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/queue_message_reader_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(tmp_.path().empty());
+    dir_ = tmp_.path();
     dirfd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ASSERT_GE(dirfd_, 0);
   }
-  void TearDown() override {
-    close(dirfd_);
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
-  }
+  void TearDown() override { close(dirfd_); }
   void Write(const std::string& name, const std::string& data, mode_t mode) {
     ASSERT_TRUE(bench::WriteFileAt(dir_ + "/" + name, data, mode));
     ASSERT_EQ(chmod((dir_ + "/" + name).c_str(), mode), 0);
   }
 
+  test_support::TempDir tmp_{"queue-message-reader-test"};
   std::string dir_;
   int dirfd_ = -1;
 };

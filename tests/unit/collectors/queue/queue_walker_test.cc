@@ -5,10 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <string>
+
+#include "tests/support/temp_dir.h"
 
 namespace mailflow::queue_collector {
 namespace {
@@ -16,14 +17,9 @@ namespace {
 class QueueWalkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/queue_walker_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    ASSERT_FALSE(tmp_.path().empty());
+    root_ = tmp_.path();
     budget_.Reset(Deadline::Clock::time_point::max());
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + root_ + "'";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
   }
   void Mkdir(const std::string& rel) {
     ASSERT_EQ(mkdir((root_ + "/" + rel).c_str(), 0700), 0) << rel;
@@ -56,6 +52,7 @@ class QueueWalkerTest : public ::testing::Test {
     return seen;
   }
 
+  test_support::TempDir tmp_{"queue-walker-test"};
   std::string root_;
   ScanBudget budget_;
   QueueWalker walker_;
