@@ -5,10 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <string>
 
-#include "tests/support/temp_dir.h"
+#include "tests/unit/collectors/queue/dir_fd_test.h"
 
 namespace mailflow::queue_collector {
 namespace {
@@ -20,18 +19,8 @@ std::string Entry(const std::string& rcpt, const std::string& status,
          "\naction=delayed\nreason=" + reason + "\n\n";
 }
 
-class DeferLogReaderTest : public ::testing::Test {
+class DeferLogReaderTest : public DirFdTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(tmp_.path().empty());
-    dir_ = tmp_.path();
-    dirfd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    ASSERT_GE(dirfd_, 0);
-  }
-  void TearDown() override { close(dirfd_); }
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ + "/" + name) << text;
-  }
   // Opens and reads `name`; false when it could not be opened.
   bool ReadLog(DeferLogReader* r, const std::string& name, uint16_t* reasons) {
     struct stat st;
@@ -43,10 +32,6 @@ class DeferLogReaderTest : public ::testing::Test {
     return ok;
   }
   static int At(DeferReason r) { return static_cast<int>(r); }
-
-  test_support::TempDir tmp_{"defer-log-reader-test"};
-  std::string dir_;
-  int dirfd_ = -1;
 };
 
 TEST_F(DeferLogReaderTest, CountsRecipientsPerClassAndKeepsASample) {

@@ -8,28 +8,13 @@
 #include <string>
 
 #include "tests/support/queue_spool_writer.h"
-#include "tests/support/temp_dir.h"
+#include "tests/unit/collectors/queue/dir_fd_test.h"
 
 namespace mailflow::queue_collector {
 namespace {
 
-class QueueMessageReaderTest : public ::testing::Test {
+class QueueMessageReaderTest : public DirFdTest {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(tmp_.path().empty());
-    dir_ = tmp_.path();
-    dirfd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    ASSERT_GE(dirfd_, 0);
-  }
-  void TearDown() override { close(dirfd_); }
-  void Write(const std::string& name, const std::string& data, mode_t mode) {
-    ASSERT_TRUE(bench::WriteFileAt(dir_ + "/" + name, data, mode));
-    ASSERT_EQ(chmod((dir_ + "/" + name).c_str(), mode), 0);
-  }
-
-  test_support::TempDir tmp_{"queue-message-reader-test"};
-  std::string dir_;
-  int dirfd_ = -1;
 };
 
 TEST_F(QueueMessageReaderTest, ReadsTheEnvelope) {
