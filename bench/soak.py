@@ -44,7 +44,7 @@ def main():
     ap.add_argument("--reload-every", type=float, default=2.0)
     ap.add_argument("--rotate-every", type=float, default=10.0)
     a = ap.parse_args()
-    harness.EXPORTER = a.exporter
+    harness.paths.EXPORTER = a.exporter
     pf = PostfixInstance().start()
     sinks = [harness.smtp_sink(), harness.smtp_sink()]
     config = harness.exporter_config(pf, collectors="""  smtp:

@@ -10,6 +10,8 @@
 #include <set>
 
 #include "lib/base/file_util.h"
+#include "lib/base/parse_int.h"
+#include "lib/base/quoted.h"
 
 namespace mailflow {
 
@@ -37,18 +39,6 @@ std::string At(const std::string& source, const YAML::Mark& mark) {
          std::to_string(mark.column + 1);
 }
 
-// "key" with its quotes. (Building messages from a std::string first, never
-// as `"literal" + std::string`: GCC 12 at -O3 reports a false -Wrestrict on
-// that operator+.)
-std::string Quote(std::string_view s) {
-  std::string q;
-  q.reserve(s.size() + 2);
-  q += '"';
-  q += s;
-  q += '"';
-  return q;
-}
-
 bool Fail(std::string* err, const std::string& where, const std::string& msg) {
   *err = where + ": " + msg;
   return false;
@@ -69,7 +59,7 @@ bool OpenMap(const YAML::Node& node, const std::string& source,
     const std::string key = kv.first.Scalar();
     if (!seen.insert(key).second) {
       return Fail(err, At(source, kv.first.Mark()),
-                  std::string("duplicate key ").append(Quote(key)));
+                  std::string("duplicate key ").append(Quoted(key)));
     }
   }
   return true;
@@ -225,7 +215,7 @@ void ConfigMap::Override(std::string_view key, std::string value,
   YAML::Node value;                                   \
   std::string where;                                  \
   if (!impl_->Find(key, &value, &where)) return true; \
-  const std::string name = Quote(key)
+  const std::string name = Quoted(key)
 
 bool ConfigMap::GetBool(std::string_view key, bool* out, std::string* err) {
   MAILFLOW_LOOKUP(key);
@@ -250,20 +240,7 @@ bool ConfigMap::GetString(std::string_view key, std::string* out,
 
 namespace {
 bool ToInt(const YAML::Node& value, int64_t min, int64_t max, int64_t* out) {
-  if (!value.IsScalar()) return false;
-  const std::string& s = value.Scalar();
-  if (s.empty() || s.size() > 18) return false;
-  int64_t n = 0;
-  size_t i = (s[0] == '-') ? 1 : 0;
-  if (i == s.size()) return false;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    n = n * 10 + (s[i] - '0');
-  }
-  if (s[0] == '-') n = -n;
-  if (n < min || n > max) return false;
-  *out = n;
-  return true;
+  return value.IsScalar() && ParseInt(value.Scalar(), min, max, out);
 }
 std::string Range(int64_t min, int64_t max) {
   return std::string("an integer from ") + std::to_string(min) + " to " +
@@ -337,9 +314,9 @@ bool ConfigMap::GetMap(std::string_view key, ConfigMap* out, std::string* err) {
   std::string where;
   if (impl_->Find(key, &value, &where)) {
     if (!value.IsNull() && !value.IsMap()) {
-      return Fail(err, where, Quote(key) + " must be a mapping");
+      return Fail(err, where, Quoted(key) + " must be a mapping");
     }
-    if (!OpenMap(value, impl_->source, Quote(key), err)) return false;
+    if (!OpenMap(value, impl_->source, Quoted(key), err)) return false;
     m.impl_->node = value;
   }
   *out = std::move(m);
@@ -359,7 +336,7 @@ bool ConfigMap::Finish(std::string* err) const {
   for (const std::string& key : Keys()) {
     if (!impl_->read.count(key)) {
       return Fail(err, Where(key),
-                  std::string("unknown key ").append(Quote(key)));
+                  std::string("unknown key ").append(Quoted(key)));
     }
   }
   return true;

@@ -1,5 +1,7 @@
 #include "exporter/listen_address.h"
 
+#include "lib/base/parse_int.h"
+
 namespace mailflow {
 
 namespace {
@@ -32,10 +34,8 @@ bool TranslateListenAddress(const std::string& address, std::string* out,
   }
   std::string host = address.substr(0, colon);
   std::string port = address.substr(colon + 1);
-  bool port_ok = !port.empty() && port.size() <= 5 &&
-                 port.find_first_not_of("0123456789") == std::string::npos &&
-                 std::stoi(port) <= 65535;
-  if (!port_ok) {
+  int port_number;  // 0: any free port
+  if (!ParseInt(port, 0, 65535, &port_number)) {
     *err = "listen address \"" + address + "\": bad port \"" + port + "\"";
     return false;
   }
@@ -62,12 +62,9 @@ bool AccessControlList(const std::vector<std::string>& networks,
   for (const std::string& net : networks) {
     const auto slash = net.find('/');
     const std::string addr = net.substr(0, slash);
-    std::string prefix =
-        slash == std::string::npos ? "32" : net.substr(slash + 1);
-    const bool prefix_ok =
-        !prefix.empty() && prefix.size() <= 2 &&
-        prefix.find_first_not_of("0123456789") == std::string::npos &&
-        std::stoi(prefix) <= 32;
+    int prefix = 32;
+    const bool prefix_ok = slash == std::string::npos ||
+                           ParseInt(net.substr(slash + 1), 0, 32, &prefix);
     if (!IsIPv4(addr) || !prefix_ok) {
       *err = "--web.allowed-networks: \"" + net +
              "\" is not an IPv4 network such as 10.0.0.0/8 or 192.0.2.7" +
@@ -76,7 +73,7 @@ bool AccessControlList(const std::vector<std::string>& networks,
                   : "");
       return false;
     }
-    out += ",+" + addr + "/" + std::to_string(std::stoi(prefix));
+    out += ",+" + addr + "/" + std::to_string(prefix);
   }
   *acl = out.empty() ? "" : "-0.0.0.0/0" + out;
   return true;

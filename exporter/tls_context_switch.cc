@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 
+#include "lib/base/str_join.h"
+
 namespace mailflow {
 
 struct TlsContextSwitch::Current {
@@ -40,8 +42,8 @@ bool TlsContextSwitch::Replace(const TlsServerConfig& tls, std::string* err) {
   auto next = std::make_shared<Current>();
   next->ctx.reset(NewTlsServerContext(tls, err));
   if (!next->ctx) return false;
-  next->ciphers = JoinOpenSslList(tls.cipher_suites);
-  next->groups = JoinOpenSslList(tls.curves);
+  next->ciphers = StrJoin(tls.cipher_suites, ":");
+  next->groups = StrJoin(tls.curves, ":");
   std::lock_guard<std::mutex> lock(mu_);
   // A session of one context never resumes on another: the session id
   // context differs (SSL_set_SSL_CTX takes it from the new context).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "exporter/web_config.h"
+#include "lib/base/str_join.h"
 
 namespace mailflow {
 
@@ -27,12 +28,6 @@ std::string OpenSslError(const std::string& what) {
 int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
 
 }  // namespace
-
-std::string JoinOpenSslList(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ":") + s;
-  return out;
-}
 
 ssl_ctx_st* NewTlsServerContext(const TlsServerConfig& tls, std::string* err) {
   ERR_clear_error();
@@ -85,13 +80,13 @@ ssl_ctx_st* NewTlsServerContext(const TlsServerConfig& tls, std::string* err) {
     return nullptr;
   }
   if (!tls.cipher_suites.empty() &&
-      SSL_CTX_set_cipher_list(c, JoinOpenSslList(tls.cipher_suites).c_str()) !=
+      SSL_CTX_set_cipher_list(c, StrJoin(tls.cipher_suites, ":").c_str()) !=
           1) {
     *err = OpenSslError("cannot set cipher_suites");
     return nullptr;
   }
   if (!tls.curves.empty() &&
-      SSL_CTX_set1_groups_list(c, JoinOpenSslList(tls.curves).c_str()) != 1) {
+      SSL_CTX_set1_groups_list(c, StrJoin(tls.curves, ":").c_str()) != 1) {
     *err = OpenSslError("cannot set curve_preferences");
     return nullptr;
   }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "config/config_map.h"
+#include "lib/base/quoted.h"
 
 namespace mailflow {
 
@@ -16,8 +17,6 @@ bool Fail(std::string* err, const std::string& where, const std::string& msg) {
   *err = where + ": " + msg;
   return false;
 }
-
-std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 struct NamedValue {
   const char* name;
@@ -64,7 +63,7 @@ bool Lookup(const std::array<NamedValue, N>& table, const ConfigMap& m,
   }
   return Fail(
       err, m.Where(key),
-      Quote(key) + " must be one of " + choices + ", not " + Quote(name));
+      Quoted(key) + " must be one of " + choices + ", not " + Quoted(name));
 }
 
 // Maps IANA/Go cipher suite names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) to
@@ -90,11 +89,11 @@ bool MapCipherSuites(const ConfigMap& m, const std::vector<std::string>& names,
     }
     if (!found) {
       return Fail(err, m.Where("cipher_suites"),
-                  "unknown cipher suite " + Quote(name));
+                  "unknown cipher suite " + Quoted(name));
     }
     if (std::string(SSL_CIPHER_get_version(found)) == "TLSv1.3") {
       return Fail(err, m.Where("cipher_suites"),
-                  Quote(name) +
+                  Quoted(name) +
                       " is a TLS 1.3 suite; only TLS 1.2 suites can be "
                       "configured (as in exporter-toolkit)");
     }
@@ -117,8 +116,9 @@ bool ParseTls(ConfigMap m, const std::string& dir, WebConfig* c,
         {"client_allowed_sans", ""}}};
   for (const auto& [key, hint] : kUnsupported) {
     if (m.Has(key)) {
-      return Fail(err, m.Where(key),
-                  Quote(key) + " is not supported by mailflow_exporter" + hint);
+      return Fail(
+          err, m.Where(key),
+          Quoted(key) + " is not supported by mailflow_exporter" + hint);
     }
   }
   TlsServerConfig& t = c->tls;
@@ -191,7 +191,7 @@ bool ParseTls(ConfigMap m, const std::string& dir, WebConfig* c,
     }
     if (!group) {
       return Fail(err, m.Where("curve_preferences"),
-                  "unknown curve " + Quote(curve) +
+                  "unknown curve " + Quoted(curve) +
                       " (CurveP256, CurveP384, CurveP521 or X25519)");
     }
     t.curves.push_back(group);
@@ -236,7 +236,7 @@ bool ParseHttp(ConfigMap m, WebConfig* c, std::string* err) {
     }
     if (!allowed) {
       return Fail(err, headers.Where(name),
-                  "header " + Quote(name) + " can not be configured (one of " +
+                  "header " + Quoted(name) + " can not be configured (one of " +
                       names + ")");
     }
     bool ok = allowed->values.empty();
@@ -247,14 +247,14 @@ bool ParseHttp(ConfigMap m, WebConfig* c, std::string* err) {
     }
     if (!ok) {
       return Fail(err, headers.Where(name),
-                  "header " + Quote(name) + " must be " + values + ", not " +
-                      Quote(value));
+                  "header " + Quoted(name) + " must be " + values + ", not " +
+                      Quoted(value));
     }
     for (char ch : value) {
       if ((ch >= 0 && ch < 0x20 && ch != '\t') || ch == 0x7f) {
         return Fail(
             err, headers.Where(name),
-            "header " + Quote(name) + " must not contain control characters");
+            "header " + Quoted(name) + " must not contain control characters");
       }
     }
     c->headers.emplace_back(name, value);
@@ -286,13 +286,13 @@ bool ParseUsers(ConfigMap m, WebConfig* c, std::string* err) {
     std::string hash;
     if (!m.GetString(user, &hash, err)) return false;
     if (user.empty() || user.find(':') != std::string::npos) {
-      return Fail(
-          err, m.Where(user),
-          "user name " + Quote(user) + " must be non-empty and contain no ':'");
+      return Fail(err, m.Where(user),
+                  "user name " + Quoted(user) +
+                      " must be non-empty and contain no ':'");
     }
     if (!IsBcryptHash(hash)) {
       return Fail(err, m.Where(user),
-                  "the password of " + Quote(user) +
+                  "the password of " + Quoted(user) +
                       " must be a bcrypt hash ($2a$, $2b$ or $2y$, as made "
                       "by htpasswd -nB)");
     }

@@ -65,7 +65,4 @@ bool LoadWebConfigFile(const std::string& path, WebConfig* out,
 /// failure. The caller frees it with SSL_CTX_free.
 ssl_ctx_st* NewTlsServerContext(const TlsServerConfig& tls, std::string* err);
 
-/// OpenSSL's list syntax: "a:b:c".
-std::string JoinOpenSslList(const std::vector<std::string>& items);
-
 }  // namespace mailflow

@@ -7,6 +7,8 @@
 #include "diagnose/reports.h"
 #include "diagnose/runbooks.h"
 #include "exporter/exporter.h"
+#include "lib/base/parse_int.h"
+#include "lib/base/str_join.h"
 
 namespace mailflow {
 
@@ -26,12 +28,6 @@ bool QueryVar(const std::string& query, const char* name, std::string* out) {
   if (n == -2) return false;
   *out = n >= 0 ? buf : "";
   return true;
-}
-
-std::string Joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 }  // namespace
@@ -55,12 +51,9 @@ WebPage RenderWebPage(Exporter* exporter, const std::string& path,
   }
   diagnose::HtmlOptions html;
   if (!refresh.empty()) {
-    if (refresh.size() > 4 ||
-        refresh.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoi(refresh) > 3600) {
+    if (!ParseInt(refresh, 0, 3600, &html.refresh_seconds)) {
       return BadRequest("refresh must be 0 to 3600 seconds");
     }
-    html.refresh_seconds = std::stoi(refresh);
   }
   const diagnose::Diagnosis d =
       exporter->Diagnose(exporter->ScrapeDeadline(nullptr));
@@ -69,7 +62,7 @@ WebPage RenderWebPage(Exporter* exporter, const std::string& path,
   }
   if (format == "text") return {200, kText, diagnose::RenderText(d, false)};
   html.metrics_path = telemetry_path;
-  html.collectors = Joined(exporter->collector_names());
+  html.collectors = StrJoin(exporter->collector_names(), ", ");
   return {200, kHtml, diagnose::RenderHtml(d, html)};
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "lib/base/parse_int.h"
+
 namespace mailflow {
 
 int IpNetwork::max_bits() const { return family == AF_INET6 ? 128 : 32; }
@@ -27,12 +29,7 @@ bool ParseIpNetwork(std::string_view text, IpNetwork* out) {
   std::string addr(text);
   int bits = -1;
   if (auto slash = addr.rfind('/'); slash != std::string::npos && slash > 0) {
-    const std::string len = addr.substr(slash + 1);
-    if (len.empty() || len.size() > 3 ||
-        len.find_first_not_of("0123456789") != std::string::npos) {
-      return false;
-    }
-    bits = std::stoi(len);
+    if (!ParseInt(addr.substr(slash + 1), 0, 128, &bits)) return false;
     addr.resize(slash);
   }
   if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') {

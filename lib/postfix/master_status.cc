@@ -18,13 +18,17 @@
 namespace mailflow {
 namespace {
 
-// The pid in a pid file, 0 if none. Read as a regular file only: a FIFO
-// planted there cannot block the collector.
-int ReadPid(const std::string& pid_file) {
+// The pid in a pid file, 0 if none (then *why says why). Read as a regular
+// file only: a FIFO planted there cannot block the collector.
+int ReadPid(const std::string& pid_file, std::string* why) {
   std::string text, err;
   int pid = 0;
-  if (!ReadWholeFile(pid_file, &text, &err, 4096) ||
-      !ParseMasterPid(text, &pid)) {
+  if (!ReadWholeFile(pid_file, &text, &err, 4096)) {
+    *why = err;
+    return 0;
+  }
+  if (!ParseMasterPid(text, &pid)) {
+    *why = pid_file + ": no process id in pid file";
     return 0;
   }
   return pid;
@@ -133,7 +137,8 @@ MasterStatus ReadMasterStatus(const std::string& queue_directory,
     return decide(MasterLiveness::kUnknown, "none",
                   why + " (the queue directory is not visible)");
   }
-  st.pid = ReadPid(pid_file);
+  std::string no_pid;
+  st.pid = ReadPid(pid_file, &no_pid);
   int holder = 0;
   const Locks locks = FindLock(proc_root, file_st, &holder);
   if (locks == Locks::kHeld) {
@@ -147,7 +152,7 @@ MasterStatus ReadMasterStatus(const std::string& queue_directory,
         MasterLiveness::kUp, "pid",
         pid_file + " names process " + std::to_string(st.pid) + ", a master");
   }
-  std::string why = st.pid <= 0 ? pid_file + ": no process id in pid file"
+  std::string why = st.pid <= 0 ? no_pid
                     : comm.empty()
                         ? "stale pid file " + pid_file + " (process " +
                               std::to_string(st.pid) + " does not exist)"

@@ -13,6 +13,7 @@ no packet leaves the namespaces.
 """
 import itertools
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -353,10 +354,13 @@ def journal_entry(line):
         return ""
     usec = int(time.time() * 1e6)
     ident, pid, text = m.groups()
+    # journald's trusted _UID: master runs as root, its children as postfix
+    # (the exporter counts Postfix-tagged entries of those users only).
+    uid = 0 if ident.endswith("/master") else pwd.getpwnam("postfix").pw_uid
     return ("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n"
             "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=postfix@-.service\n"
-            "_PID=%s\n_COMM=%s\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n" % (
-                usec, usec // 1000, pid, ident.rsplit("/", 1)[-1][:15], ident, text))
+            "_PID=%s\n_UID=%d\n_COMM=%s\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n" % (
+                usec, usec // 1000, pid, uid, ident.rsplit("/", 1)[-1][:15], ident, text))
 
 
 def uncomment_master_block(text, first_line_prefix):

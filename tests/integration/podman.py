@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import os
 import resource
+import shutil
 import subprocess
 import time
 
@@ -112,7 +113,7 @@ class Podman:
 def base_tar():
     """Makes BASE_TAR unless a fresh one exists; True when it was made."""
     with _locked("base"):
-        if (os.path.exists(BASE_TAR)
+        if (os.path.isfile(BASE_TAR)
                 and time.time() - os.path.getmtime(BASE_TAR) < BASE_MAX_AGE):
             return False
         _timed("mmdebstrap base", make_base_tar)
@@ -122,7 +123,10 @@ def base_tar():
 def make_base_tar(out=BASE_TAR):
     """A Debian 12 minbase root without documentation, as a tarball."""
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    opts = ["--variant=minbase", "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
+    # --format: mmdebstrap guesses it from the name, and "NAME.tar.tmp" would
+    # be a directory.
+    opts = ["--variant=minbase", "--format=tar",
+            "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
             "--aptopt=Acquire::Check-Valid-Until \"false\"",
             "--aptopt=Acquire::Languages \"none\""]
     for d in ("man", "groff", "info", "lintian", "linda", "locale", "doc"):
@@ -130,6 +134,9 @@ def make_base_tar(out=BASE_TAR):
     opts += ["--dpkgopt=path-include=/usr/share/locale/locale.alias",
              "--dpkgopt=path-include=/usr/share/doc/*/copyright"]
     tmp = out + ".tmp"
+    for stale in (tmp, out):  # an interrupted or older run's directory
+        if os.path.isdir(stale):
+            shutil.rmtree(stale)
     run(["mmdebstrap", "--quiet"] + opts + ["bookworm", tmp, SOURCES], timeout=1800)
     os.replace(tmp, out)
 

@@ -6,8 +6,6 @@ Everything runs inside a network namespace the stack creates, so Postfix can
 bind port 25 and inet_interfaces = all without touching the host's network;
 the only traffic is loopback inside that namespace.
 """
-import os
-import time
 
 import harness
 from harness import (Alertmanager, Exporter, PostfixInstance, Prometheus, Webhook,

@@ -46,11 +46,14 @@ class AlertmanagerChainTest(unittest.TestCase):
         wait_for(lambda: b.symptoms <= s.firing(), 30, interval=0.5,
                  what="symptoms %s firing (firing: %s)" % (b.symptoms, s.firing()))
         time.sleep(3)  # notification rounds in which they could leak
+        during = len(s.notifications())
         b.repair(s.pf)
         s.wait_notification(b.receiver, "resolved", b.cause)
-        # ...but never page. (Once the cause resolves, the group's resolve
-        # notification may list them as resolved: that is not a page.)
-        leaked = [n for n in s.notifications()[before:]
+        # ...but never page while the cause is there. (Once the cause
+        # resolves, a symptom still firing until its next probe round is no
+        # longer inhibited: with the scaled-down timings of this stack that
+        # can be sent, with production's group_interval it resolves first.)
+        leaked = [n for n in s.notifications()[before:during]
                   if n[2] in b.symptoms | b.quiet and n[1] == "firing"]
         self.assertEqual(leaked, [])
         wait_for(lambda: not (s.firing() & ({b.cause} | b.symptoms)), 30, interval=0.5,

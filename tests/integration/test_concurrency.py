@@ -9,7 +9,6 @@ checks that every request was answered.
 """
 import os
 import signal
-import subprocess
 import threading
 import time
 import unittest

@@ -590,7 +590,8 @@ collectors:
             return subprocess.run(["ip", "netns", "exec", self.pair.a, "firewall-cmd",
                                    "--state"], env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL).returncode == 0
-        wait_for(ready, 60, interval=0.3, what="firewalld")
+        # firewalld (Python) takes seconds to start, minutes on a loaded box.
+        wait_for(ready, 180, interval=0.3, what="firewalld")
         rich = ('rule family="ipv4" source address="%s" port port="587" protocol="tcp" accept'
                 % self.pair.addr_b2)
         for perm in ([], ["--permanent"]):

@@ -7,7 +7,6 @@ the instance the way operators do and asserts /metrics follows.
 """
 import os
 import shutil
-import socket
 import subprocess
 import unittest
 

@@ -20,10 +20,7 @@ Each OutboundMailNotFlowing page must arrive through Alertmanager at the
 pager receiver naming the reason class and the port, and its annotation the
 top destination.
 """
-import os
-import sys
 import threading
-import time
 import unittest
 
 import corpus

@@ -19,7 +19,7 @@ import sys
 import unittest
 
 import harness
-from harness import Exporter, PostfixInstance, run, start_process, wait_for
+from harness import Exporter, PostfixInstance, run, wait_for
 from netns import NetnsPair
 
 FOREIGN = "victim@foreign.test"

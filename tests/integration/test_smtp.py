@@ -5,14 +5,13 @@ tools/smtp_peer.py) run in namespace B behind nftables rules that produce
 every result class. All traffic stays inside the two namespaces.
 """
 import os
-import re
 import subprocess
 import sys
 import time
 import unittest
 
 import harness
-from harness import Diagnosis, Metrics, on_exit, run, tmpdir, wait_for
+from harness import Diagnosis, Metrics, run, tmpdir, wait_for
 from netns import NetnsPair
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools")

@@ -11,7 +11,6 @@ connections and the exporter must still be alive afterwards.
 import base64
 import http.client
 import os
-import re
 import ssl
 import subprocess
 import unittest

@@ -71,6 +71,9 @@ def main():
         runbooks = sorted({h for h in result["board"]["links"] if "/runbooks#" in h})
         result["runbooks"] = []
         for href in runbooks:
+            # Two anchors of one page: from the first, the second would be
+            # a same-document navigation (no load event, no request).
+            b.visit("about:blank")
             visit = b.visit(href)
             target = b.evaluate(TARGET)
             result["runbooks"].append({"href": href, "status": visit["status"],
