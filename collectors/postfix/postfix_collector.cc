@@ -1,6 +1,7 @@
 #include "collectors/postfix/postfix_collector.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -144,7 +145,18 @@ class PostfixCollector : public Collector, public Diagnosable {
     AddRoleFamily(*snapshot, options_.role, out);
     AddOutboundRouteFamily(main, out);
 
-    // Policy services in main.cf's lists and in the services' -o overrides.
+    AddPolicyFamilies(main, services, get, obs, out);
+    AddProblemFamilies(pf, expansion_errors, out);
+    LogProblems(pf, key);
+  }
+
+  // mailflow_postfix_policy_services / _greylisting_enabled: the policy
+  // services in main.cf's restriction lists (read through `get`) and in the
+  // smtpd services' -o overrides.
+  static void AddPolicyFamilies(
+      const postfix::MainCf& main, const std::vector<InetService>& services,
+      const std::function<std::string(const char*)>& get,
+      PostfixObservation* obs, std::vector<prometheus::MetricFamily>* out) {
     std::vector<std::string> restriction_values;
     for (const char* list : kRestrictionLists) {
       restriction_values.push_back(get(list));
@@ -175,7 +187,13 @@ class PostfixCollector : public Collector, public Diagnosable {
              "sqlgrey, port 10023/2501, or grey/gray in its name): first "
              "deliveries from new senders are delayed by design.",
              policy.greylisting);
+  }
 
+  // mailflow_postfix_config_problems per file and severity; main.cf's
+  // errors include the `expansion_errors` of $name expansion.
+  static void AddProblemFamilies(const PostfixConfig& pf, int expansion_errors,
+                                 std::vector<prometheus::MetricFamily>* out) {
+    const postfix::MainCf& main = pf.main;
     FamilyBuilder problems(out, "mailflow_postfix_config_problems",
                            "Problems in main.cf/master.cf: severity error "
                            "for what Postfix would reject (and $name "
@@ -197,7 +215,6 @@ class PostfixCollector : public Collector, public Diagnosable {
     problems.Add(
         {{"file", "master.cf"}, {"severity", "warning"}},
         count(pf.master.problems(), postfix::ProblemSeverity::kWarning));
-    LogProblems(pf, key);
   }
 
   // This host's addresses with their prefix lengths (mynetworks_style and
