@@ -14,6 +14,20 @@ int OpenSubdir(int dirfd, const char* name) {
   return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+// The next entry of `d` other than "." and "..", its name's length in
+// `*len`; nullptr at the end (or on a read error).
+struct dirent* NextEntry(DIR* d, size_t* len) {
+  for (;;) {
+    struct dirent* de = readdir(d);
+    if (de == nullptr) return nullptr;
+    const char* name = de->d_name;
+    *len = std::strlen(name);
+    if (name[0] != '.' || (*len != 1 && (*len != 2 || name[1] != '.'))) {
+      return de;
+    }
+  }
+}
+
 }  // namespace
 
 bool ValidQueueId(const char* name, size_t len) {
@@ -107,14 +121,11 @@ void QueueWalker::WalkQueue(int dirfd, QueueName q, int depth,
   bool clean = may_skip;
   uint32_t junk = 0;
   std::vector<std::string> subdirs;
+  size_t len = 0;
   while (!budget_->TimeUp()) {
-    struct dirent* de = readdir(d);
+    struct dirent* de = NextEntry(d, &len);
     if (de == nullptr) break;
     const char* name = de->d_name;
-    size_t len = std::strlen(name);
-    if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))) {
-      continue;
-    }
     unsigned char type = de->d_type;
     if (type == DT_UNKNOWN) {
       struct stat st;
@@ -177,12 +188,12 @@ void QueueWalker::WalkDeferLogs(int dirfd, int depth, bool read_untracked,
   }
   bool clean = !read_untracked;
   std::vector<std::string> subdirs;
+  size_t len = 0;
   while (!budget_->TimeUp()) {
-    struct dirent* de = readdir(d);
+    struct dirent* de = NextEntry(d, &len);
     if (de == nullptr) break;
     const char* name = de->d_name;
-    size_t len = std::strlen(name);
-    if (name[0] == '.') continue;
+    if (name[0] == '.') continue;  // no queue id starts with a dot
     if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
       if (len == 1 && depth < kMaxHashDepth) {
         int sub = OpenSubdir(dirfd, name);
