@@ -2,27 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/options_test.h"
+
 namespace mailflow {
 namespace {
 
-bool Parse(const std::string& yaml, ListenOptions* o, std::string* err) {
-  Config config;
-  config.paths.postfix_config_directory = "/srv/postfix";
-  config.paths.proc = "/host/proc";
-  config.smtp_ports = {25, 587};
-  ConfigMap m;
-  if (!ConfigMap::Parse(yaml, "listen.yml", &m, err)) return false;
-  return ParseListenOptions(config, m, o, err);
-}
+class ListenOptionsTest
+    : public test_support::OptionsTest<ListenOptions, ParseListenOptions> {
+ protected:
+  ListenOptionsTest() : OptionsTest("listen.yml") {
+    config_.paths.postfix_config_directory = "/srv/postfix";
+    config_.paths.proc = "/host/proc";
+    config_.smtp_ports = {25, 587};
+  }
+};
 
-std::string Error(const std::string& yaml) {
-  ListenOptions o;
-  std::string err;
-  EXPECT_FALSE(Parse(yaml, &o, &err)) << yaml;
-  return err;
-}
-
-TEST(ListenOptionsTest, Defaults) {
+TEST_F(ListenOptionsTest, Defaults) {
   ListenOptions o;
   std::string err;
   ASSERT_TRUE(Parse("", &o, &err)) << err;
@@ -32,14 +27,14 @@ TEST(ListenOptionsTest, Defaults) {
   EXPECT_TRUE(o.resolve_owners);
 }
 
-TEST(ListenOptionsTest, ResolveOwners) {
+TEST_F(ListenOptionsTest, ResolveOwners) {
   ListenOptions o;
   std::string err;
   ASSERT_TRUE(Parse("resolve_owners: false\n", &o, &err)) << err;
   EXPECT_FALSE(o.resolve_owners);
 }
 
-TEST(ListenOptionsTest, Errors) {
+TEST_F(ListenOptionsTest, Errors) {
   EXPECT_EQ(Error("resolve_owners: maybe\n"),
             "listen.yml:1:17: \"resolve_owners\" must be true or false");
   EXPECT_EQ(Error("resolve_owners: true\nports: [25]\n"),

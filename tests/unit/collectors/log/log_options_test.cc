@@ -2,25 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/options_test.h"
+
 namespace mailflow {
 namespace {
 
-bool Parse(const std::string& yaml, LogOptions* o, std::string* err) {
-  Config config;
-  config.paths.postfix_config_directory = "/srv/postfix";
-  ConfigMap m;
-  if (!ConfigMap::Parse(yaml, "log.yml", &m, err)) return false;
-  return ParseLogOptions(config, m, o, err);
-}
+class LogOptionsTest
+    : public test_support::OptionsTest<LogOptions, ParseLogOptions> {
+ protected:
+  LogOptionsTest() : OptionsTest("log.yml") {
+    config_.paths.postfix_config_directory = "/srv/postfix";
+  }
+};
 
-std::string Error(const std::string& yaml) {
-  LogOptions o;
-  std::string err;
-  EXPECT_FALSE(Parse(yaml, &o, &err)) << yaml;
-  return err;
-}
-
-TEST(LogOptionsTest, Defaults) {
+TEST_F(LogOptionsTest, Defaults) {
   LogOptions o;
   std::string err;
   ASSERT_TRUE(Parse("", &o, &err)) << err;
@@ -36,7 +31,7 @@ TEST(LogOptionsTest, Defaults) {
   EXPECT_EQ(o.journal_trusted_uids.front(), 0u);
 }
 
-TEST(LogOptionsTest, Full) {
+TEST_F(LogOptionsTest, Full) {
   LogOptions o;
   std::string err;
   ASSERT_TRUE(
@@ -67,7 +62,7 @@ TEST(LogOptionsTest, Full) {
   EXPECT_EQ(o.source, LogSource::kFile);
 }
 
-TEST(LogOptionsTest, Errors) {
+TEST_F(LogOptionsTest, Errors) {
   EXPECT_EQ(Error("path: /x\nsource: syslog\n"),
             "log.yml:2:1: source must be auto, file, journal or stdin, not "
             "\"syslog\"");

@@ -2,28 +2,23 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/options_test.h"
+
 namespace mailflow {
 namespace {
 
-bool Parse(const std::string& yaml, PostfixOptions* o, std::string* err) {
-  Config config;
-  config.paths.postfix_config_directory = "/srv/postfix";
-  config.paths.proc = "/host/proc";
-  config.paths.etc = "/host/etc";
-  config.smtp_ports = {25, 2525};
-  ConfigMap m;
-  if (!ConfigMap::Parse(yaml, "postfix.yml", &m, err)) return false;
-  return ParsePostfixOptions(config, m, o, err);
-}
+class PostfixOptionsTest
+    : public test_support::OptionsTest<PostfixOptions, ParsePostfixOptions> {
+ protected:
+  PostfixOptionsTest() : OptionsTest("postfix.yml") {
+    config_.paths.postfix_config_directory = "/srv/postfix";
+    config_.paths.proc = "/host/proc";
+    config_.paths.etc = "/host/etc";
+    config_.smtp_ports = {25, 2525};
+  }
+};
 
-std::string Error(const std::string& yaml) {
-  PostfixOptions o;
-  std::string err;
-  EXPECT_FALSE(Parse(yaml, &o, &err)) << yaml;
-  return err;
-}
-
-TEST(PostfixOptionsTest, DefaultsGuessTheRole) {
+TEST_F(PostfixOptionsTest, DefaultsGuessTheRole) {
   PostfixOptions o;
   std::string err;
   ASSERT_TRUE(Parse("", &o, &err)) << err;
@@ -36,7 +31,7 @@ TEST(PostfixOptionsTest, DefaultsGuessTheRole) {
   EXPECT_FALSE(o.role.has_value());
 }
 
-TEST(PostfixOptionsTest, Role) {
+TEST_F(PostfixOptionsTest, Role) {
   PostfixOptions o;
   std::string err;
   ASSERT_TRUE(Parse("role: null_client\n", &o, &err)) << err;
@@ -46,7 +41,7 @@ TEST(PostfixOptionsTest, Role) {
   EXPECT_EQ(*o.role, postfix::HostRole::kSubmission);
 }
 
-TEST(PostfixOptionsTest, Errors) {
+TEST_F(PostfixOptionsTest, Errors) {
   EXPECT_EQ(Error("role: relay\n"),
             "postfix.yml:1:1: role must be auto, mx, submission or "
             "null_client, not \"relay\"");

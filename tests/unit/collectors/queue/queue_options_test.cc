@@ -2,26 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/options_test.h"
+
 namespace mailflow {
 namespace {
 
-bool Parse(const std::string& yaml, QueueCollectorOptions* o,
-           std::string* err) {
-  Config config;
-  config.paths.postfix_config_directory = "/srv/postfix";
-  ConfigMap m;
-  if (!ConfigMap::Parse(yaml, "queue.yml", &m, err)) return false;
-  return ParseQueueOptions(config, m, o, err);
-}
+class QueueOptionsTest : public test_support::OptionsTest<QueueCollectorOptions,
+                                                          ParseQueueOptions> {
+ protected:
+  QueueOptionsTest() : OptionsTest("queue.yml") {
+    config_.paths.postfix_config_directory = "/srv/postfix";
+  }
+};
 
-std::string Error(const std::string& yaml) {
-  QueueCollectorOptions o;
-  std::string err;
-  EXPECT_FALSE(Parse(yaml, &o, &err)) << yaml;
-  return err;
-}
-
-TEST(QueueOptionsTest, DefaultsFollowMainCf) {
+TEST_F(QueueOptionsTest, DefaultsFollowMainCf) {
   QueueCollectorOptions o;
   std::string err;
   ASSERT_TRUE(Parse("", &o, &err)) << err;
@@ -33,7 +27,7 @@ TEST(QueueOptionsTest, DefaultsFollowMainCf) {
   EXPECT_EQ(o.scan.max_domains, 20000u);
 }
 
-TEST(QueueOptionsTest, Full) {
+TEST_F(QueueOptionsTest, Full) {
   QueueCollectorOptions o;
   std::string err;
   ASSERT_TRUE(
@@ -51,7 +45,7 @@ TEST(QueueOptionsTest, Full) {
   EXPECT_EQ(o.scan.max_domains, 7u);
 }
 
-TEST(QueueOptionsTest, Errors) {
+TEST_F(QueueOptionsTest, Errors) {
   EXPECT_EQ(Error("top_domains: 1001\n"),
             "queue.yml:1:14: \"top_domains\" must be an integer from 0 to "
             "1000");
