@@ -39,7 +39,7 @@ BENCHMARK(BM_ParseLogLine);
 
 void BM_ParseAndCount(benchmark::State& state) {
   const std::vector<std::string> lines = LoadCorpus();
-  mailflow::log::LogStats stats(10000);
+  mailflow::log_collector::LogStats stats(10000);
   mailflow::postfix::LogLine out;
   for (auto _ : state) {
     for (const std::string& l : lines) {

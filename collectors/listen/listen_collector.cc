@@ -6,6 +6,7 @@
 
 #include "collectors/common/metrics.h"
 #include "collectors/listen/listen_diagnosis.h"
+#include "collectors/listen/listen_options.h"
 #include "lib/base/file_util.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
@@ -15,16 +16,7 @@
 #include "lib/proc/socket_owners.h"
 #include "lib/proc/tcp_listeners.h"
 
-namespace mailflow {
-
-namespace {
-
-struct ListenOptions {
-  std::vector<int64_t> ports;
-  std::string proc;
-  std::string postfix_config_directory;
-  bool resolve_owners = true;
-};
+namespace mailflow::listen_collector {
 
 // One kind of disagreement between configuration and kernel per series.
 constexpr const char* kMismatchKinds[] = {"not_listening", "not_external",
@@ -306,7 +298,9 @@ class ListenCollector : public Collector, public Diagnosable {
   ListenFacts seen_;  // the default instance's at the last Collect()
 };
 
-}  // namespace
+}  // namespace mailflow::listen_collector
+
+namespace mailflow {
 
 void RegisterListenCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -317,15 +311,11 @@ void RegisterListenCollector(CollectorRegistry* registry) {
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          ListenOptions o;
-         o.ports = config.smtp_ports;
-         o.proc = config.paths.proc;
-         o.postfix_config_directory = config.paths.postfix_config_directory;
-         if (!options.GetBool("resolve_owners", &o.resolve_owners, err) ||
-             !options.Finish(err)) {
+         if (!ParseListenOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         return std::make_unique<ListenCollector>(std::move(o),
-                                                  context.postfix);
+         return std::make_unique<listen_collector::ListenCollector>(
+             std::move(o), context.postfix);
        }});
 }
 

@@ -8,7 +8,7 @@
 
 #include <utility>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 namespace {
 constexpr size_t kReadSize = 256 << 10;
 }
@@ -207,7 +207,8 @@ size_t FileFollower::Poll(const Sink& sink) {
       lseek(current_.fd, 0, SEEK_SET);
       current_.offset = 0;
       current_.partial.clear();
-      const long m = ReadAvailable(&current_, sink, options_.max_bytes_per_poll);
+      const long m =
+          ReadAvailable(&current_, sink, options_.max_bytes_per_poll);
       if (m > 0) got += size_t(m);
       state_.position = current_.offset;
       return got;
@@ -239,4 +240,4 @@ size_t FileFollower::Poll(const Sink& sink) {
   return got;
 }
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

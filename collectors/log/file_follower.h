@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 
 struct FollowerState {
   bool open = false;
@@ -94,4 +94,4 @@ class FileFollower {
   std::vector<char> buf_;
 };
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

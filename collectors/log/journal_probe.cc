@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 
 bool JournalHasPostfixEntries(const std::string& directory, std::string* err) {
   sd_journal* j = nullptr;
@@ -35,4 +35,4 @@ bool JournalHasPostfixEntries(const std::string& directory, std::string* err) {
   return found;
 }
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

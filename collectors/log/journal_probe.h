@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 
 /// True when the journal (`directory`, or the local system journal when
 /// empty) has an entry whose SYSLOG_IDENTIFIER starts with "postfix"
@@ -12,4 +12,4 @@ namespace mailflow::log {
 /// Thread-safe (opens its own journal handle).
 bool JournalHasPostfixEntries(const std::string& directory, std::string* err);
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 namespace {
 
 // Value of FIELD=value data, or empty.
@@ -80,17 +80,20 @@ bool JournalSource::Open(std::string* err) {
   }
   if (r < 0) {
     j_ = nullptr;
-    *err = "open journal " + (directory_.empty() ? std::string("(system)") : directory_) +
-           ": " + strerror(-r);
+    *err = "open journal " +
+           (directory_.empty() ? std::string("(system)") : directory_) + ": " +
+           strerror(-r);
     return false;
   }
   // Large messages are not expected; keep the data threshold small.
   sd_journal_set_data_threshold(j_, 64 << 10);
   if (!cursor_.empty()) {
     // Reopened after an error: continue after the last entry handed out.
-    if (sd_journal_seek_cursor(j_, cursor_.c_str()) >= 0 && sd_journal_next(j_) > 0 &&
+    if (sd_journal_seek_cursor(j_, cursor_.c_str()) >= 0 &&
+        sd_journal_next(j_) > 0 &&
         sd_journal_test_cursor(j_, cursor_.c_str()) <= 0) {
-      sd_journal_previous(j_);  // the cursor's entry is gone; do not skip another
+      sd_journal_previous(
+          j_);  // the cursor's entry is gone; do not skip another
     }
   } else if (first_open_ && start_at_end_) {
     sd_journal_seek_tail(j_);
@@ -104,7 +107,8 @@ bool JournalSource::Open(std::string* err) {
   return true;
 }
 
-long JournalSource::Poll(const Sink& sink, size_t max_entries, std::string* err) {
+long JournalSource::Poll(const Sink& sink, size_t max_entries,
+                         std::string* err) {
   if (!j_) return 0;
   long n = 0;
   while (size_t(n) < max_entries) {
@@ -118,7 +122,8 @@ long JournalSource::Poll(const Sink& sink, size_t max_entries, std::string* err)
     if (r == 0) break;
     ++n;
     std::string_view ident, message;
-    if (!GetField(j_, "SYSLOG_IDENTIFIER", &ident) || ident.substr(0, 7) != "postfix") {
+    if (!GetField(j_, "SYSLOG_IDENTIFIER", &ident) ||
+        ident.substr(0, 7) != "postfix") {
       ++skipped_;
       continue;
     }
@@ -150,4 +155,4 @@ void JournalSource::Wait(std::chrono::milliseconds timeout) {
   sd_journal_wait(j_, uint64_t(timeout.count()) * 1000);
 }
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

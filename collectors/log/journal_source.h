@@ -19,11 +19,12 @@
 
 struct sd_journal;
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 
 class JournalSource {
  public:
-  using Sink = std::function<void(std::string_view identifier, std::string_view message)>;
+  using Sink = std::function<void(std::string_view identifier,
+                                  std::string_view message)>;
 
   /// `directory` empty: the local system journal; otherwise the journal
   /// files in that directory (also files created there later).
@@ -65,4 +66,4 @@ class JournalSource {
 /// The uid of `user`: a number, or a name in this host's user database.
 bool LookupUid(const std::string& user, uint32_t* uid);
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

@@ -2,54 +2,28 @@
 
 #include <poll.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "collectors/common/metrics.h"
+#include "collectors/log/auto_source.h"
 #include "collectors/log/file_follower.h"
-#include "collectors/log/journal_probe.h"
 #include "collectors/log/journal_source.h"
 #include "collectors/log/log_diagnosis.h"
 #include "collectors/log/log_families.h"
-#include "collectors/log/log_stats.h"
+#include "collectors/log/log_options.h"
+#include "collectors/log/log_stats_by_instance.h"
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_instances.h"
 
-namespace mailflow {
-namespace {
-
-using log::FileFollower;
-using log::JournalSource;
-using log::LogStats;
-using log::SourceState;
-
-enum class Source { kAuto, kFile, kJournal, kStdin };
-
-struct LogOptions {
-  /// The default Postfix instance: its multi_instance_directories name the
-  /// others, whose syslog_names attribute lines to them.
-  std::string postfix_config_directory = "/etc/postfix";
-  Source source = Source::kAuto;
-  std::string source_name = "auto";
-  std::string path = "/var/log/mail.log";
-  bool start_at_end = true;
-  std::string journal_directory;
-  /// journal: the senders (_UID) whose Postfix-tagged entries count.
-  std::vector<uint32_t> journal_trusted_uids;
-  int64_t greylist_tracking_max = 10000;
-  std::chrono::milliseconds poll_interval{250};
-  /// source auto: how often to look again while neither source is there.
-  std::chrono::milliseconds auto_interval{30000};
-};
+namespace mailflow::log_collector {
 
 double NowUnix() {
   return std::chrono::duration<double>(
@@ -62,7 +36,7 @@ class LogCollector : public Collector, public Diagnosable {
   LogCollector(LogOptions o, std::shared_ptr<PostfixSnapshotCache> snapshots)
       : options_(std::move(o)),
         snapshots_(std::move(snapshots)),
-        unclaimed_(size_t(options_.greylist_tracking_max)) {
+        counts_(size_t(options_.greylist_tracking_max)) {
     state_.configured = options_.source_name;
     SetSource(options_.source);
   }
@@ -87,15 +61,8 @@ class LogCollector : public Collector, public Diagnosable {
                  std::vector<prometheus::MetricFamily>* out) override {
     RefreshInstances();
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<const LogStats*> all = {&unclaimed_};
-    for (const auto& [name, stats] : stats_) all.push_back(&stats);
-    log::AppendLogSourceFamilies(all, state_, out);
-    for (const auto& [name, stats] : stats_) {
-      std::vector<prometheus::MetricFamily> part;
-      log::AppendLogInstanceFamilies(stats, &part);
-      AppendWithLabel(std::move(part), kPostfixInstanceLabel, name, out);
-    }
-    seen_ = FactsLocked();
+    counts_.AppendFamilies(state_, out);
+    seen_ = counts_.Facts(state_, options_.start_at_end);
     return Status::OK();
   }
 
@@ -126,67 +93,7 @@ class LogCollector : public Collector, public Diagnosable {
     }
     std::erase_if(found, [](const PostfixInstance& in) { return !in.enabled; });
     std::lock_guard<std::mutex> lock(mu_);
-    instances_ = std::move(found);
-    for (const PostfixInstance& in : instances_) StatsFor(in.name);
-  }
-
-  // REQUIRES: mu_ held. The stats of instance `name`, created on first use
-  // (names come from the discovery: at most kMaxPostfixInstances at a time).
-  LogStats& StatsFor(const std::string& name) {
-    auto it = stats_.find(name);
-    if (it == stats_.end()) {
-      it =
-          stats_.emplace(name, LogStats(size_t(options_.greylist_tracking_max)))
-              .first;
-    }
-    return it->second;
-  }
-
-  // REQUIRES: mu_ held. Counts `line` for the instance whose syslog_name
-  // its tag carries; lines of other programs for no instance.
-  void Count(const postfix::LogLine& line) {
-    if (line.event == postfix::LogEvent::kForeign || line.tag.empty() ||
-        !postfix::IsPostfixTag(line.tag)) {
-      unclaimed_.Add(line);
-      return;
-    }
-    const std::string& name =
-        instances_.empty()
-            ? kDefaultInstance
-            : InstanceForSyslogName(instances_, line.syslog_name).name;
-    StatsFor(name).Add(line);
-  }
-
-  // REQUIRES: mu_ held. What diagnose shows: the source, every line read,
-  // and the default instance's greylisting.
-  LogFacts FactsLocked() {
-    const LogStats& main = StatsFor(
-        instances_.empty() ? kDefaultInstance : instances_.front().name);
-    LogFacts f;
-    f.source = state_.source;
-    f.path = state_.path;
-    f.up = state_.up;
-    f.error = state_.is_file ? state_.file.last_error : "";
-    f.start_at_end = options_.start_at_end;
-    f.lines = unclaimed_.lines;
-    for (const auto& [name, stats] : stats_) f.lines += stats.lines;
-    f.greylist_deferrals = main.greylist_deferrals;
-    f.greylisted_waiting = main.greylist_tracked();
-    const CumulativeHistogram& h = main.greylist_delay;
-    f.greylisted_delivered = h.count();
-    uint64_t seen = 0;
-    for (size_t i = 0; i < h.upper_bounds().size() && h.count() > 0; ++i) {
-      seen += h.bucket_counts()[i];
-      if (seen * 10 >= h.count() * 9) {
-        f.greylist_p90_seconds = h.upper_bounds()[i];
-        break;
-      }
-    }
-    if (h.count() > 0 && f.greylist_p90_seconds < 0) {
-      f.greylist_p90_seconds = h.upper_bounds().back() * 2;  // beyond +Inf's
-    }
-    f.greylist_example = main.last_greylist;
-    return f;
+    counts_.SetInstances(std::move(found));
   }
 
   void MarkCaughtUp() {
@@ -207,7 +114,7 @@ class LogCollector : public Collector, public Diagnosable {
           nl ? size_t(static_cast<const char*>(nl) - block.data())
              : block.size();
       postfix::ParseLogLine(block.substr(i, end - i), &line);
-      Count(line);
+      counts_.Count(line);
       i = end + 1;
     }
     state_.last_line_time = NowUnix();
@@ -219,14 +126,14 @@ class LogCollector : public Collector, public Diagnosable {
   }
 
   // What /metrics says is followed. REQUIRES: mu_ held or no thread yet.
-  void SetSource(Source s) {
+  void SetSource(LogSource s) {
     static const char* const kNames[] = {"none", "file", "journal", "stdin"};
     state_.source = kNames[static_cast<int>(s)];
-    state_.is_file = s == Source::kFile;
-    state_.is_journal = s == Source::kJournal;
-    state_.path = s == Source::kFile      ? options_.path
-                  : s == Source::kJournal ? options_.journal_directory
-                                          : "";
+    state_.is_file = s == LogSource::kFile;
+    state_.is_journal = s == LogSource::kJournal;
+    state_.path = s == LogSource::kFile      ? options_.path
+                  : s == LogSource::kJournal ? options_.journal_directory
+                                             : "";
   }
 
   bool stopping() {
@@ -235,7 +142,7 @@ class LogCollector : public Collector, public Diagnosable {
   }
 
   void PublishFileState(const FileFollower& f) {
-    const log::FollowerState& fs = f.state();
+    const FollowerState& fs = f.state();
     std::lock_guard<std::mutex> lock(mu_);
     state_.file = fs;
     state_.up = fs.open;
@@ -244,16 +151,16 @@ class LogCollector : public Collector, public Diagnosable {
 
   void Run() {
     switch (options_.source) {
-      case Source::kAuto:
+      case LogSource::kAuto:
         RunAuto();
         break;
-      case Source::kFile:
+      case LogSource::kFile:
         RunFile();
         break;
-      case Source::kStdin:
+      case LogSource::kStdin:
         RunStdin();
         break;
-      case Source::kJournal:
+      case LogSource::kJournal:
         RunJournal();
         break;
     }
@@ -264,33 +171,21 @@ class LogCollector : public Collector, public Diagnosable {
   void RunAuto() {
     std::string last;
     while (!stopping()) {
-      struct stat st;
-      std::string why, err;
-      Source chosen = Source::kAuto;
-      if (stat(options_.path.c_str(), &st) == 0) {
-        chosen = Source::kFile;
-        why = options_.path + " exists";
-      } else if (log::JournalHasPostfixEntries(options_.journal_directory,
-                                               &err)) {
-        chosen = Source::kJournal;
-        why =
-            options_.path + " does not exist, the journal has Postfix entries";
-      } else {
-        why = "no " + options_.path +
-              (err.empty() ? " and no Postfix entries in the journal"
-                           : " and " + err);
-      }
-      if (chosen != Source::kAuto) {
+      const AutoSource choice =
+          ChooseAutoSource(options_.path, options_.journal_directory);
+      const LogSource chosen = choice.source;
+      const std::string& why = choice.why;
+      if (chosen != LogSource::kAuto) {
         Log(LogLevel::kInfo, "log",
             std::string("log source: ") +
-                (chosen == Source::kFile ? "file " + options_.path
-                                         : "journal") +
+                (chosen == LogSource::kFile ? "file " + options_.path
+                                            : "journal") +
                 " (auto: " + why + ")");
         {
           std::lock_guard<std::mutex> lock(mu_);
           SetSource(chosen);
         }
-        chosen == Source::kFile ? RunFile() : RunJournal();
+        chosen == LogSource::kFile ? RunFile() : RunJournal();
         return;
       }
       if (why != last) {
@@ -350,7 +245,7 @@ class LogCollector : public Collector, public Diagnosable {
       postfix::LogLine line;
       postfix::ParseLogMessage(ident, msg, &line);
       std::lock_guard<std::mutex> lock(mu_);
-      Count(line);
+      counts_.Count(line);
       state_.last_line_time = NowUnix();
     };
     uint64_t errors = 0;
@@ -387,15 +282,11 @@ class LogCollector : public Collector, public Diagnosable {
     }
   }
 
-  static inline const std::string kDefaultInstance = "postfix";
-
   const LogOptions options_;
   const std::shared_ptr<PostfixSnapshotCache> snapshots_;
-  // Guards instances_, stats_, unclaimed_, state_ and caught_up_.
+  // Guards counts_, state_ and caught_up_.
   std::mutex mu_;
-  std::vector<PostfixInstance> instances_;
-  std::map<std::string, LogStats> stats_;  // by postfix_instance
-  LogStats unclaimed_;  // lines of no Postfix instance (foreign, garbage)
+  LogStatsByInstance counts_;
   SourceState state_;
   bool caught_up_ = false;
   std::condition_variable caught_up_cv_;
@@ -406,28 +297,9 @@ class LogCollector : public Collector, public Diagnosable {
   std::thread thread_;
 };
 
-// `journal_trusted_users`: user names or numeric uids whose Postfix-tagged
-// journal entries count (default: root and postfix, the users Postfix's
-// daemons run as; a default name this host does not know is left out).
-// An empty list trusts the tag alone.
-bool GetTrustedUids(ConfigMap* m, std::vector<uint32_t>* out,
-                    std::string* err) {
-  const bool given = m->Has("journal_trusted_users");
-  std::vector<std::string> users = {"root", "postfix"};
-  if (!m->GetStringList("journal_trusted_users", &users, err)) return false;
-  for (const std::string& u : users) {
-    uint32_t uid = 0;
-    if (log::LookupUid(u, &uid)) {
-      out->push_back(uid);
-    } else if (given) {
-      *err = m->Where("journal_trusted_users") + ": unknown user \"" + u + "\"";
-      return false;
-    }
-  }
-  return true;
-}
+}  // namespace mailflow::log_collector
 
-}  // namespace
+namespace mailflow {
 
 void RegisterLogCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -439,61 +311,11 @@ void RegisterLogCollector(CollectorRegistry* registry) {
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
          LogOptions o;
-         o.postfix_config_directory = config.paths.postfix_config_directory;
-         std::string source = "auto", start_at = "end";
-         if (!options.GetString("source", &source, err) ||
-             !options.GetString("path", &o.path, err) ||
-             !options.GetString("start_at", &start_at, err) ||
-             !options.GetString("journal_directory", &o.journal_directory,
-                                err) ||
-             !options.GetInt("greylist_tracking_max", 0, 10000000,
-                             &o.greylist_tracking_max, err) ||
-             !options.GetDuration("poll_interval", &o.poll_interval, err) ||
-             !options.GetDuration("auto_interval", &o.auto_interval, err) ||
-             !GetTrustedUids(&options, &o.journal_trusted_uids, err)) {
+         if (!ParseLogOptions(config, std::move(options), &o, err)) {
            return nullptr;
          }
-         if (source == "auto") {
-           o.source = Source::kAuto;
-         } else if (source == "file") {
-           o.source = Source::kFile;
-         } else if (source == "journal") {
-           o.source = Source::kJournal;
-         } else if (source == "stdin") {
-           o.source = Source::kStdin;
-         } else {
-           *err = options.Where("source") +
-                  ": source must be auto, file, journal or stdin, not \"" +
-                  source + "\"";
-           return nullptr;
-         }
-         if (o.auto_interval < std::chrono::seconds(1) ||
-             o.auto_interval > std::chrono::minutes(10)) {
-           *err = options.Where("auto_interval") +
-                  ": auto_interval must be between 1s and 10m";
-           return nullptr;
-         }
-         o.source_name = source;
-         if (start_at == "end" || start_at == "beginning") {
-           o.start_at_end = start_at == "end";
-         } else {
-           *err = options.Where("start_at") +
-                  ": start_at must be end or beginning, not \"" + start_at +
-                  "\"";
-           return nullptr;
-         }
-         if (o.path.empty()) {
-           *err = options.Where("path") + ": path must not be empty";
-           return nullptr;
-         }
-         if (o.poll_interval < std::chrono::milliseconds(10) ||
-             o.poll_interval > std::chrono::seconds(60)) {
-           *err = options.Where("poll_interval") +
-                  ": poll_interval must be between 10ms and 1m";
-           return nullptr;
-         }
-         if (!options.Finish(err)) return nullptr;
-         return std::make_unique<LogCollector>(std::move(o), context.postfix);
+         return std::make_unique<log_collector::LogCollector>(std::move(o),
+                                                              context.postfix);
        }});
 }
 

@@ -12,8 +12,9 @@ namespace mailflow {
 ///   source: file|journal|stdin     default file
 ///   path: PATH                     default /var/log/mail.log (source file)
 ///   start_at: end|beginning        default end (beginning = backfill)
-///   journal_directory: DIR         default: the system journal (source journal)
-///   greylist_tracking_max: N       queue ids tracked for greylisting delay
+///   journal_directory: DIR         default: the system journal (source
+///   journal) greylist_tracking_max: N       queue ids tracked for greylisting
+///   delay
 ///                                  (default 10000, 0 disables; oldest evicted)
 ///   poll_interval: DURATION        file/journal poll period (default 250ms)
 void RegisterLogCollector(CollectorRegistry* registry);

@@ -5,7 +5,7 @@
 
 #include "collectors/common/metrics.h"
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 
 using prometheus::MetricType;
 
@@ -286,4 +286,4 @@ void AppendLogInstanceFamilies(const LogStats& s,
       .Add({}, double(s.greylist_evictions));
 }
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

@@ -9,7 +9,7 @@
 #include "collectors/log/file_follower.h"
 #include "collectors/log/log_stats.h"
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 
 struct SourceState {
   std::string source;  // file | journal | stdin | none (auto, undecided)
@@ -38,4 +38,4 @@ void AppendLogSourceFamilies(const std::vector<const LogStats*>& all,
 void AppendLogInstanceFamilies(const LogStats& stats,
                                std::vector<prometheus::MetricFamily>* out);
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

@@ -2,7 +2,7 @@
 
 #include <tuple>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 namespace {
 
 using postfix::DeliveryStatus;
@@ -232,4 +232,4 @@ void LogStats::GreylistDone(std::string_view qid, double delay,
   greylist_.erase(it);
 }
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

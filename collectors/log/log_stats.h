@@ -17,7 +17,7 @@
 #include "lib/postfix/defer_reason.h"
 #include "lib/postfix/log_line.h"
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 
 /// Label caps (overflow folded into "other").
 inline constexpr size_t kMaxUnparsedPrograms = 32;
@@ -116,4 +116,4 @@ class LogStats {
       greylist_order_;  // FIFO for eviction
 };
 
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

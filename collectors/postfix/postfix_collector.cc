@@ -1,6 +1,7 @@
 #include "collectors/postfix/postfix_collector.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -10,15 +11,14 @@
 #include "collectors/postfix/config_findings.h"
 #include "collectors/postfix/postfix_diagnosis.h"
 #include "collectors/postfix/postfix_families.h"
+#include "collectors/postfix/postfix_options.h"
 #include "lib/base/interfaces.h"
 #include "lib/base/log.h"
 #include "lib/postfix/inet_services.h"
 #include "lib/postfix/master_status.h"
 #include "lib/postfix/postfix_instances.h"
 
-namespace mailflow {
-
-namespace {
+namespace mailflow::postfix_collector {
 
 using prometheus::MetricType;
 
@@ -36,15 +36,6 @@ std::string TooManyInstances(const std::string& skipped) {
       .append(skipped);
   return msg;
 }
-
-struct PostfixOptions {
-  std::string config_directory;
-  std::string proc;
-  std::string etc;
-  std::vector<int64_t> smtp_ports;
-  /// `role:`; unset = auto (guessed from main.cf/master.cf).
-  std::optional<postfix::HostRole> role;
-};
 
 class PostfixCollector : public Collector, public Diagnosable {
  public:
@@ -154,7 +145,18 @@ class PostfixCollector : public Collector, public Diagnosable {
     AddRoleFamily(*snapshot, options_.role, out);
     AddOutboundRouteFamily(main, out);
 
-    // Policy services in main.cf's lists and in the services' -o overrides.
+    AddPolicyFamilies(main, services, get, obs, out);
+    AddProblemFamilies(pf, expansion_errors, out);
+    LogProblems(pf, key);
+  }
+
+  // mailflow_postfix_policy_services / _greylisting_enabled: the policy
+  // services in main.cf's restriction lists (read through `get`) and in the
+  // smtpd services' -o overrides.
+  static void AddPolicyFamilies(
+      const postfix::MainCf& main, const std::vector<InetService>& services,
+      const std::function<std::string(const char*)>& get,
+      PostfixObservation* obs, std::vector<prometheus::MetricFamily>* out) {
     std::vector<std::string> restriction_values;
     for (const char* list : kRestrictionLists) {
       restriction_values.push_back(get(list));
@@ -185,7 +187,13 @@ class PostfixCollector : public Collector, public Diagnosable {
              "sqlgrey, port 10023/2501, or grey/gray in its name): first "
              "deliveries from new senders are delayed by design.",
              policy.greylisting);
+  }
 
+  // mailflow_postfix_config_problems per file and severity; main.cf's
+  // errors include the `expansion_errors` of $name expansion.
+  static void AddProblemFamilies(const PostfixConfig& pf, int expansion_errors,
+                                 std::vector<prometheus::MetricFamily>* out) {
+    const postfix::MainCf& main = pf.main;
     FamilyBuilder problems(out, "mailflow_postfix_config_problems",
                            "Problems in main.cf/master.cf: severity error "
                            "for what Postfix would reject (and $name "
@@ -207,7 +215,6 @@ class PostfixCollector : public Collector, public Diagnosable {
     problems.Add(
         {{"file", "master.cf"}, {"severity", "warning"}},
         count(pf.master.problems(), postfix::ProblemSeverity::kWarning));
-    LogProblems(pf, key);
   }
 
   // This host's addresses with their prefix lengths (mynetworks_style and
@@ -297,7 +304,9 @@ class PostfixCollector : public Collector, public Diagnosable {
   PostfixObservation seen_;   // the default instance's, for Diagnose()
 };
 
-}  // namespace
+}  // namespace mailflow::postfix_collector
+
+namespace mailflow {
 
 void RegisterPostfixCollector(CollectorRegistry* registry) {
   registry->Add(
@@ -307,25 +316,12 @@ void RegisterPostfixCollector(CollectorRegistry* registry) {
        [](const Config& config, ConfigMap options,
           const CollectorContext& context,
           std::string* err) -> std::unique_ptr<Collector> {
-         std::string role = "auto";
-         if (!options.GetString("role", &role, err)) return nullptr;
-         PostfixOptions o{config.paths.postfix_config_directory,
-                          config.paths.proc, config.paths.etc,
-                          config.smtp_ports, std::nullopt};
-         if (role != "auto") {
-           postfix::HostRole r;
-           if (!postfix::ParseHostRole(role, &r)) {
-             *err = options.Where("role") +
-                    ": role must be auto, mx, submission or null_client, "
-                    "not \"" +
-                    role + "\"";
-             return nullptr;
-           }
-           o.role = r;
+         PostfixOptions o;
+         if (!ParsePostfixOptions(config, std::move(options), &o, err)) {
+           return nullptr;
          }
-         if (!options.Finish(err)) return nullptr;
-         return std::make_unique<PostfixCollector>(std::move(o),
-                                                   context.postfix);
+         return std::make_unique<postfix_collector::PostfixCollector>(
+             std::move(o), context.postfix);
        }});
 }
 

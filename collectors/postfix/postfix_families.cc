@@ -10,7 +10,7 @@
 #include "lib/postfix/outbound_route.h"
 #include "lib/postfix/relay_restrictions.h"
 
-namespace mailflow {
+namespace mailflow::postfix_collector {
 namespace {
 
 using prometheus::MetricType;
@@ -187,4 +187,4 @@ void AddLivenessFamilies(const MasterStatus& master, const std::string& who,
                   " (" + master.method + ": " + master.detail + ")");
 }
 
-}  // namespace mailflow
+}  // namespace mailflow::postfix_collector

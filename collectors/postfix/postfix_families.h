@@ -16,7 +16,7 @@
 #include "lib/postfix/postfix_snapshot.h"
 #include "lib/postfix/relay_restrictions.h"
 
-namespace mailflow {
+namespace mailflow::postfix_collector {
 
 using Families = std::vector<prometheus::MetricFamily>;
 
@@ -47,4 +47,4 @@ void AddOutboundRouteFamily(const postfix::MainCf& main, Families* out);
 void AddLivenessFamilies(const MasterStatus& master, const std::string& who,
                          const std::string& key, Families* out);
 
-}  // namespace mailflow
+}  // namespace mailflow::postfix_collector

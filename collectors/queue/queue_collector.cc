@@ -9,22 +9,15 @@
 #include "collectors/common/destination_domains.h"
 #include "collectors/common/metrics.h"
 #include "collectors/queue/queue_diagnosis.h"
+#include "collectors/queue/queue_options.h"
 #include "collectors/queue/queue_scanner.h"
 #include "lib/base/log.h"
 #include "lib/postfix/postfix_instances.h"
 #include "lib/postfix/postfix_snapshot.h"
 
-namespace mailflow {
-namespace {
+namespace mailflow::queue_collector {
 
 using prometheus::MetricType;
-
-struct QueueCollectorOptions {
-  std::string config_directory;
-  std::string queue_directory;          // "" -> main.cf
-  int64_t maximal_queue_lifetime = -1;  // -1 -> main.cf
-  QueueScanOptions scan;
-};
 
 class QueueCollector : public Collector, public Diagnosable {
  public:
@@ -271,38 +264,20 @@ std::unique_ptr<Collector> CreateQueueCollector(const Config& config,
                                                 const CollectorContext& context,
                                                 std::string* err) {
   QueueCollectorOptions o;
-  o.config_directory = config.paths.postfix_config_directory;
-  int64_t n = 0;
-  if (!m.GetString("queue_directory", &o.queue_directory, err)) return nullptr;
-  if (m.Has("maximal_queue_lifetime")) {
-    std::chrono::milliseconds d{0};
-    if (!m.GetDuration("maximal_queue_lifetime", std::chrono::milliseconds(0),
-                       std::chrono::hours(24 * 365), &d, err)) {
-      return nullptr;
-    }
-    o.maximal_queue_lifetime = d.count() / 1000;
-  }
-  n = static_cast<int64_t>(o.scan.top_domains);
-  if (!m.GetInt("top_domains", 0, 1000, &n, err)) return nullptr;
-  o.scan.top_domains = static_cast<size_t>(n);
-  n = static_cast<int64_t>(o.scan.max_tracked_messages);
-  if (!m.GetInt("max_tracked_messages", 0, 100000000, &n, err)) return nullptr;
-  o.scan.max_tracked_messages = static_cast<size_t>(n);
-  n = static_cast<int64_t>(o.scan.max_domains);
-  if (!m.GetInt("max_domains", 1, 10000000, &n, err)) return nullptr;
-  o.scan.max_domains = static_cast<size_t>(n);
-  if (!m.Finish(err)) return nullptr;
-  return std::make_unique<QueueCollector>(
+  if (!ParseQueueOptions(config, std::move(m), &o, err)) return nullptr;
+  return std::make_unique<queue_collector::QueueCollector>(
       std::move(o), context.destination_domains, context.postfix);
 }
 
-}  // namespace
+}  // namespace mailflow::queue_collector
+
+namespace mailflow {
 
 void RegisterQueueCollector(CollectorRegistry* registry) {
   registry->Add({"queue", true,
                  "Postfix queue sizes, ages, defer reasons and destinations, "
                  "read from the queue directory",
-                 CreateQueueCollector});
+                 queue_collector::CreateQueueCollector});
 }
 
 }  // namespace mailflow

@@ -110,4 +110,31 @@ std::string QuoteExcerpt(std::string_view text, size_t max_len) {
   return out;
 }
 
+std::vector<std::string_view> SplitOutsideBraces(std::string_view s,
+                                                 std::string_view separators) {
+  auto is_sep = [separators](char c) {
+    return separators.find(c) != std::string_view::npos;
+  };
+  std::vector<std::string_view> tokens;
+  size_t i = 0;
+  for (;;) {
+    while (i < s.size() && is_sep(s[i])) ++i;
+    if (i >= s.size()) break;
+    const size_t start = i;
+    int level = 0;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '{') {
+        ++level;
+      } else if (level > 0 && c == '}') {
+        --level;
+      } else if (level == 0 && is_sep(c)) {
+        break;
+      }
+    }
+    tokens.push_back(s.substr(start, i - start));
+  }
+  return tokens;
+}
+
 }  // namespace mailflow::postfix

@@ -49,6 +49,13 @@ std::vector<LogicalLine> ReadLogicalLines(std::string_view text,
 const char* SplitNameValue(std::string_view text, std::string_view* name,
                            std::string_view* value);
 
+/// mystrtokq(&s, separators, "{}"): splits `s` into tokens at any run of the
+/// `separators` characters, except inside (possibly nested) `{ ... }` groups,
+/// which stay in their token with their braces. An unbalanced '{' extends its
+/// token to the end. Returns views into `s`. Thread-safe (pure function).
+std::vector<std::string_view> SplitOutsideBraces(std::string_view s,
+                                                 std::string_view separators);
+
 /// Quotes file text for a problem message: at most `max_len` bytes, then
 /// "..." if longer; control characters are escaped (\t, \r, \xNN) so that a
 /// message is always one printable line. Returns the text with the quotes.

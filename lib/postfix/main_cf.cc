@@ -232,27 +232,9 @@ std::string MainCf::GetWithOverrides(std::string_view name,
 
 // mystrtokq(&bp, " ,\t\r\n", "{}"), the tokenizer of Postfix lists.
 std::vector<std::string> MainCf::SplitList(std::string_view value) {
-  auto is_sep = [](char c) {
-    return c == ' ' || c == ',' || c == '\t' || c == '\r' || c == '\n';
-  };
   std::vector<std::string> items;
-  size_t i = 0;
-  while (i < value.size()) {
-    while (i < value.size() && is_sep(value[i])) ++i;
-    if (i >= value.size()) break;
-    size_t start = i;
-    int level = 0;
-    for (; i < value.size(); ++i) {
-      char c = value[i];
-      if (c == '{') {
-        ++level;
-      } else if (level > 0 && c == '}') {
-        --level;
-      } else if (level == 0 && is_sep(c)) {
-        break;
-      }
-    }
-    items.emplace_back(value.substr(start, i - start));
+  for (std::string_view item : SplitOutsideBraces(value, " ,\t\r\n")) {
+    items.emplace_back(item);
   }
   return items;
 }

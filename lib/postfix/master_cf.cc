@@ -11,9 +11,6 @@ namespace {
 
 using Tokens = std::vector<std::string_view>;
 
-// PCF_MASTER_BLANKS
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(),
                                    [](char c) { return c >= '0' && c <= '9'; });
@@ -24,26 +21,7 @@ std::string Q(std::string_view s) { return QuoteExcerpt(s); }
 // mystrtokq(&bp, PCF_MASTER_BLANKS, "{}"): blanks separate fields, except
 // inside (possibly nested) braces.
 Tokens Tokenize(std::string_view s) {
-  Tokens tokens;
-  size_t i = 0;
-  for (;;) {
-    while (i < s.size() && IsBlank(s[i])) ++i;
-    if (i >= s.size()) break;
-    size_t start = i;
-    int level = 0;
-    for (; i < s.size(); ++i) {
-      char c = s[i];
-      if (c == '{') {
-        ++level;
-      } else if (level > 0 && c == '}') {
-        --level;
-      } else if (level == 0 && IsBlank(c)) {
-        break;
-      }
-    }
-    tokens.push_back(s.substr(start, i - start));
-  }
-  return tokens;
+  return SplitOutsideBraces(s, " \t\r\n");  // PCF_MASTER_BLANKS
 }
 
 // extpar(&arg, "{}", EXTPAR_FLAG_STRIP). REQUIRES: arg starts with '{'.

@@ -44,10 +44,6 @@ std::string RblZone::TestName() const {
   return (domain_list ? "test." : "2.0.0.127.") + zone;
 }
 
-std::vector<std::string> SplitPostfixList(const std::string& value) {
-  return postfix::MainCf::SplitList(value);
-}
-
 std::vector<RblZone> ExtractRblZones(const ParamLookup& get, size_t cap,
                                      size_t* dropped) {
   std::vector<RblZone> zones;
@@ -65,7 +61,7 @@ std::vector<RblZone> ExtractRblZones(const ParamLookup& get, size_t cap,
   std::vector<std::string> params(std::begin(kRestrictionParams),
                                   std::end(kRestrictionParams));
   if (auto classes = get("smtpd_restriction_classes")) {
-    for (auto& c : SplitPostfixList(*classes)) {
+    for (auto& c : postfix::MainCf::SplitList(*classes)) {
       if (std::find(params.begin(), params.end(), c) == params.end()) {
         params.push_back(c);
       }
@@ -74,7 +70,7 @@ std::vector<RblZone> ExtractRblZones(const ParamLookup& get, size_t cap,
   for (const std::string& p : params) {
     auto value = get(p);
     if (!value) continue;
-    auto tokens = SplitPostfixList(*value);
+    auto tokens = postfix::MainCf::SplitList(*value);
     for (size_t i = 0; i + 1 < tokens.size(); ++i) {
       const std::string& t = tokens[i];
       if (t == "reject_rbl_client" || t == "permit_dnswl_client") {
@@ -86,7 +82,7 @@ std::vector<RblZone> ExtractRblZones(const ParamLookup& get, size_t cap,
     }
   }
   if (auto sites = get("postscreen_dnsbl_sites")) {
-    for (auto& s : SplitPostfixList(*sites)) {
+    for (auto& s : postfix::MainCf::SplitList(*sites)) {
       add(s, false, "postscreen_dnsbl_sites");
     }
   }

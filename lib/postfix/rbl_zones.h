@@ -33,8 +33,4 @@ using ParamLookup =
 std::vector<RblZone> ExtractRblZones(const ParamLookup& get, size_t cap,
                                      size_t* dropped = nullptr);
 
-/// Splits a Postfix list value on whitespace and commas (`{...}` groups are
-/// kept as one token).
-std::vector<std::string> SplitPostfixList(const std::string& value);
-
 }  // namespace mailflow

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 namespace {
 
 namespace fs = std::filesystem;
@@ -271,4 +271,4 @@ TEST_F(FileFollowerTest, DescriptorSourceReadsToEof) {
 }
 
 }  // namespace
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 namespace {
 
 constexpr const char* kRemote = "/lib/systemd/systemd-journal-remote";
@@ -103,4 +103,4 @@ TEST(JournalSourceTest, MissingDirectoryIsAnError) {
 }
 
 }  // namespace
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

@@ -6,7 +6,7 @@
 
 #include "collectors/common/metrics.h"
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 namespace {
 
 TEST(LogFamiliesTest, NamesAndLabelsAreValidAndDocumentedPrefix) {
@@ -43,4 +43,4 @@ TEST(LogFamiliesTest, NamesAndLabelsAreValidAndDocumentedPrefix) {
 }
 
 }  // namespace
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-namespace mailflow::log {
+namespace mailflow::log_collector {
 namespace {
 
 using postfix::DeliveryStatus;
@@ -210,4 +210,4 @@ TEST(LogStatsTest, RealPostfixCorpusGoldenCounts) {
 }
 
 }  // namespace
-}  // namespace mailflow::log
+}  // namespace mailflow::log_collector
