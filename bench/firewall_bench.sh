@@ -1,39 +1,51 @@
 #!/bin/bash
-# Cost of evaluating a large ruleset vs reading it with `nft -j list ruleset`.
-# Loads N rules (default 5000: source allowlist entries, port rules, a set)
-# into a private network namespace, then times with hyperfine:
-#   1. nft -j list ruleset            (what every scrape runs)
-#   2. firewall_eval_cli on its output (parse + evaluate 4 ports, v4+v6)
-# usage: bench/firewall_bench.sh BUILD_DIR [N]     (root; needs hyperfine)
+# The firewall collector on a large ruleset, in a private network namespace:
+#   1. hyperfine: `nft -j list ruleset` (the old per-scrape floor: every
+#      scrape ran it) vs firewall_eval_cli on its output (parse + evaluate
+#      4 ports, v4+v6, process start included);
+#   2. firewall_generation_bench: the new floor (the generation id read over
+#      netlink, the x_tables fingerprint) beside the old one in-process;
+#   3. with LEGACY=1, the same N rules also loaded into iptables-legacy: the
+#      fingerprint's cost then, vs `iptables-legacy-save`;
+#   4. bench/scrape_cost.py: the exporter's CPU per scrape with only the
+#      firewall collector on the same synthetic ruleset, steady state and
+#      with one rule added before every scrape, beside kumina.
+# usage: bench/firewall_bench.sh BUILD_DIR [N]     (root; needs hyperfine, wrk,
+#        prometheus-postfix-exporter; targets firewall_eval_cli,
+#        firewall_generation_bench, mailflow_exporter)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 BUILD=${1:?build dir}; N=${2:-5000}
 CLI=$BUILD/tests/unit/lib/firewall/firewall_eval_cli
+GEN=$BUILD/bench/firewall_generation_bench
 NS=mfbench$$; TMP=$(mktemp -d)
 trap 'ip netns del $NS 2>/dev/null; rm -rf $TMP' EXIT
 ip netns add $NS
-{
-  echo 'table inet bench {'
-  echo '  set blocked { type ipv4_addr; flags interval; elements = { 192.0.2.0/24, 198.51.100.7 } }'
-  echo '  chain smtp { ip saddr @blocked drop; tcp dport 25 accept; }'
-  echo '  chain input { type filter hook input priority 0; policy drop;'
-  echo '    ct state established,related accept'
-  echo '    iif lo accept'
-  for i in $(seq 1 "$N"); do
-    case $((i % 4)) in
-      0) echo "    ip saddr 10.$((i / 250 % 250)).$((i % 250)).1 tcp dport 587 accept" ;;
-      1) echo "    tcp dport $((10000 + i)) accept" ;;
-      2) echo "    ip saddr 172.16.$((i / 250 % 250)).$((i % 250)) counter" ;;
-      3) echo "    udp dport $((20000 + i)) accept" ;;
-    esac
-  done
-  echo '    tcp dport { 25, 465 } jump smtp'
-  echo '  }'
-  echo '}'
-} > $TMP/ruleset.nft
+ip -n $NS link set lo up
+bench/synthetic_ruleset.sh "$N" > $TMP/ruleset.nft
 ip netns exec $NS nft -f $TMP/ruleset.nft
 ip netns exec $NS nft -j list ruleset > $TMP/ruleset.json
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rules: $N, JSON: $(wc -c < $TMP/ruleset.json) bytes"
 "$CLI" --nft $TMP/ruleset.json --ipv6 25 587 465 2525
 hyperfine -N --warmup 3 --runs 20 \
   "ip netns exec $NS nft -j list ruleset" \
   "$CLI --nft $TMP/ruleset.json --ipv6 25 587 465 2525"
+ip netns exec $NS "$GEN" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+if [ "${LEGACY:-0}" = 1 ]; then
+  {
+    echo '*filter'
+    echo ':INPUT ACCEPT [0:0]'
+    for i in $(seq 1 "$N"); do
+      echo "-A INPUT -s 10.$((i / 250 % 250)).$((i % 250)).1/32 -p tcp --dport 587 -j ACCEPT"
+    done
+    echo 'COMMIT'
+  } > $TMP/legacy.rules
+  ip netns exec $NS iptables-legacy-restore < $TMP/legacy.rules
+  echo "legacy x_tables: $N rules loaded as well"
+  hyperfine -N --warmup 3 --runs 20 "ip netns exec $NS iptables-legacy-save"
+  ip netns exec $NS "$GEN" --benchmark_filter=Xtables --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true
+fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 bench/scrape_cost.py --build "$BUILD" --rules "$N" --scenarios firewall,firewall+rule
