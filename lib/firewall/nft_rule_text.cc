@@ -26,8 +26,10 @@ std::string Value(const json& v, bool quote, int depth) {
   if (depth > 8) return "...";
   if (v.is_array()) {  // flags: ct state established,related
     std::string out;
-    for (const auto& e : v)
-      out.append(out.empty() ? "" : ",").append(Value(e, quote, depth + 1));
+    for (const auto& e : v) {
+      const std::string text = Value(e, quote, depth + 1);
+      out.append(out.empty() ? "" : ",").append(text);
+    }
     return out;
   }
   if (!v.is_object() || v.empty()) return Scalar(v, quote);
@@ -132,7 +134,8 @@ std::string NftRuleText(const json& exprs) {
   if (!exprs.is_array()) return "<rule>";
   try {
     for (const auto& stmt : exprs) {
-      out.append(out.empty() ? "" : " ").append(Statement(stmt));
+      const std::string text = Statement(stmt);  // may throw: nothing added
+      out.append(out.empty() ? "" : " ").append(text);
       if (out.size() > kMaxRuleTextChars) {
         out.resize(kMaxRuleTextChars);
         return out + "...";
