@@ -203,35 +203,34 @@ void Greylisting(const PostfixFacts& f, std::vector<Finding>* out) {
 void OpenRelay(const PostfixFacts& f, std::vector<Finding>* out) {
   const std::string reload = PostfixReload(f.config_directory);
   bool risk = false;
-  if (!f.public_networks.empty()) {
+  // mynetworks entries outside private space: whole networks fail, single
+  // hosts and small networks warn (PostfixOpenRelayRisk's two tiers).
+  auto trusted = [&](S status, const std::string& summary) {
     risk = true;
+    return Finding(Step::kOpenRelay, status, summary)
+        .About("mynetworks")
+        .With(ParamEvidence(
+            f, f.mynetworks.line > 0 ? f.mynetworks : f.mynetworks_style))
+        .Runbook("PostfixOpenRelayRisk");
+  };
+  if (!f.public_networks.empty()) {
     out->push_back(
-        Finding(Step::kOpenRelay, S::kFail,
-                "mynetworks trusts public networks (" +
-                    Joined(f.public_networks, ", ") +
-                    "): every host in them may relay mail through this "
-                    "server")
-            .About("mynetworks")
-            .With(ParamEvidence(
-                f, f.mynetworks.line > 0 ? f.mynetworks : f.mynetworks_style))
+        trusted(S::kFail, "mynetworks trusts public networks (" +
+                              Joined(f.public_networks, ", ") +
+                              "): every host in them may relay mail through "
+                              "this server")
             .Fix(PostfixTool("postconf", f.config_directory,
                              "-e 'mynetworks = 127.0.0.0/8 [::1]/128'") +
                      "   (plus the private networks that must relay)",
-                 reload)
-            .Runbook("PostfixOpenRelayRisk"));
+                 reload));
   }
   if (!f.public_hosts.empty()) {
-    risk = true;
-    out->push_back(
-        Finding(Step::kOpenRelay, S::kWarn,
-                "mynetworks trusts public hosts or small networks (" +
-                    Joined(f.public_hosts, ", ") +
-                    "): each may relay mail through this server; keep only "
-                    "those that are yours")
-            .About("mynetworks")
-            .With(ParamEvidence(
-                f, f.mynetworks.line > 0 ? f.mynetworks : f.mynetworks_style))
-            .Runbook("PostfixOpenRelayRisk"));
+    out->push_back(trusted(S::kWarn,
+                           "mynetworks trusts public hosts or small networks "
+                           "(" +
+                               Joined(f.public_hosts, ", ") +
+                               "): each may relay mail through this server; "
+                               "keep only those that are yours"));
   }
   for (const auto& r : f.relay) {
     if (r.safe) continue;

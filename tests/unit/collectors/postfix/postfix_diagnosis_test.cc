@@ -107,5 +107,27 @@ TEST(PostfixFindingsTest, OpenRelayAndConfigErrors) {
   EXPECT_EQ(running[1].subject.substr(0, 21), "/etc/postfix/main.cf:");
 }
 
+// As the alerts: a public host trusted warns, this host's own address does
+// not count, a whole public network fails.
+TEST(PostfixFindingsTest, MynetworksTiersFollowTheAlerts) {
+  PostfixObservation o = Debian(
+      "mynetworks = 127.0.0.0/8 192.0.2.7/32 198.51.100.0/24 203.0.113.5\n");
+  IpNetwork own;
+  ASSERT_TRUE(ParseIpNetwork("203.0.113.5/24", &own));
+  o.interfaces = {own};
+  auto relay = Of(Step::kOpenRelay, o);
+  ASSERT_EQ(relay.size(), 2u);
+  EXPECT_EQ(relay[0].status, CheckStatus::kFail);
+  EXPECT_EQ(relay[0].summary,
+            "mynetworks trusts public networks (198.51.100.0/24): every host "
+            "in them may relay mail through this server");
+  EXPECT_FALSE(relay[0].fix.empty());
+  EXPECT_EQ(relay[1].status, CheckStatus::kWarn);
+  EXPECT_EQ(relay[1].summary,
+            "mynetworks trusts public hosts or small networks (192.0.2.7/32): "
+            "each may relay mail through this server; keep only those that "
+            "are yours");
+}
+
 }  // namespace
 }  // namespace mailflow
