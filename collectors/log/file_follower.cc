@@ -145,31 +145,30 @@ long FileFollower::ReadAvailable(File* f, const Sink& sink, size_t budget) {
   return total;
 }
 
-size_t FileFollower::Poll(const Sink& sink) {
-  size_t got = 0;
-  if (descriptor_mode_) {
-    if (finished_) return 0;
-    // The caller waits for readability; read what is there.
-    const ssize_t n = read(current_.fd, buf_.data(), buf_.size());
-    if (n > 0) {
-      current_.offset += uint64_t(n);
-      state_.position = current_.offset;
-      Emit(&current_, buf_.data(), size_t(n), sink);
-      return size_t(n);
-    }
-    if (n == 0) {
-      FlushPartial(&current_, sink);
-      finished_ = true;
-      state_.open = false;
-    } else if (errno != EAGAIN && errno != EINTR) {
-      ++state_.read_errors;
-      state_.last_error = std::string("read stdin: ") + strerror(errno);
-    }
-    return 0;
+size_t FileFollower::PollDescriptor(const Sink& sink) {
+  if (finished_) return 0;
+  // The caller waits for readability; read what is there.
+  const ssize_t n = read(current_.fd, buf_.data(), buf_.size());
+  if (n > 0) {
+    current_.offset += uint64_t(n);
+    state_.position = current_.offset;
+    Emit(&current_, buf_.data(), size_t(n), sink);
+    return size_t(n);
   }
+  if (n == 0) {
+    FlushPartial(&current_, sink);
+    finished_ = true;
+    state_.open = false;
+  } else if (errno != EAGAIN && errno != EINTR) {
+    ++state_.read_errors;
+    state_.last_error = std::string("read stdin: ") + strerror(errno);
+  }
+  return 0;
+}
 
-  // Files rotated away: read what their writers still append, then close.
-  const auto now = std::chrono::steady_clock::now();
+size_t FileFollower::DrainRotated(std::chrono::steady_clock::time_point now,
+                                  const Sink& sink) {
+  size_t got = 0;
   for (size_t i = 0; i < draining_.size();) {
     File& f = draining_[i];
     const long n = ReadAvailable(&f, sink, options_.max_bytes_per_poll);
@@ -182,6 +181,14 @@ size_t FileFollower::Poll(const Sink& sink) {
       ++i;
     }
   }
+  return got;
+}
+
+size_t FileFollower::Poll(const Sink& sink) {
+  if (descriptor_mode_) return PollDescriptor(sink);
+  // Files rotated away: read what their writers still append, then close.
+  const auto now = std::chrono::steady_clock::now();
+  size_t got = DrainRotated(now, sink);
 
   if (current_.fd < 0 && !TryOpen()) {
     state_.open = false;

@@ -81,6 +81,12 @@ class FileFollower {
   bool TryOpen();
   /// Reads `f` to EOF (or the budget). Returns bytes read; -1 on error.
   long ReadAvailable(File* f, const Sink& sink, size_t budget);
+  // Poll() of a descriptor source (stdin): what is there, EOF ends it.
+  size_t PollDescriptor(const Sink& sink);
+  // Reads what writers still append to rotated-away files; closes those
+  // idle for rotate_grace. Returns the bytes read.
+  size_t DrainRotated(std::chrono::steady_clock::time_point now,
+                      const Sink& sink);
   void Emit(File* f, const char* data, size_t n, const Sink& sink);
   void FlushPartial(File* f, const Sink& sink);
 

@@ -103,8 +103,12 @@ void AppendLogSourceFamilies(const std::vector<const LogStats*>& all,
   AppendSourceStateFamilies(src, out);
 }
 
-void AppendLogInstanceFamilies(const LogStats& s,
-                               std::vector<prometheus::MetricFamily>* out) {
+namespace {
+
+// Outbound: delivery attempts by status and transport, their delays, the
+// reasons of unsuccessful ones and failed connections.
+void AppendDeliveryFamilies(const LogStats& s,
+                            std::vector<prometheus::MetricFamily>* out) {
   using postfix::DeliveryStatus;
   {
     FamilyBuilder f(out, "mailflow_log_deliveries_total",
@@ -182,6 +186,12 @@ void AppendLogInstanceFamilies(const LogStats& s,
             double(s.connect_failures[r]));
     }
   }
+}
+
+// Inbound: TLS failures, smtpd connections and lost connections, rejects,
+// postscreen verdicts.
+void AppendSmtpdFamilies(const LogStats& s,
+                         std::vector<prometheus::MetricFamily>* out) {
   {
     FamilyBuilder f(
         out, "mailflow_log_tls_failures_total",
@@ -242,6 +252,11 @@ void AppendLogInstanceFamilies(const LogStats& s,
     f.Add({{"event", "other"}},
           double(s.postscreen[int(postfix::PostscreenEvent::kOther)]));
   }
+}
+
+// Messages by stage and Postfix's own warnings/errors by severity.
+void AppendMessageFamilies(const LogStats& s,
+                           std::vector<prometheus::MetricFamily>* out) {
   {
     FamilyBuilder f(
         out, "mailflow_log_messages_total",
@@ -264,6 +279,11 @@ void AppendLogInstanceFamilies(const LogStats& s,
             double(s.severity[i]));
     }
   }
+}
+
+// Greylisting: deferrals, the delay greylisted mail waited, the table.
+void AppendGreylistFamilies(const LogStats& s,
+                            std::vector<prometheus::MetricFamily>* out) {
   FamilyBuilder(out, "mailflow_log_greylist_deferrals_total",
                 "Deliveries deferred by greylisting (reason class greylisted).",
                 MetricType::Counter)
@@ -284,6 +304,16 @@ void AppendLogInstanceFamilies(const LogStats& s,
                 "was reached (their delay is not observed).",
                 MetricType::Counter)
       .Add({}, double(s.greylist_evictions));
+}
+
+}  // namespace
+
+void AppendLogInstanceFamilies(const LogStats& s,
+                               std::vector<prometheus::MetricFamily>* out) {
+  AppendDeliveryFamilies(s, out);
+  AppendSmtpdFamilies(s, out);
+  AppendMessageFamilies(s, out);
+  AppendGreylistFamilies(s, out);
 }
 
 }  // namespace mailflow::log_collector
