@@ -1,19 +1,17 @@
 // iptables-save text to nft JSON: the tables, the chains with their hooks
-// and policies, and the rules, whose options iptables_save_parser_rule.cc
-// translates.
+// and policies, and the rules, whose options TranslateIptablesRuleOptions
+// (iptables_rule_translator.h) translates.
 #include "lib/firewall/iptables_save_parser.h"
 
 #include <algorithm>
 #include <set>
 
 #include "lib/base/ascii_lower.h"
-#include "lib/firewall/iptables_save_parser_internal.h"
+#include "lib/firewall/iptables_rule_translator.h"
 
 namespace mailflow::firewall {
 
 using nlohmann::json;
-
-namespace iptables_save_internal {}  // namespace iptables_save_internal
 
 namespace {
 
@@ -156,8 +154,7 @@ bool IptablesSaveToNft(std::string_view text, std::string_view family_view,
     i += 2;
     json expr;
     std::string msg;
-    if (!iptables_save_internal::TranslateRuleOptions(words, i, family, chains,
-                                                      &expr, &msg)) {
+    if (!TranslateIptablesRuleOptions(words, i, family, chains, &expr, &msg)) {
       return fail(msg);
     }
     objects->push_back({{"rule",

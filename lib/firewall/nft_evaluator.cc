@@ -7,7 +7,7 @@
 #include <sstream>
 #include <utility>
 
-#include "lib/firewall/nft_evaluator_internal.h"
+#include "lib/firewall/nft_chain_walk.h"
 #include "lib/firewall/nft_rule_text.h"
 
 namespace mailflow::firewall {
@@ -231,17 +231,31 @@ bool NftEvaluator::HasXt(std::string_view family) const {
 }
 
 Outcome NftEvaluator::Evaluate(int port, Family family) const {
-  Run run{*this, family, port, {}, 0, false, 0, {}};
+  std::vector<const Chain*> bases;
   for (const Chain* c : bases_) {
     bool relevant = c->family == "inet" || c->family == "netdev" ||
                     (c->family == "ip" && family == Family::kIPv4) ||
                     (c->family == "ip6" && family == Family::kIPv6);
-    if (relevant) run.bases.push_back(c);
+    if (relevant) bases.push_back(c);
   }
-  Outcome o = run.Walk(Run::State{});
-  if (run.exhausted) return Run::Budget();
+  NftChainWalk walk(*this, family, port, std::move(bases));
+  Outcome o = walk.Walk(NftChainWalk::State{});
+  if (walk.exhausted()) return NftChainWalk::Budget();
   o.rule = RuleAt(o.where);
   return o;
+}
+
+const NftEvaluator::Chain* NftEvaluator::FindChain(
+    const Chain& from, const std::string& name) const {
+  auto it = chains_.find({from.family, from.table, name});
+  return it == chains_.end() ? nullptr : &it->second;
+}
+
+const json* NftEvaluator::FindSet(const Chain& from,
+                                  const std::string& ref) const {
+  std::string name = ref.substr(1);
+  auto it = sets_.find({from.family, from.table, name});
+  return it == sets_.end() ? nullptr : &it->second;
 }
 
 std::string NftEvaluator::RuleAt(const std::string& where) const {

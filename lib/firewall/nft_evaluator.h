@@ -88,8 +88,14 @@ class NftEvaluator {
   bool LoadRule(const nlohmann::json& o, std::string* err);
   void LoadSet(const nlohmann::json& o);
   void OrderBaseChains();
-  struct Run;
-  friend struct Run;
+  friend class NftMatch;      // FindSet
+  friend class NftChainWalk;  // FindChain, FindSet
+
+  // The chain `name` / the elements of set `ref` ("@name") of `from`'s
+  // table; nullptr when there is none.
+  const Chain* FindChain(const Chain& from, const std::string& name) const;
+  const nlohmann::json* FindSet(const Chain& from,
+                                const std::string& ref) const;
 
   nlohmann::json doc_;
   std::map<Key, Chain> chains_;

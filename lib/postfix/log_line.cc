@@ -3,22 +3,24 @@
 // names of the enums.
 #include "lib/postfix/log_line.h"
 
-#include "lib/postfix/log_line_internal.h"
+#include "lib/postfix/log_line_fields.h"
+#include "lib/postfix/log_line_programs.h"
+#include "lib/postfix/log_line_scan.h"
 
 namespace mailflow::postfix {
 
-using log_line_internal::ConsumePrefix;
-using log_line_internal::IsCommonNoise;
-using log_line_internal::IsDigit;
-using log_line_internal::IsTlsFailure;
-using log_line_internal::Lower;
-using log_line_internal::ParseCleanup;
-using log_line_internal::ParseDeliveryAgent;
-using log_line_internal::ParsePostscreen;
-using log_line_internal::ParseQmgr;
-using log_line_internal::ParseSmtpd;
-using log_line_internal::StartsWith;
-using log_line_internal::sv;
+using log_line::ConsumePrefix;
+using log_line::IsCommonNoise;
+using log_line::IsDigit;
+using log_line::IsTlsFailure;
+using log_line::Lower;
+using log_line::ParseCleanup;
+using log_line::ParseDeliveryAgent;
+using log_line::ParsePostscreen;
+using log_line::ParseQmgr;
+using log_line::ParseSmtpd;
+using log_line::StartsWith;
+using log_line::sv;
 
 namespace {
 

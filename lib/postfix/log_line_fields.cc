@@ -1,10 +1,12 @@
 // The fields of Postfix log messages: delivery lines (to=, relay=,
 // delays=, status=) and reject replies (stage, code, DSN, reason class).
+#include "lib/postfix/log_line_fields.h"
+
 #include <charconv>
 
-#include "lib/postfix/log_line_internal.h"
+#include "lib/postfix/log_line_scan.h"
 
-namespace mailflow::postfix::log_line_internal {
+namespace mailflow::postfix::log_line {
 
 namespace {
 
@@ -200,4 +202,4 @@ bool ParseReject(sv rest, LogLine* out) {
   return true;
 }
 
-}  // namespace mailflow::postfix::log_line_internal
+}  // namespace mailflow::postfix::log_line

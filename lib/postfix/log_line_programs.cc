@@ -1,8 +1,11 @@
 // The messages of each Postfix program: delivery agents (smtp, lmtp, local,
 // ...), smtpd, postscreen, qmgr and cleanup; what each understood line is.
-#include "lib/postfix/log_line_internal.h"
+#include "lib/postfix/log_line_programs.h"
 
-namespace mailflow::postfix::log_line_internal {
+#include "lib/postfix/log_line_fields.h"
+#include "lib/postfix/log_line_scan.h"
+
+namespace mailflow::postfix::log_line {
 
 bool IsTlsFailure(sv m) {
   return StartsWith(m, "SSL_connect error") ||
@@ -216,4 +219,4 @@ void ParseCleanup(LogLine* out) {
     out->event = LogEvent::kOther;
 }
 
-}  // namespace mailflow::postfix::log_line_internal
+}  // namespace mailflow::postfix::log_line

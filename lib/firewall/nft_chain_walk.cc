@@ -1,23 +1,55 @@
-// NftEvaluator::Run, the walk: base chains in hook order, verdict
-// statements, vmaps, forks on undecided matches and their merging.
+// NftChainWalk: base chains in hook order, verdict statements, vmaps, forks
+// on undecided matches and their merging.
+#include "lib/firewall/nft_chain_walk.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "lib/firewall/nft_evaluator_internal.h"
-
 namespace mailflow::firewall {
+
+using nft::Tri;
+using nft::TriR;
+using nft::Val;
+using nlohmann::json;
+using Chain = NftEvaluator::Chain;
+
+Outcome NftChainWalk::Make(Verdict v, Reason r, std::string where) {
+  Outcome o;
+  o.verdict = v;
+  o.reason = v == Verdict::kConditional ? r : Reason::kNone;
+  o.where = std::move(where);
+  return o;
+}
+
+std::string NftChainWalk::Where(const Chain& c, size_t rule) {
+  std::string w = c.family + " " + c.table + " " + c.name;
+  if (rule < c.handles.size()) {
+    w += " handle " + std::to_string(c.handles[rule]);
+  }
+  return w;
+}
+
+std::string NftChainWalk::WhereState(const State& s) {
+  if (s.stack.empty()) return "";
+  return Where(*s.stack.back().chain, s.stack.back().rule);
+}
+
+Outcome NftChainWalk::Merge(Outcome a, Outcome b, Reason r,
+                            const std::string& w) {
+  if (a.verdict == b.verdict && a.verdict != Verdict::kConditional) return a;
+  return Make(Verdict::kConditional, r, w);
+}
 
 // ---- the walk -------------------------------------------------------------
 // Applies a verdict statement (accept, drop, reject, jump, goto, return,
 // continue) to `s`. Returns a final outcome, or nullopt to go on with `s`.
 // The current frame must already point past the statement.
-std::optional<Outcome> NftEvaluator::Run::Apply(State* s,
-                                                const std::string& kind,
-                                                const json& body,
-                                                const std::string& where) {
+std::optional<Outcome> NftChainWalk::Apply(State* s, const std::string& kind,
+                                           const json& body,
+                                           const std::string& where) {
   if (kind == "accept") {
     s->stack.clear();
     s->base++;
@@ -39,7 +71,7 @@ std::optional<Outcome> NftEvaluator::Run::Apply(State* s,
     std::string target =
         body.is_object() ? body.value("target", "") : std::string();
     const Chain* from = s->stack.back().chain;
-    const Chain* t = FindChain(*from, target);
+    const Chain* t = ev_.FindChain(*from, target);
     if (!t) {
       return Make(Verdict::kConditional, Reason::kUnsupported,
                   where + " (unknown chain " + target + ")");
@@ -47,7 +79,7 @@ std::optional<Outcome> NftEvaluator::Run::Apply(State* s,
     if (kind == "jump") {
       s->stack.back().rule++;
       s->stack.back().stmt = 0;
-      if (s->stack.size() >= kMaxCallDepth) {
+      if (s->stack.size() >= NftEvaluator::kMaxCallDepth) {
         return Make(Verdict::kConditional, Reason::kUnsupported,
                     where + " (call depth)");
       }
@@ -62,10 +94,10 @@ std::optional<Outcome> NftEvaluator::Run::Apply(State* s,
 }
 
 // After a pop: an empty stack means the base chain ended: its policy.
-std::optional<Outcome> NftEvaluator::Run::EndOfChainIfEmpty(
+std::optional<Outcome> NftChainWalk::EndOfChainIfEmpty(
     State* s, const std::string& where) {
   if (!s->stack.empty()) return std::nullopt;
-  const Chain* base = bases[s->base];
+  const Chain* base = bases_[s->base];
   if (base->policy == "drop") {
     (void)where;
     return Make(
@@ -77,19 +109,19 @@ std::optional<Outcome> NftEvaluator::Run::EndOfChainIfEmpty(
   return std::nullopt;
 }
 
-bool NftEvaluator::Run::IsVerdictKind(const std::string& k) {
+bool NftChainWalk::IsVerdictKind(const std::string& k) {
   return k == "accept" || k == "drop" || k == "reject" || k == "jump" ||
          k == "goto" || k == "return" || k == "continue";
 }
 
-Outcome NftEvaluator::Run::VmapFrom(State s, const Val& v, const json& elems,
-                                    size_t k, const std::string& where) {
+Outcome NftChainWalk::VmapFrom(State s, const Val& v, const json& elems,
+                               size_t k, const std::string& where) {
   for (; k < elems.size(); ++k) {
     const json& e = elems[k];
     if (!e.is_array() || e.size() != 2 || !e[1].is_object() || e[1].empty()) {
       return Make(Verdict::kConditional, Reason::kUnsupported, where);
     }
-    TriR t = Equal(v, e[0]);
+    TriR t = match_.Equal(v, e[0]);
     if (t.t == Tri::kFalse) continue;
     const std::string& kind = e[1].begin().key();
     const json& body = e[1].begin().value();
@@ -117,13 +149,13 @@ Outcome NftEvaluator::Run::VmapFrom(State s, const Val& v, const json& elems,
 // True when a later match of the current rule is false for the packet:
 // matches are pure and conjunctive, so the rule does not apply whatever
 // the undecided one says (avoids forking on `ip saddr X tcp dport 26`).
-bool NftEvaluator::Run::RestOfRuleFalse(const State& s) const {
+bool NftChainWalk::RestOfRuleFalse(const State& s) const {
   const Frame& f = s.stack.back();
   const json& exprs = f.chain->rules[f.rule];
   for (size_t k = f.stmt + 1; k < exprs.size(); ++k) {
     const json& st = exprs[k];
     if (st.is_object() && st.size() == 1 && st.contains("match") &&
-        Match(*f.chain, st["match"]).t == Tri::kFalse) {
+        match_.Match(*f.chain, st["match"]).t == Tri::kFalse) {
       return true;
     }
   }
@@ -133,8 +165,8 @@ bool NftEvaluator::Run::RestOfRuleFalse(const State& s) const {
 // Walk with memoization: forks whose branches meet again (a jump to a
 // chain that returns, an undecided match before a shared tail) are
 // evaluated once per distinct state, not once per path.
-Outcome NftEvaluator::Run::Walk(State s) {
-  if (exhausted) return Budget();
+Outcome NftChainWalk::Walk(State s) {
+  if (exhausted_) return Budget();
   std::string key = std::to_string(s.base) + (s.started ? "s" : "-");
   for (const Frame& f : s.stack) {
     key.append(":")
@@ -144,22 +176,22 @@ Outcome NftEvaluator::Run::Walk(State s) {
         .append(".")
         .append(std::to_string(f.stmt));
   }
-  auto it = memo.find(key);
-  if (it != memo.end()) return it->second;
+  auto it = memo_.find(key);
+  if (it != memo_.end()) return it->second;
   Outcome o = WalkFrom(std::move(s));
-  if (!exhausted) memo.emplace(std::move(key), o);
+  if (!exhausted_) memo_.emplace(std::move(key), o);
   return o;
 }
 
-Outcome NftEvaluator::Run::Budget() {
+Outcome NftChainWalk::Budget() {
   return Make(Verdict::kConditional, Reason::kUnsupported,
               "evaluation budget exceeded");
 }
 
-Outcome NftEvaluator::Run::WalkFrom(State s) {
-  if (++depth > kMaxForkDepth) {
-    exhausted = true;
-    --depth;
+Outcome NftChainWalk::WalkFrom(State s) {
+  if (++depth_ > kMaxForkDepth) {
+    exhausted_ = true;
+    --depth_;
     return Budget();
   }
   std::vector<Pending> pending;
@@ -167,16 +199,15 @@ Outcome NftEvaluator::Run::WalkFrom(State s) {
   for (size_t i = pending.size(); i-- > 0;) {
     o = Merge(pending[i].taken, o, pending[i].reason, pending[i].where);
   }
-  --depth;
+  --depth_;
   return o;
 }
 
 // Evaluates the taken branch of an undecided match at `s`; returns true
 // with `*final` set when the outcome is already known (conditional),
 // else records it and advances `s` to the skipped branch.
-bool NftEvaluator::Run::ForkStep(State* s, Reason r, const std::string& where,
-                                 std::vector<Pending>* pending,
-                                 Outcome* final) {
+bool NftChainWalk::ForkStep(State* s, Reason r, const std::string& where,
+                            std::vector<Pending>* pending, Outcome* final) {
   State a = *s;
   a.stack.back().stmt++;
   Outcome taken = Walk(std::move(a));
@@ -192,7 +223,7 @@ bool NftEvaluator::Run::ForkStep(State* s, Reason r, const std::string& where,
 
 namespace {
 
-// Goes on with the next rule of frame `f` (a Run::Frame).
+// Goes on with the next rule of frame `f` (a NftChainWalk::Frame).
 template <typename Frame>
 void NextRule(Frame* f) {
   f->rule++;
@@ -223,10 +254,10 @@ bool IsInertKind(const std::string& kind) {
 
 }  // namespace
 
-Outcome NftEvaluator::Run::Loop(State s, std::vector<Pending>* pending) {
+Outcome NftChainWalk::Loop(State s, std::vector<Pending>* pending) {
   while (true) {
-    if (++steps > kMaxSteps) {
-      exhausted = true;
+    if (++steps_ > NftEvaluator::kMaxSteps) {
+      exhausted_ = true;
       return Budget();
     }
     std::optional<Outcome> fin =
@@ -235,13 +266,13 @@ Outcome NftEvaluator::Run::Loop(State s, std::vector<Pending>* pending) {
   }
 }
 
-std::optional<Outcome> NftEvaluator::Run::EnterBase(State* s) {
-  if (s->base >= bases.size()) {
+std::optional<Outcome> NftChainWalk::EnterBase(State* s) {
+  if (s->base >= bases_.size()) {
     return Make(Verdict::kAccept, Reason::kNone,
-                bases.empty() ? "no base chains" : "all base chains");
+                bases_.empty() ? "no base chains" : "all base chains");
   }
   if (s->started) return std::nullopt;
-  const Chain* b = bases[s->base];
+  const Chain* b = bases_[s->base];
   s->started = true;
   s->stack.push_back({b, 0, 0});
   if (b->hook != "ingress") return std::nullopt;
@@ -266,8 +297,8 @@ std::optional<Outcome> NftEvaluator::Run::EnterBase(State* s) {
   return Merge(in, Walk(std::move(skip)), Reason::kInterface, Where(*b, 0));
 }
 
-std::optional<Outcome> NftEvaluator::Run::Step(State* s,
-                                               std::vector<Pending>* pending) {
+std::optional<Outcome> NftChainWalk::Step(State* s,
+                                          std::vector<Pending>* pending) {
   Frame& f = s->stack.back();
   if (f.rule >= f.chain->rules.size()) {
     s->stack.pop_back();
@@ -290,7 +321,7 @@ std::optional<Outcome> NftEvaluator::Run::Step(State* s,
   const std::string& kind = st.begin().key();
   const json& body = st.begin().value();
   if (kind == "match") return MatchStatement(s, body, where, pending);
-  if (kind == "reject" && RejectSkipsFamily(body, family)) {
+  if (kind == "reject" && RejectSkipsFamily(body, match_.family())) {
     NextRule(&f);
     return std::nullopt;
   }
@@ -312,11 +343,11 @@ std::optional<Outcome> NftEvaluator::Run::Step(State* s,
               where + " (" + kind + ")");
 }
 
-std::optional<Outcome> NftEvaluator::Run::MatchStatement(
+std::optional<Outcome> NftChainWalk::MatchStatement(
     State* s, const json& body, const std::string& where,
     std::vector<Pending>* pending) {
   Frame& f = s->stack.back();
-  TriR t = Match(*f.chain, body);
+  TriR t = match_.Match(*f.chain, body);
   if (t.t == Tri::kTrue) {
     f.stmt++;
   } else if (t.t == Tri::kFalse) {
@@ -327,13 +358,13 @@ std::optional<Outcome> NftEvaluator::Run::MatchStatement(
   return std::nullopt;
 }
 
-std::optional<Outcome> NftEvaluator::Run::VmapStatement(
-    State* s, const json& body, const std::string& where) {
+std::optional<Outcome> NftChainWalk::VmapStatement(State* s, const json& body,
+                                                   const std::string& where) {
   Frame& f = s->stack.back();
   if (!body.is_object() || !body.contains("key") || !body.contains("data")) {
     return Make(Verdict::kConditional, Reason::kUnsupported, where);
   }
-  Val v = Eval(body["key"]);
+  Val v = match_.Eval(body["key"]);
   if (v.kind == Val::kAbsent) {
     f.stmt++;
     return std::nullopt;
@@ -342,7 +373,7 @@ std::optional<Outcome> NftEvaluator::Run::VmapStatement(
   const json* elems = nullptr;
   if (d.is_string()) {
     const std::string& ref = d.get_ref<const std::string&>();
-    if (!ref.empty() && ref[0] == '@') elems = FindSet(*f.chain, ref);
+    if (!ref.empty() && ref[0] == '@') elems = ev_.FindSet(*f.chain, ref);
   } else if (d.is_object() && d.contains("set") && d["set"].is_array()) {
     elems = &d["set"];
   }
@@ -350,7 +381,7 @@ std::optional<Outcome> NftEvaluator::Run::VmapStatement(
   return VmapFrom(std::move(*s), v, *elems, 0, where);
 }
 
-std::optional<Outcome> NftEvaluator::Run::XtStatement(
+std::optional<Outcome> NftChainWalk::XtStatement(
     State* s, const json& body, const std::string& where,
     std::vector<Pending>* pending) {
   const std::string type = body.is_object() ? body.value("type", "") : "";
@@ -372,9 +403,9 @@ std::optional<Outcome> NftEvaluator::Run::XtStatement(
               where + " (xt " + name + ")");
 }
 
-std::optional<Outcome> NftEvaluator::Run::Undecided(
-    State* s, Reason r, const std::string& where,
-    std::vector<Pending>* pending) {
+std::optional<Outcome> NftChainWalk::Undecided(State* s, Reason r,
+                                               const std::string& where,
+                                               std::vector<Pending>* pending) {
   if (RestOfRuleFalse(*s)) {
     NextRule(&s->stack.back());
     return std::nullopt;

@@ -1,14 +1,15 @@
 // The matches and targets of one iptables-save rule as nft JSON
 // statements: addresses, interfaces, ports, TCP flags, conntrack state,
 // address types; rate limits and unknown modules as opaque expressions.
+#include "lib/firewall/iptables_rule_translator.h"
+
 #include <set>
 #include <string>
 #include <vector>
 
 #include "lib/base/ascii_lower.h"
-#include "lib/firewall/iptables_save_parser_internal.h"
 
-namespace mailflow::firewall::iptables_save_internal {
+namespace mailflow::firewall {
 
 using nlohmann::json;
 
@@ -425,11 +426,11 @@ class RuleTranslator {
 
 }  // namespace
 
-bool TranslateRuleOptions(const std::vector<std::string>& words, size_t i,
-                          const std::string& family,
-                          const std::set<std::string>& chains, json* expr,
-                          std::string* err) {
+bool TranslateIptablesRuleOptions(const std::vector<std::string>& words,
+                                  size_t i, const std::string& family,
+                                  const std::set<std::string>& chains,
+                                  json* expr, std::string* err) {
   return RuleTranslator(words, i, family, chains).Run(expr, err);
 }
 
-}  // namespace mailflow::firewall::iptables_save_internal
+}  // namespace mailflow::firewall

@@ -1,14 +1,21 @@
-// NftEvaluator::Run, expressions: the value of a left-hand expression for
-// the evaluated packet, and its comparison with the right-hand side.
+// NftMatch: the value of a left-hand expression for the evaluated packet,
+// and its comparison with the right-hand side.
+#include "lib/firewall/nft_match.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "lib/firewall/nft_evaluator_internal.h"
-
 namespace mailflow::firewall {
+
+using nft::FlagName;
+using nft::Tri;
+using nft::TriR;
+using nft::Val;
+using nlohmann::json;
+using Chain = NftEvaluator::Chain;
 
 namespace {
 
@@ -89,7 +96,7 @@ int64_t Cmp(int64_t a, int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
 }  // namespace
 
 // ---- left-hand expressions --------------------------------------------
-Val NftEvaluator::Run::Eval(const json& e) const {
+Val NftMatch::Eval(const json& e) const {
   if (!e.is_object() || e.empty()) return Val::Unknown(Reason::kUnsupported);
   const std::string& key = e.begin().key();
   const json& body = e.begin().value();
@@ -129,21 +136,21 @@ Val NftEvaluator::Run::Eval(const json& e) const {
   return Val::Unknown(Reason::kUnsupported);
 }
 
-Val NftEvaluator::Run::Payload(const json& p) const {
+Val NftMatch::Payload(const json& p) const {
   if (!p.is_object() || !p.contains("protocol") || !p.contains("field")) {
     return Val::Unknown(Reason::kUnsupported);  // raw payload
   }
   const std::string proto = p.value("protocol", "");
   const std::string field = p.value("field", "");
   if (proto == "tcp" || proto == "th") {
-    if (field == "dport") return Val::Int(port);
+    if (field == "dport") return Val::Int(port_);
     if (field == "sport") return Val::Unknown(Reason::kSourceAddress);
     if (field == "flags" && proto == "tcp") return Val::Flags(2, kTcpFlags);
     return Val::Unknown(Reason::kUnsupported);
   }
   if (proto == "ip" || proto == "ip6") {
     bool v4 = proto == "ip";
-    if (v4 != (family == Family::kIPv4)) return Val::Absent();
+    if (v4 != (family_ == Family::kIPv4)) return Val::Absent();
     if (field == "saddr") return Val::Unknown(Reason::kSourceAddress);
     if (field == "daddr") return Val::Unknown(Reason::kDestinationAddress);
     if (field == "protocol" || field == "nexthdr") return Val::Int(6, "tcp");
@@ -153,8 +160,8 @@ Val NftEvaluator::Run::Payload(const json& p) const {
   if (proto == "ether") {
     if (field == "saddr") return Val::Unknown(Reason::kSourceAddress);
     if (field == "type") {
-      return family == Family::kIPv4 ? Val::Int(0x0800, "ip")
-                                     : Val::Int(0x86dd, "ip6");
+      return family_ == Family::kIPv4 ? Val::Int(0x0800, "ip")
+                                      : Val::Int(0x86dd, "ip6");
     }
     return Val::Unknown(Reason::kUnsupported);
   }
@@ -168,9 +175,9 @@ Val NftEvaluator::Run::Payload(const json& p) const {
   return Val::Unknown(Reason::kUnsupported);
 }
 
-Val NftEvaluator::Run::Meta(const json& m) const {
+Val NftMatch::Meta(const json& m) const {
   const std::string key = m.is_object() ? m.value("key", "") : "";
-  const bool v4 = family == Family::kIPv4;
+  const bool v4 = family_ == Family::kIPv4;
   if (key == "l4proto") return Val::Int(6, "tcp");
   if (key == "nfproto") return v4 ? Val::Int(2, "ipv4") : Val::Int(10, "ipv6");
   if (key == "protocol") {
@@ -183,16 +190,17 @@ Val NftEvaluator::Run::Meta(const json& m) const {
   return Val::Unknown(Reason::kUnsupported);
 }
 
-Val NftEvaluator::Run::Ct(const json& c) const {
+Val NftMatch::Ct(const json& c) const {
   const std::string key = c.is_object() ? c.value("key", "") : "";
   if (key == "state") return Val::Flags(8, kCtState);
   if (key == "status") return Val::Flags(0, kCtStatus);
   if (key == "direction") return Val::Int(0, "original");
   if (key == "l3proto") {
-    return family == Family::kIPv4 ? Val::Int(2, "ipv4") : Val::Int(10, "ipv6");
+    return family_ == Family::kIPv4 ? Val::Int(2, "ipv4")
+                                    : Val::Int(10, "ipv6");
   }
   if (key == "protocol") return Val::Int(6, "tcp");
-  if (key == "proto-dst") return Val::Int(port);
+  if (key == "proto-dst") return Val::Int(port_);
   if (key == "saddr" || key == "proto-src") {
     return Val::Unknown(Reason::kSourceAddress);
   }
@@ -200,7 +208,7 @@ Val NftEvaluator::Run::Ct(const json& c) const {
   return Val::Unknown(Reason::kUnsupported);
 }
 
-Val NftEvaluator::Run::Fib(const json& f) const {
+Val NftMatch::Fib(const json& f) const {
   if (!f.is_object()) return Val::Unknown(Reason::kUnsupported);
   const std::string result = f.value("result", "");
   std::vector<std::string> flags;
@@ -231,7 +239,7 @@ Val NftEvaluator::Run::Fib(const json& f) const {
 
 // ---- comparisons -------------------------------------------------------
 // Compares `v` with one right-hand element for equality.
-TriR NftEvaluator::Run::Equal(const Val& v, const json& raw) const {
+TriR NftMatch::Equal(const Val& v, const json& raw) const {
   const json& r = *Unwrap(raw);
   switch (v.kind) {
     case Val::kAbsent:
@@ -287,12 +295,12 @@ TriR NftEvaluator::Run::Equal(const Val& v, const json& raw) const {
 
 // Elements of a set reference ("@name") or anonymous set; nullptr if
 // `r` is not a set.
-const json* NftEvaluator::Run::SetElems(const Chain& c, const json& r,
-                                        bool* missing) const {
+const json* NftMatch::SetElems(const Chain& c, const json& r,
+                               bool* missing) const {
   *missing = false;
   if (r.is_string() && !r.get_ref<const std::string&>().empty() &&
       r.get_ref<const std::string&>()[0] == '@') {
-    const json* s = FindSet(c, r.get<std::string>());
+    const json* s = ev_.FindSet(c, r.get<std::string>());
     if (!s) *missing = true;
     return s;
   }
@@ -305,7 +313,7 @@ const json* NftEvaluator::Run::SetElems(const Chain& c, const json& r,
   return nullptr;
 }
 
-TriR NftEvaluator::Run::Match(const Chain& c, const json& m) const {
+TriR NftMatch::Match(const Chain& c, const json& m) const {
   if (!m.is_object() || !m.contains("left") || !m.contains("right")) {
     return TriR::U(Reason::kUnsupported);
   }
