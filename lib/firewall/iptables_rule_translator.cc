@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lib/base/ascii_lower.h"
+#include "lib/base/parse_int.h"
 
 namespace mailflow::firewall {
 
@@ -28,15 +29,9 @@ std::vector<std::string> SplitComma(const std::string& s) {
   return out;
 }
 
+// 1 to 9 decimal digits.
 bool ParseNumber(const std::string& s, int64_t* out) {
-  if (s.empty() || s.size() > 9) return false;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
+  return s.size() <= 9 && IsDigits(s) && ParseInt(s, 0, 999999999, out);
 }
 
 // A port or "a:b" range (either side may be empty: ":b", "a:").

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "lib/base/ascii_lower.h"
+#include "lib/base/parse_int.h"
 
 namespace mailflow::firewall {
 
@@ -46,15 +47,9 @@ std::string ShellValue(std::string_view text, std::string_view key) {
   return found;
 }
 
+// 1 to 5 decimal digits.
 bool ToInt(std::string_view s, int* out) {
-  if (s.empty() || s.size() > 5) return false;
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
+  return s.size() <= 5 && IsDigits(s) && ParseInt(s, 0, 99999, out);
 }
 
 bool IsAnyAddress(const std::string& a) {
