@@ -132,6 +132,17 @@ bool ProbeConnection::WouldBlock(int e) {
   return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
 }
 
+int ProbeConnection::SocketFailed(const char* what, bool* want,
+                                  std::string* err) {
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    *want = true;
+    return 0;
+  }
+  if (errno == EINTR) return 1;
+  *err = Errno(what, errno);
+  return -1;
+}
+
 int ProbeConnection::Flush(std::string* err) {
   while (!pending_.empty()) {
     ssize_t n;
@@ -149,13 +160,9 @@ int ProbeConnection::Flush(std::string* err) {
     } else {
       n = send(fd_, pending_.data(), pending_.size(), MSG_NOSIGNAL);
       if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          want_write_ = true;
-          return 0;
-        }
-        if (errno == EINTR) continue;
-        *err = Errno("write", errno);
-        return -1;
+        const int f = SocketFailed("write", &want_write_, err);
+        if (f > 0) continue;
+        return f;
       }
     }
     pending_.erase(0, static_cast<size_t>(n));
@@ -210,13 +217,9 @@ int ProbeConnection::ReadReply(SmtpReply* reply, std::string* err) {
     } else {
       n = recv(fd_, buf, sizeof(buf), 0);
       if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          want_read_ = true;
-          return 0;
-        }
-        if (errno == EINTR) continue;
-        *err = Errno("read", errno);
-        return -1;
+        const int f = SocketFailed("read", &want_read_, err);
+        if (f > 0) continue;
+        return f;
       }
       if (n == 0) {
         *err = "connection closed";

@@ -119,6 +119,10 @@ class ProbeConnection {
   // True when SSL_get_error() `e` means "retry when the socket is ready";
   // records which readiness the connection waits for.
   bool WouldBlock(int e);
+  // After send() or recv() failed: 0 when the socket would block (sets
+  // `*want`, the readiness to wait for), 1 when interrupted (try again),
+  // -1 on an error, "WHAT: strerror" in `*err`.
+  int SocketFailed(const char* what, bool* want, std::string* err);
 
   int fd_ = -1;
   SSL* ssl_ = nullptr;

@@ -18,6 +18,33 @@ bool IsUnreachableErrno(int e) {
          e == ENETDOWN || e == EACCES || e == EPERM;
 }
 
+// What a timeout in a state (other than kQuit and kDone) records.
+struct TimeoutClass {
+  ProbeResult result;
+  const char* detail;
+};
+
+TimeoutClass TimeoutOf(DialogueState s) {
+  switch (s) {
+    case DialogueState::kBanner:
+      return {ProbeResult::kBannerTimeout, "no greeting before the timeout"};
+    case DialogueState::kStartTlsCmd:
+      return {ProbeResult::kTlsError, "no STARTTLS reply before the timeout"};
+    case DialogueState::kTlsImplicit:
+    case DialogueState::kTlsStartTls:
+      return {ProbeResult::kTlsError,
+              "TLS handshake did not complete before the timeout"};
+    case DialogueState::kEhlo:
+      return {ProbeResult::kProtocolError, "no EHLO reply before the timeout"};
+    case DialogueState::kConnecting:
+    case DialogueState::kQuit:
+    case DialogueState::kDone:
+      break;
+  }
+  return {ProbeResult::kTimeout,
+          "connect: no answer to SYN before the timeout"};
+}
+
 }  // namespace
 
 void SmtpDialogue::Begin(const ProbeSpec* spec, ProbeOutcome* out,
@@ -129,36 +156,21 @@ void SmtpDialogue::EndPhase(ProbePhase p) {
 }
 
 void SmtpDialogue::Expire(bool stopping, const Deadline& batch_deadline) {
-  const char* why = stopping ? "probe cancelled (shutdown)" : nullptr;
-  switch (state_) {
-    case DialogueState::kConnecting:
-      Finish(ProbeResult::kTimeout,
-             why ? why : "connect: no answer to SYN before the timeout");
-      break;
-    case DialogueState::kBanner:
-      Conclude(ProbeResult::kBannerTimeout,
-               why ? why : "no greeting before the timeout");
-      break;
-    case DialogueState::kStartTlsCmd:
-      Conclude(ProbeResult::kTlsError,
-               why ? why : "no STARTTLS reply before the timeout");
-      break;
-    case DialogueState::kTlsImplicit:
-    case DialogueState::kTlsStartTls:
-      // No QUIT in the middle of a handshake.
-      Finish(ProbeResult::kTlsError,
-             why ? why : "TLS handshake did not complete before the timeout");
-      return;
-    case DialogueState::kEhlo:
-      Conclude(ProbeResult::kProtocolError,
-               why ? why : "no EHLO reply before the timeout");
-      break;
-    case DialogueState::kQuit:
-    case DialogueState::kDone:
-      conn_.Close();
-      state_ = DialogueState::kDone;
-      return;
+  if (state_ == DialogueState::kQuit || state_ == DialogueState::kDone) {
+    conn_.Close();
+    state_ = DialogueState::kDone;
+    return;
   }
+  const TimeoutClass timeout = TimeoutOf(state_);
+  const char* why = stopping ? "probe cancelled (shutdown)" : timeout.detail;
+  if (state_ == DialogueState::kConnecting ||
+      state_ == DialogueState::kTlsImplicit ||
+      state_ == DialogueState::kTlsStartTls) {
+    // Nothing to say QUIT to yet, or in the middle of a handshake.
+    Finish(timeout.result, why);
+    return;
+  }
+  Conclude(timeout.result, why);
   if (stopping || batch_deadline.Expired()) {
     conn_.Close();
     state_ = DialogueState::kDone;
