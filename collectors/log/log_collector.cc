@@ -53,6 +53,11 @@ class LogCollector : public Collector, public Diagnosable {
   std::string_view Name() const override { return "log"; }
 
   void Start() override {
+    if (!options_.journal_trust_note.empty() &&
+        options_.source != LogSource::kFile &&
+        options_.source != LogSource::kStdin) {
+      Log(LogLevel::kWarn, "log", options_.journal_trust_note);
+    }
     RefreshInstances();
     thread_ = std::thread([this] { Run(); });
   }

@@ -7,9 +7,10 @@ namespace {
 
 // `journal_trusted_users`: user names or numeric uids whose Postfix-tagged
 // journal entries count (default: root and postfix, the users Postfix's
-// daemons run as; a default name this host does not know is left out).
-// An empty list trusts the tag alone.
-bool GetTrustedUids(ConfigMap* m, std::vector<uint32_t>* out,
+// daemons run as). An empty list trusts the tag alone; so does the default
+// when this host does not know the postfix user (an exporter in a container
+// reading the host's journal: the uid is the host's), with *note saying so.
+bool GetTrustedUids(ConfigMap* m, std::vector<uint32_t>* out, std::string* note,
                     std::string* err) {
   const bool given = m->Has("journal_trusted_users");
   std::vector<std::string> users = {"root", "postfix"};
@@ -22,6 +23,14 @@ bool GetTrustedUids(ConfigMap* m, std::vector<uint32_t>* out,
     } else if (given) {
       *err = m->Where("journal_trusted_users") + ": unknown user \"" + u + "\"";
       return false;
+    } else {
+      out->clear();
+      *note =
+          "journal_trusted_users: this host has no user \"" + u +
+          "\" (a container?): Postfix-tagged journal entries count whoever "
+          "sent them; set journal_trusted_users to [0, UID of postfix on the "
+          "host] to drop forged ones";
+      return true;
     }
   }
   return true;
@@ -71,7 +80,8 @@ bool ParseLogOptions(const Config& config, ConfigMap m, LogOptions* out,
                 err) ||
       !m.GetDuration("poll_interval", &o.poll_interval, err) ||
       !m.GetDuration("auto_interval", &o.auto_interval, err) ||
-      !GetTrustedUids(&m, &o.journal_trusted_uids, err) ||
+      !GetTrustedUids(&m, &o.journal_trusted_uids, &o.journal_trust_note,
+                      err) ||
       !ParseSource(m, source, &o.source, err) ||
       !CheckInterval(m, "auto_interval", o.auto_interval,
                      std::chrono::seconds(1), std::chrono::minutes(10),

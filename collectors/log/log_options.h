@@ -25,6 +25,10 @@ struct LogOptions {
   std::string journal_directory;
   /// journal: the senders (_UID) whose Postfix-tagged entries count.
   std::vector<uint32_t> journal_trusted_uids;
+  /// Set when the default trusted users could not all be resolved here (a
+  /// container without a postfix user): entries are then trusted by their
+  /// tag alone, and the collector says so once.
+  std::string journal_trust_note;
   int64_t greylist_tracking_max = 10000;
   std::chrono::milliseconds poll_interval{250};
   /// source auto: how often to look again while neither source is there.
