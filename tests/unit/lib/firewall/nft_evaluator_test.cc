@@ -364,14 +364,11 @@ TEST(NftEvaluator, ForkBudgetIsBounded) {
   chains += R"(,{"chain": {"family": "inet", "table": "t", "name": "L20"}})";
   chains += Rule(R"({"jump": {"target": "L0"}})");
   chains += Rule(std::string(kDport25) + R"(,{"drop": null})");
-  auto t0 = std::chrono::steady_clock::now();
   Outcome o = Eval(Doc(chains));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0)
-                .count();
+  // The step budget stops it (an exponential walk would not end in the
+  // test's time limit).
   EXPECT_EQ(Show(o), "conditional/unsupported");
   EXPECT_EQ(o.where, "evaluation budget exceeded");
-  EXPECT_LT(ms, 10000);
 }
 
 TEST(NftEvaluator, InertRulesDoNotFork) {
